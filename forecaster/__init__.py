@@ -1,0 +1,37 @@
+"""forecaster: a GPU-accelerated Monte Carlo forecaster of AI takeoff.
+
+Public API:
+
+- :func:`simulate` and :func:`outcomes`: one parameter set, for notebooks.
+- :class:`Params`, :class:`KernelSettings`, :func:`batched_outcomes`: the jit-compiled,
+  vmapped kernel the engine calls chunk by chunk.
+- :data:`PARAMETERS`: names, defaults, units and allowed ranges of the model parameters.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._api import outcomes, simulate
+from ._errors import ConfigError
+from ._kernel import OUTCOME_NAMES, KernelSettings, batched_outcomes, draw_outcomes, trajectory
+from ._model import Params, growth_rate
+from ._parameters import PARAMETERS
+
+try:
+    __version__ = version("forecaster")
+except PackageNotFoundError:  # running from a checkout without installing
+    __version__ = "0.0.0+local"
+
+__all__ = [
+    "OUTCOME_NAMES",
+    "PARAMETERS",
+    "ConfigError",
+    "KernelSettings",
+    "Params",
+    "batched_outcomes",
+    "draw_outcomes",
+    "growth_rate",
+    "outcomes",
+    "simulate",
+    "trajectory",
+    "__version__",
+]

@@ -1,0 +1,23 @@
+"""User-facing errors.
+
+A :class:`ConfigError` is a user's mistake (a value out of range, an unknown preset, a
+malformed data file, a missing path). The command line prints its one-line message and exits
+with code 2, without a traceback; library users get an ordinary ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration or input value is not allowed.
+
+    The message always names the field, the value given and what is allowed.
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str):
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field}={value!r} is not allowed: {allowed}")

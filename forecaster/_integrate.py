@@ -1,0 +1,125 @@
+"""Integrators over the doubling clock x (dt/dx = 1/v), for one parameter set.
+
+Both return a :class:`Path` on a fixed grid of nodes in x, so every draw has the same shape
+and the integrators vmap. A node that is never reached (the run stopped: past the horizon,
+at the ceiling, or because progress stalled) has ``t = +inf``; stopping is done by masking,
+never by branching. The first node past the horizon stays finite so that the horizon itself
+can be interpolated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+
+from ._model import Params, Returns, initial_rate, log_growth_rate
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class Path:
+    """A trajectory on nodes in x.
+
+    Attributes:
+        x: doublings at the nodes, increasing [doublings].
+        t: time at which each node is reached [years]; +inf if never.
+        rate: growth rate at each node [doublings/year]; for the doublings stepper, the
+            rate of the step that starts at the node.
+    """
+
+    x: jax.Array
+    t: jax.Array
+    rate: jax.Array
+
+
+def rk4_path(
+    params: Params,
+    returns: Returns,
+    steps: int,
+    max_doublings: float,
+    horizon_years: float,
+    stop_doubling_years: float,
+) -> Path:
+    """Classical RK4 for dt/dx = 1/v(x, t) on ``steps`` equal steps in x.
+
+    The grid ends at the ceiling D for ``linear_to_ceiling`` (capped at ``max_doublings``) and
+    at ``max_doublings`` for constant returns, where hyperbolic growth would otherwise reach
+    infinitely many doublings in finite time.
+    """
+    x_end = jnp.asarray(max_doublings, params.f.dtype)
+    if returns == "linear_to_ceiling":
+        x_end = jnp.minimum(params.ceiling_doublings, x_end)
+    h = x_end / steps
+
+    def slope(x, t):
+        return jnp.exp(-log_growth_rate(x, t, params, returns))
+
+    def step(carry, k):
+        t, alive = carry
+        x = k * h
+        k1 = slope(x, t)
+        k2 = slope(x + 0.5 * h, t + 0.5 * h * k1)
+        k3 = slope(x + 0.5 * h, t + 0.5 * h * k2)
+        k4 = slope(x + h, t + h * k3)
+        t_next = t + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        # A node is computed only from a node reached within the horizon, with progress
+        # not stalled; everything after is never reached. A NaN is kept so it gets counted.
+        alive = alive & (t <= horizon_years) & (k1 <= stop_doubling_years)
+        t_next = jnp.where(alive, t_next, jnp.inf)
+        return (t_next, alive), (t_next, 1.0 / k1)
+
+    zero = jnp.zeros_like(params.f)
+    (t_last, _), (t_nodes, rates) = jax.lax.scan(
+        step, (zero, jnp.array(True)), jnp.arange(steps, dtype=params.f.dtype)
+    )
+    rate_last = jnp.exp(log_growth_rate(x_end, t_last, params, returns))
+    x = jnp.arange(steps + 1, dtype=params.f.dtype) * h
+    t = jnp.concatenate([zero[None], t_nodes])
+    rate = jnp.concatenate([rates, rate_last[None]])
+    return Path(x=x, t=t, rate=rate)
+
+
+def doublings_path(
+    params: Params,
+    returns: Returns,
+    max_doublings: int,
+    horizon_years: float,
+    stop_doubling_years: float,
+) -> Path:
+    """One doubling a step with the Davidson & Houlden (2025) update rule.
+
+    The first doubling takes Ts / f. After each doubling r falls by r0 / D (D whole doublings
+    to the ceiling; 0 for constant returns) and, while r > 0, the next doubling takes the
+    previous one's time times 2^(p (1/r - 1)). It stops at the ceiling, when r reaches 0, when
+    a doubling would take longer than ``stop_doubling_years``, or past the horizon.
+    Requires phi = 1 and fixed compute (the API checks this).
+    """
+    dtype = params.f.dtype
+    if returns == "linear_to_ceiling":
+        total = jnp.floor(params.ceiling_doublings)
+        decrement = params.r0 / total
+    else:
+        total = jnp.asarray(jnp.inf, dtype)
+        decrement = jnp.zeros_like(params.r0)
+
+    def step(carry, n):
+        t, dt, r, alive = carry
+        alive = alive & (n < total) & (r > 0) & (dt <= stop_doubling_years) & (t <= horizon_years)
+        t_next = jnp.where(alive, t + dt, jnp.inf)
+        r_next = jnp.where(alive, r - decrement, r)
+        positive = r_next > 0
+        safe_r = jnp.where(positive, r_next, 1.0)
+        dt_next = jnp.where(alive & positive, dt * 2.0 ** (params.p * (1.0 / safe_r - 1.0)), dt)
+        return (t_next, dt_next, r_next, alive), (t_next, 1.0 / dt)
+
+    zero = jnp.zeros_like(params.f)
+    dt0 = 1.0 / initial_rate(params)
+    (_, dt_last, _, _), (t_nodes, rates) = jax.lax.scan(
+        step, (zero, dt0, params.r0, jnp.array(True)), jnp.arange(max_doublings, dtype=dtype)
+    )
+    x = jnp.arange(max_doublings + 1, dtype=dtype)
+    t = jnp.concatenate([zero[None], t_nodes])
+    rate = jnp.concatenate([rates, (1.0 / dt_last)[None]])
+    return Path(x=x, t=t, rate=rate)

@@ -1,0 +1,155 @@
+"""The law of motion of software progress after automation (MODEL.md sections 2-3).
+
+Pure JAX functions of one parameter set; the integrators vmap them over draws.
+
+State: ``x`` doublings of software efficiency since automation (t = 0) and ``t`` in years.
+The growth law, in logs for numerical stability::
+
+    ln v = ln v0 + p (ln L - ln L0) + (lambda - p) gC t - ln2 p I(x)
+
+with ``v0 = f / Ts``, ``lambda = p / alpha``, ``I(x) = int_0^x du / r(u)`` and ``L`` the CES
+effective research labour of humans ``H = exp(gH t)`` and AIs ``A = A0 2^x exp(gC t)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+import jax
+import jax.numpy as jnp
+
+LN2 = 0.6931471805599453
+
+Returns = Literal["constant", "linear_to_ceiling"]
+RETURNS: tuple[str, ...] = ("constant", "linear_to_ceiling")
+
+# rho this close to 0 uses the Cobb-Douglas limit: the CES formula loses all precision there.
+_RHO_COBB_DOUGLAS = 1e-4
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class Params:
+    """One parameter set (or, with array leaves, a batch of them). Units in brackets.
+
+    Attributes:
+        f: initial speed-up of software progress at automation [x].
+        Ts: pre-automation software doubling time [years].
+        p: progress from doubling cognitive labour at fixed compute, ``lambda * alpha`` [-].
+        alpha: labour share of research input [-]; ``lambda = p / alpha``.
+        r0: returns to software R&D at t = 0 [doublings per doubling of input].
+        ceiling_doublings: distance to the effective limits of software, D [doublings];
+            used by the ``linear_to_ceiling`` returns schedule only.
+        gC: growth rate of compute [1/year] (0 = fixed compute).
+        gH: growth rate of human research labour [1/year].
+        phi0: share of research tasks AI does at automation [-].
+        phi_inf: share of research tasks AI does eventually [-].
+        x_phi: doublings over which automation approaches ``phi_inf`` [doublings].
+        rho: CES substitution parameter [-]; 0 is Cobb-Douglas, -1 Amdahl's law.
+        A0: AI research labour at automation in units of today's human labour [-].
+        software_share: software's share of AI progress, s [-]; one year of AI progress is
+            ``(1 / Ts) / s`` software doublings.
+    """
+
+    f: jax.Array
+    Ts: jax.Array
+    p: jax.Array
+    alpha: jax.Array
+    r0: jax.Array
+    ceiling_doublings: jax.Array
+    gC: jax.Array
+    gH: jax.Array
+    phi0: jax.Array
+    phi_inf: jax.Array
+    x_phi: jax.Array
+    rho: jax.Array
+    A0: jax.Array
+    software_share: jax.Array
+
+
+PARAM_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Params))
+
+
+def doublings_per_year_of_progress(params: Params) -> jax.Array:
+    """Software doublings that make one year of pre-automation AI progress: (1/Ts)/s."""
+    return 1.0 / (params.Ts * params.software_share)
+
+
+def initial_rate(params: Params) -> jax.Array:
+    """v0 = f / Ts, the rate at automation [doublings/year]."""
+    return params.f / params.Ts
+
+
+def returns_integral(x: jax.Array, params: Params, returns: Returns) -> jax.Array:
+    """I(x) = int_0^x du / r(u); +inf at and beyond the ceiling of ``linear_to_ceiling``."""
+    if returns == "constant":
+        return x / params.r0
+    if returns == "linear_to_ceiling":
+        D = params.ceiling_doublings
+        frac = x / D
+        inside = frac < 1.0
+        safe = jnp.where(inside, frac, 0.0)
+        return jnp.where(inside, -(D / params.r0) * jnp.log1p(-safe), jnp.inf)
+    raise ValueError(f"returns={returns!r} is not allowed: one of {RETURNS}")
+
+
+def returns_at(x: jax.Array, params: Params, returns: Returns) -> jax.Array:
+    """r(x): constant r0, or r0 (1 - x/D) falling to 0 at the ceiling."""
+    if returns == "constant":
+        return jnp.broadcast_to(params.r0, jnp.shape(x))
+    if returns == "linear_to_ceiling":
+        return params.r0 * jnp.clip(1.0 - x / params.ceiling_doublings, 0.0, None)
+    raise ValueError(f"returns={returns!r} is not allowed: one of {RETURNS}")
+
+
+def automation_share(x: jax.Array, params: Params) -> jax.Array:
+    """phi(x) = phi_inf - (phi_inf - phi0) exp(-x / x_phi)."""
+    return params.phi_inf - (params.phi_inf - params.phi0) * jnp.exp(-x / params.x_phi)
+
+
+def log_effective_labour(
+    log_h: jax.Array, log_a: jax.Array, phi: jax.Array, rho: jax.Array
+) -> jax.Array:
+    """ln L for L = ((1 - phi) H^rho + phi A^rho)^(1/rho), in log space.
+
+    A log-sum-exp keeps it finite for rho from about -20 to 0.9 and A up to 1e6 and beyond;
+    rho -> 0 gives the Cobb-Douglas limit (1 - phi) ln H + phi ln A. phi = 0 or 1 are exact.
+    """
+    near_zero = jnp.abs(rho) < _RHO_COBB_DOUGLAS
+    safe_rho = jnp.where(near_zero, 1.0, rho)
+    w_h = jnp.log1p(-phi)  # -inf when phi = 1, dropping humans exactly
+    w_a = jnp.log(phi)  # -inf when phi = 0
+    ces = jax.nn.logsumexp(
+        jnp.stack([w_h + safe_rho * log_h, w_a + safe_rho * log_a]), axis=0
+    ) / safe_rho
+    # 0 * ln(x) terms vanish; written with where so phi in {0, 1} never makes 0 * inf.
+    cobb_douglas = jnp.where(phi < 1.0, (1.0 - phi) * log_h, 0.0) + jnp.where(
+        phi > 0.0, phi * log_a, 0.0
+    )
+    return jnp.where(near_zero, cobb_douglas, ces)
+
+
+def log_labour_at(x: jax.Array, t: jax.Array, params: Params) -> jax.Array:
+    """ln L(x, t) with H = exp(gH t), A = A0 2^x exp(gC t)."""
+    log_h = params.gH * t
+    log_a = jnp.log(params.A0) + LN2 * x + params.gC * t
+    return log_effective_labour(log_h, log_a, automation_share(x, params), params.rho)
+
+
+def log_growth_rate(x: jax.Array, t: jax.Array, params: Params, returns: Returns) -> jax.Array:
+    """ln v(x, t), v in software doublings per year."""
+    lam = params.p / params.alpha
+    zero = jnp.zeros_like(x)
+    log_l0 = log_labour_at(zero, zero, params)
+    return (
+        jnp.log(initial_rate(params))
+        + params.p * (log_labour_at(x, t, params) - log_l0)
+        + (lam - params.p) * params.gC * t
+        - LN2 * params.p * returns_integral(x, params, returns)
+    )
+
+
+def growth_rate(x: jax.Array, t: jax.Array, params: Params, returns: Returns) -> jax.Array:
+    """v(x, t) = v0 (L/L0)^p C^(lambda - p) exp(-ln2 p I(x)) [doublings/year]."""
+    return jnp.exp(log_growth_rate(x, t, params, returns))
