@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ConfigError
-from ._kernel import INTEGRATORS, KernelSettings, draw_outcomes, trajectory
+from ._kernel import INTEGRATORS, KernelSettings, draw_outcomes, static_features, trajectory
 from ._model import RETURNS, doublings_per_year_of_progress
 from ._parameters import resolve, to_params
 
@@ -59,10 +60,10 @@ def check_settings(settings: KernelSettings, values: dict[str, float] | None = N
                 )
 
 
-def _settings(options: dict[str, Any]) -> KernelSettings:
+def _settings(options: dict[str, Any], values: dict[str, float]) -> KernelSettings:
     allowed = {
         "horizon_years": 20.0,
-        "max_doublings": 200.0,
+        "max_doublings": None,  # the ceiling D with linear_to_ceiling, else 200
         "steps": 256,
         "integrator": "rk4",
         "returns": "linear_to_ceiling",
@@ -74,6 +75,9 @@ def _settings(options: dict[str, Any]) -> KernelSettings:
         if name not in allowed:
             raise ConfigError(name, options[name], f"an option, one of {list(allowed)}")
     merged = {**allowed, **options}
+    if merged["max_doublings"] is None:
+        ceiling = values["ceiling_doublings"]
+        merged["max_doublings"] = ceiling if merged["returns"] == "linear_to_ceiling" else 200.0
     return KernelSettings(
         integrator=merged["integrator"],
         returns=merged["returns"],
@@ -92,8 +96,8 @@ def _split(kwargs: dict[str, Any]) -> tuple[dict[str, float], KernelSettings, An
     precision = kwargs.pop("precision", "float32")
     params = {k: v for k, v in kwargs.items() if k in PARAMETERS}
     options = {k: v for k, v in kwargs.items() if k not in PARAMETERS}
-    settings = _settings(options)
     values = resolve(params)
+    settings = dataclasses.replace(_settings(options, values), **static_features(values))
     check_settings(settings, values)
     return values, settings, dtype_for(precision)
 

@@ -14,7 +14,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
-from ._model import Params, Returns, initial_rate, log_growth_rate
+from ._model import Params, Returns, initial_rate, log_rate_function
 
 
 @jax.tree_util.register_dataclass
@@ -41,28 +41,40 @@ def rk4_path(
     max_doublings: float,
     horizon_years: float,
     stop_doubling_years: float,
+    full_automation: bool = False,
+    autonomous: bool = False,
 ) -> Path:
-    """Classical RK4 for dt/dx = 1/v(x, t) on ``steps`` equal steps in x.
+    """Classical RK4 for dt/dx = 1/v(x, t) on one fixed grid: ``steps`` steps of
+    ``max_doublings / steps`` doublings, the same for every draw.
 
-    The grid ends at the ceiling D for ``linear_to_ceiling`` (capped at ``max_doublings``) and
-    at ``max_doublings`` for constant returns, where hyperbolic growth would otherwise reach
-    infinitely many doublings in finite time.
+    Nodes past the ceiling of ``linear_to_ceiling`` (where v = 0) are never reached; without a
+    ceiling ``max_doublings`` caps hyperbolic growth, which would otherwise reach infinitely
+    many doublings in finite time. ``full_automation`` (phi = 1) skips the CES; ``autonomous``
+    (gC = gH = 0, so v depends on x alone) makes RK4 Simpson's rule, evaluated for all steps
+    at once instead of step by step: the same numbers, much faster.
     """
-    x_end = jnp.asarray(max_doublings, params.f.dtype)
-    if returns == "linear_to_ceiling":
-        x_end = jnp.minimum(params.ceiling_doublings, x_end)
-    h = x_end / steps
+    dtype = params.f.dtype
+    h = max_doublings / steps
+    x = jnp.arange(steps + 1, dtype=dtype) * h
+    log_rate = log_rate_function(params, returns, full_automation)
+    if autonomous:
+        zero = jnp.zeros((), dtype)
+        slope = jnp.exp(-log_rate(x, zero))
+        slope_mid = jnp.exp(-log_rate(x[:-1] + 0.5 * h, zero))
+        increments = (h / 6.0) * (slope[:-1] + 4.0 * slope_mid + slope[1:])
+        t = jnp.concatenate([zero[None], jnp.cumsum(increments)])
+        rate = 1.0 / slope
+        return Path(x=x, t=_stop(t, rate, horizon_years, stop_doubling_years), rate=rate)
 
-    def slope(x, t):
-        return jnp.exp(-log_growth_rate(x, t, params, returns))
+    def slope_at(xk, t):
+        return jnp.exp(-log_rate(xk, t))
 
-    def step(carry, k):
+    def step(carry, xk):
         t, alive = carry
-        x = k * h
-        k1 = slope(x, t)
-        k2 = slope(x + 0.5 * h, t + 0.5 * h * k1)
-        k3 = slope(x + 0.5 * h, t + 0.5 * h * k2)
-        k4 = slope(x + h, t + h * k3)
+        k1 = slope_at(xk, t)
+        k2 = slope_at(xk + 0.5 * h, t + 0.5 * h * k1)
+        k3 = slope_at(xk + 0.5 * h, t + 0.5 * h * k2)
+        k4 = slope_at(xk + h, t + h * k3)
         t_next = t + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         # A node is computed only from a node reached within the horizon, with progress
         # not stalled; everything after is never reached. A NaN is kept so it gets counted.
@@ -71,14 +83,22 @@ def rk4_path(
         return (t_next, alive), (t_next, 1.0 / k1)
 
     zero = jnp.zeros_like(params.f)
-    (t_last, _), (t_nodes, rates) = jax.lax.scan(
-        step, (zero, jnp.array(True)), jnp.arange(steps, dtype=params.f.dtype)
-    )
-    rate_last = jnp.exp(log_growth_rate(x_end, t_last, params, returns))
-    x = jnp.arange(steps + 1, dtype=params.f.dtype) * h
+    (t_last, _), (t_nodes, rates) = jax.lax.scan(step, (zero, jnp.array(True)), x[:-1])
+    rate_last = jnp.exp(log_rate(x[-1], t_last))
     t = jnp.concatenate([zero[None], t_nodes])
     rate = jnp.concatenate([rates, rate_last[None]])
     return Path(x=x, t=t, rate=rate)
+
+
+def _stop(t: jax.Array, rate: jax.Array, horizon_years: float, stop_years: float) -> jax.Array:
+    """Mask a path integrated in one go as the step-by-step integrator would.
+
+    Node k+1 is reached only if node k was reached within the horizon with a doubling time
+    of at most ``stop_years``; NaNs are kept so they get counted.
+    """
+    ok = (t[:-1] <= horizon_years) & (1.0 / rate[:-1] <= stop_years)
+    ok = jnp.cumprod(ok.astype(jnp.int32)).astype(bool)
+    return jnp.concatenate([t[:1], jnp.where(ok | jnp.isnan(t[1:]), t[1:], jnp.inf)])
 
 
 def doublings_path(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +19,7 @@ from ._integrate import Path, doublings_path, rk4_path
 from ._model import Params, doublings_per_year_of_progress, initial_rate
 from ._outcomes import (
     doublings_at_time,
+    fastest_time_to_gain,
     has_non_finite,
     max_progress_in_window,
     peak_rate,
@@ -41,10 +43,17 @@ class KernelSettings:
         windows_years: window lengths w for the most progress in any window [years].
         progress_levels_years: progress levels whose reaching time is reported [years of
             progress].
-        fan_times_years: times at which progress is reported for fan charts [years].
+        fan_levels_years: progress levels [years of progress] whose reaching times feed the
+            fan chart: P(progress at t >= y) = P(time to reach y <= t), read off their
+            histograms, so the fan needs no search per draw.
         accelerate_factor: k of the accelerated flag (peak rate >= k v0).
         stop_doubling_years: stop once a doubling would take longer than this [years].
         ceiling_tolerance: relative distance to D that counts as reaching the ceiling.
+        full_automation: phi = 1 for every draw (the CES is skipped).
+        autonomous: gC = gH = 0 for every draw, so v depends on x alone (RK4 runs as
+            Simpson's rule over all steps at once).
+        doublings_per_year: (1/Ts)/s when the same for every draw, which makes progress
+            thresholds static shifts on the grid; None when Ts or s vary.
     """
 
     integrator: str = "rk4"
@@ -54,18 +63,27 @@ class KernelSettings:
     horizon_years: float = 20.0
     windows_years: tuple[float, ...] = (4 / 12, 1.0)
     progress_levels_years: tuple[float, ...] = (1.0, 3.0, 10.0)
-    fan_times_years: tuple[float, ...] = ()
+    fan_levels_years: tuple[float, ...] = ()
     accelerate_factor: float = 2.0
     stop_doubling_years: float = math.inf
     ceiling_tolerance: float = 0.02
+    full_automation: bool = False
+    autonomous: bool = False
+    doublings_per_year: float | None = None
 
     @property
     def smooth(self) -> bool:
         """Whether paths are smooth (RK4) or advance in whole doublings."""
         return self.integrator == "rk4"
 
+    @property
+    def spacing(self) -> float:
+        """Doublings between nodes of the grid."""
+        return self.max_doublings / self.steps if self.smooth else 1.0
+
 
 OUTCOME_NAMES: tuple[str, ...] = (
+    "fastest_years_to_progress",
     "max_progress_years",
     "peak_speedup",
     "time_to_progress_years",
@@ -73,7 +91,7 @@ OUTCOME_NAMES: tuple[str, ...] = (
     "reached_ceiling",
     "accelerated",
     "non_finite",
-    "progress_at_times_years",
+    "time_to_fan_levels_years",
 )
 
 
@@ -87,6 +105,8 @@ def trajectory(params: Params, settings: KernelSettings) -> Path:
             settings.max_doublings,
             settings.horizon_years,
             settings.stop_doubling_years,
+            settings.full_automation,
+            settings.autonomous,
         )
     if settings.integrator == "doublings":
         return doublings_path(
@@ -100,20 +120,38 @@ def trajectory(params: Params, settings: KernelSettings) -> Path:
 
 
 def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Array]:
-    """Outcomes of one draw (see ``OUTCOME_NAMES``), computed from its path."""
-    path = trajectory(params, settings)
-    smooth = settings.smooth
-    horizon = settings.horizon_years
-    per_year = doublings_per_year_of_progress(params)
+    """Outcomes of one draw (see ``OUTCOME_NAMES``), computed from its path.
 
+    Progress is in years of pre-automation AI progress; times in years since automation.
+    ``fastest_years_to_progress[Y]`` is the shortest time in which Y years of progress were
+    made, so P(>= Y years within w) = P(fastest <= w) for every window w at once.
+    """
+    path = trajectory(params, settings)
+    smooth, spacing = settings.smooth, settings.spacing
+    horizon = settings.horizon_years
+    dtype = params.f.dtype
+    per_year = doublings_per_year_of_progress(params)
+    static_per_year = settings.doublings_per_year
+
+    def gain(years: float):
+        return years * static_per_year if static_per_year is not None else years * per_year
+
+    fastest = jnp.stack(
+        [
+            fastest_time_to_gain(path, gain(y), spacing, horizon, smooth)
+            for y in settings.progress_levels_years
+        ]
+    )
     windows = jnp.stack(
-        [max_progress_in_window(path, w, horizon, smooth) for w in settings.windows_years]
-    ) if settings.windows_years else jnp.zeros((0,), params.f.dtype)
-    levels = jnp.asarray(settings.progress_levels_years, params.f.dtype) * per_year
-    times = jax.vmap(lambda level: time_at_doublings(path, level, smooth))(levels)
-    times = jnp.where(times <= horizon, times, jnp.inf)
-    by_horizon = doublings_at_time(path, jnp.asarray(horizon, params.f.dtype), smooth)
-    fan = doublings_at_time(path, jnp.asarray(settings.fan_times_years, params.f.dtype), smooth)
+        [max_progress_in_window(path, w, horizon) for w in settings.windows_years]
+        or [jnp.zeros((), dtype)]
+    )[: len(settings.windows_years)]
+    def times_to(levels_years: tuple[float, ...]) -> jax.Array:
+        levels = jnp.asarray(levels_years, dtype) * per_year
+        times = jax.vmap(lambda level: time_at_doublings(path, level, spacing, smooth))(levels)
+        return jnp.where(times <= horizon, times, jnp.inf)
+
+    by_horizon = doublings_at_time(path, jnp.asarray(horizon, dtype))
     peak = peak_rate(path, horizon, smooth)
 
     if settings.returns == "linear_to_ceiling":
@@ -123,17 +161,33 @@ def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Arr
         reached_ceiling = jnp.zeros((), bool)
 
     out = {
+        "fastest_years_to_progress": fastest,
         "max_progress_years": windows / per_year,
         "peak_speedup": peak * params.Ts,
-        "time_to_progress_years": times,
+        "time_to_progress_years": times_to(settings.progress_levels_years),
         "progress_by_horizon_years": by_horizon / per_year,
         "reached_ceiling": reached_ceiling,
         "accelerated": peak >= settings.accelerate_factor * initial_rate(params),
-        "progress_at_times_years": fan / per_year,
+        "time_to_fan_levels_years": times_to(settings.fan_levels_years),
     }
     nan_outcome = jnp.any(jnp.stack([jnp.any(jnp.isnan(v)) for v in out.values()]))
     out["non_finite"] = has_non_finite(path, horizon) | nan_outcome
     return out
+
+
+def static_features(fixed: Mapping[str, float | None]) -> dict[str, Any]:
+    """Kernel specialisations allowed by parameters that are the same for every draw.
+
+    ``fixed`` maps a parameter name to its value when fixed, None when it varies.
+    """
+    full = fixed.get("phi0") == 1.0 and fixed.get("phi_inf") == 1.0
+    growth_fixed = fixed.get("gC") == 0.0 and fixed.get("gH") == 0.0
+    ts, share = fixed.get("Ts"), fixed.get("software_share")
+    return {
+        "full_automation": full,
+        "autonomous": growth_fixed,
+        "doublings_per_year": None if ts is None or share is None else 1.0 / (ts * share),
+    }
 
 
 @functools.lru_cache(maxsize=32)

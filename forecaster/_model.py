@@ -14,6 +14,7 @@ effective research labour of humans ``H = exp(gH t)`` and AIs ``A = A0 2^x exp(g
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Literal
 
 import jax
@@ -108,24 +109,46 @@ def automation_share(x: jax.Array, params: Params) -> jax.Array:
     return params.phi_inf - (params.phi_inf - params.phi0) * jnp.exp(-x / params.x_phi)
 
 
+def log_automation_shares(x: jax.Array, params: Params) -> tuple[jax.Array, jax.Array]:
+    """(ln phi(x), ln(1 - phi(x))) without cancellation.
+
+    With e = exp(-x / x_phi): phi = phi_inf (1 - e) + phi0 e and 1 - phi = (1 - phi_inf)(1 - e)
+    + (1 - phi0) e, sums of non-negative terms, taken in log space. ``log1p(-phi)`` of the
+    rounded phi would lose 1 - phi entirely once it falls below the rounding error of phi
+    (x > ~17 x_phi in float32 when phi_inf = 1), dropping the human bottleneck at once.
+    """
+    u = x / params.x_phi
+    log_rise = jnp.log(-jnp.expm1(-u))  # ln(1 - e); -inf at x = 0
+    log_phi = jnp.logaddexp(jnp.log(params.phi_inf) + log_rise, jnp.log(params.phi0) - u)
+    log_rest = jnp.logaddexp(jnp.log1p(-params.phi_inf) + log_rise, jnp.log1p(-params.phi0) - u)
+    return log_phi, log_rest
+
+
 def log_effective_labour(
-    log_h: jax.Array, log_a: jax.Array, phi: jax.Array, rho: jax.Array
+    log_h: jax.Array,
+    log_a: jax.Array,
+    phi: jax.Array,
+    rho: jax.Array,
+    log_shares: tuple[jax.Array, jax.Array] | None = None,
 ) -> jax.Array:
     """ln L for L = ((1 - phi) H^rho + phi A^rho)^(1/rho), in log space.
 
     A log-sum-exp keeps it finite for rho from about -20 to 0.9 and A up to 1e6 and beyond;
     rho -> 0 gives the Cobb-Douglas limit (1 - phi) ln H + phi ln A. phi = 0 or 1 are exact.
+    ``log_shares`` = (ln phi, ln(1 - phi)), when the caller has them more accurately than
+    ``phi`` itself (see :func:`log_automation_shares`).
     """
     near_zero = jnp.abs(rho) < _RHO_COBB_DOUGLAS
     safe_rho = jnp.where(near_zero, 1.0, rho)
-    w_h = jnp.log1p(-phi)  # -inf when phi = 1, dropping humans exactly
-    w_a = jnp.log(phi)  # -inf when phi = 0
+    if log_shares is None:
+        log_shares = (jnp.log(phi), jnp.log1p(-phi))
+    w_a, w_h = log_shares  # w_h = -inf when phi = 1, dropping humans exactly; w_a when phi = 0
     ces = jax.nn.logsumexp(
         jnp.stack([w_h + safe_rho * log_h, w_a + safe_rho * log_a]), axis=0
     ) / safe_rho
     # 0 * ln(x) terms vanish; written with where so phi in {0, 1} never makes 0 * inf.
-    cobb_douglas = jnp.where(phi < 1.0, (1.0 - phi) * log_h, 0.0) + jnp.where(
-        phi > 0.0, phi * log_a, 0.0
+    cobb_douglas = jnp.where(w_h > -jnp.inf, jnp.exp(w_h) * log_h, 0.0) + jnp.where(
+        w_a > -jnp.inf, jnp.exp(w_a) * log_a, 0.0
     )
     return jnp.where(near_zero, cobb_douglas, ces)
 
@@ -134,7 +157,13 @@ def log_labour_at(x: jax.Array, t: jax.Array, params: Params) -> jax.Array:
     """ln L(x, t) with H = exp(gH t), A = A0 2^x exp(gC t)."""
     log_h = params.gH * t
     log_a = jnp.log(params.A0) + LN2 * x + params.gC * t
-    return log_effective_labour(log_h, log_a, automation_share(x, params), params.rho)
+    return log_effective_labour(
+        log_h,
+        log_a,
+        automation_share(x, params),
+        params.rho,
+        log_shares=log_automation_shares(x, params),
+    )
 
 
 def log_growth_rate(x: jax.Array, t: jax.Array, params: Params, returns: Returns) -> jax.Array:
@@ -148,6 +177,39 @@ def log_growth_rate(x: jax.Array, t: jax.Array, params: Params, returns: Returns
         + (lam - params.p) * params.gC * t
         - LN2 * params.p * returns_integral(x, params, returns)
     )
+
+
+def log_rate_function(
+    params: Params, returns: Returns, full_automation: bool
+) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    """``(x, t) -> ln v`` with the per-draw constants computed once, for integrators.
+
+    With ``full_automation`` (phi = 1 exactly) L = A, so ln(L/L0) = ln2 x + gC t and the CES
+    is skipped; otherwise identical to :func:`log_growth_rate`.
+    """
+    lam = params.p / params.alpha
+    log_v0 = jnp.log(initial_rate(params))
+    if full_automation:
+
+        def log_rate(x, t):
+            return (
+                log_v0
+                + LN2 * params.p * (x - returns_integral(x, params, returns))
+                + lam * params.gC * t
+            )
+
+        return log_rate
+    log_l0 = log_labour_at(jnp.zeros_like(params.f), jnp.zeros_like(params.f), params)
+
+    def log_rate_ces(x, t):
+        return (
+            log_v0
+            + params.p * (log_labour_at(x, t, params) - log_l0)
+            + (lam - params.p) * params.gC * t
+            - LN2 * params.p * returns_integral(x, params, returns)
+        )
+
+    return log_rate_ces
 
 
 def growth_rate(x: jax.Array, t: jax.Array, params: Params, returns: Returns) -> jax.Array:

@@ -1,106 +1,145 @@
 """Per-draw outcomes computed from one draw's path (MODEL.md section 5).
 
 Everything here works on a single :class:`~forecaster._integrate.Path` and is vmapped by the
-kernel, so no batch ever holds more than a chunk of paths. Progress is reported in years of
-pre-automation AI progress: ``doublings / ((1/Ts)/s)``.
+kernel, so no batch ever holds more than a chunk of paths. Nodes are equally spaced in x on
+one grid shared by every draw (``spacing`` doublings apart), which turns "the fastest time to
+make Y years of progress" into a shifted difference of the node times.
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
 
 from ._integrate import Path
 
-_NEWTON_ITERATIONS = 3
 
-
-def _reached(path: Path, horizon_years: float) -> jax.Array:
+def reached(path: Path, horizon_years: float) -> jax.Array:
+    """Nodes reached within the horizon."""
     return path.t <= horizon_years
 
 
-def doublings_at_time(path: Path, q: jax.Array, smooth: bool) -> jax.Array:
-    """Doublings x reached at times ``q`` (any shape), inverting t(x) between nodes.
+def doublings_at_time(path: Path, q: jax.Array) -> jax.Array:
+    """Doublings reached at times ``q`` (any shape): t(x) inverted linearly between nodes.
 
-    With ``smooth``, t(x) is the cubic Hermite interpolant through the nodes with slopes
-    dt/dx = 1/v (fourth order, matching RK4), inverted by Newton's method; otherwise linear.
-    Beyond the last reached node progress stays at that node.
+    Beyond the last node reached, progress stays at that node.
     """
     n = path.t.shape[0] - 1
     k = jnp.clip(jnp.searchsorted(path.t, q, side="right") - 1, 0, n - 1)
     t0, t1 = path.t[k], path.t[k + 1]
     x0, x1 = path.x[k], path.x[k + 1]
-    h = x1 - x0
     finite_next = jnp.isfinite(t1) & (t1 > t0)
     span = jnp.where(finite_next, t1 - t0, 1.0)
     s = jnp.clip((q - t0) / span, 0.0, 1.0)
-    if smooth:
-        m0 = h / path.rate[k]
-        m1 = h / path.rate[k + 1]
-        for _ in range(_NEWTON_ITERATIONS):
-            s2, s3 = s * s, s * s * s
-            value = (
-                (2 * s3 - 3 * s2 + 1) * t0
-                + (s3 - 2 * s2 + s) * m0
-                + (-2 * s3 + 3 * s2) * t1
-                + (s3 - s2) * m1
-            )
-            deriv = (6 * s2 - 6 * s) * (t0 - t1) + (3 * s2 - 4 * s + 1) * m0 + (3 * s2 - 2 * s) * m1
-            safe = jnp.where(finite_next & (deriv > 0), deriv, 1.0)
-            s = jnp.clip(s - jnp.where(finite_next, (value - q) / safe, 0.0), 0.0, 1.0)
-    inside = finite_next & (q >= t0)
-    return jnp.where(inside, x0 + s * h, x0)
+    return jnp.where(finite_next & (q >= t0), x0 + s * (x1 - x0), x0)
 
 
-def time_at_doublings(path: Path, level: jax.Array, smooth: bool) -> jax.Array:
+def _hermite(t0, t1, m0, m1, s):
+    """Cubic Hermite interpolant on [0, 1] with end values t0, t1 and end slopes m0, m1."""
+    s2 = s * s
+    s3 = s2 * s
+    return (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * t1 + (
+        s3 - s2
+    ) * m1
+
+
+def time_at_doublings(path: Path, level: jax.Array, spacing: float, smooth: bool) -> jax.Array:
     """Time at which ``level`` doublings are reached: +inf if never.
 
-    Nodes are equally spaced in x. With ``smooth`` the cubic Hermite interpolant gives t
-    between nodes; otherwise the node at or above the level counts (whole doublings).
+    Smooth paths: the cubic Hermite interpolant through the nodes with slopes dt/dx = 1/v
+    (fourth order, like RK4). Whole doublings: the first node at or above the level.
     """
     n = path.t.shape[0] - 1
-    h = path.x[1] - path.x[0]
-    pos = level / h
+    pos = level / spacing
     if not smooth:
-        j = jnp.ceil(pos).astype(jnp.int32)
+        j = jnp.ceil(pos - 1e-6).astype(jnp.int32)
         return jnp.where(j <= n, path.t[jnp.clip(j, 0, n)], jnp.inf)
     k = jnp.clip(jnp.floor(pos).astype(jnp.int32), 0, n - 1)
     s = jnp.clip(pos - k, 0.0, 1.0)
-    t0, t1 = path.t[k], path.t[k + 1]
-    m0, m1 = h / path.rate[k], h / path.rate[k + 1]
-    s2, s3 = s * s, s * s * s
-    value = (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * t1 + (
-        s3 - s2
-    ) * m1
-    # At s = 0 exactly the node itself counts (t1 may be inf).
-    value = jnp.where(s == 0.0, t0, value)
+    m0, m1 = spacing / path.rate[k], spacing / path.rate[k + 1]
+    value = _hermite(path.t[k], path.t[k + 1], m0, m1, s)
+    value = jnp.where(s == 0.0, path.t[k], value)  # at a node exactly (t[k + 1] may be inf)
     return jnp.where((pos <= n) & jnp.isfinite(value), value, jnp.inf)
 
 
-def max_progress_in_window(
-    path: Path, window_years: float, horizon_years: float, smooth: bool
+def fastest_time_to_gain(
+    path: Path, gain: float | jax.Array, spacing: float, horizon_years: float, smooth: bool
 ) -> jax.Array:
-    """The most doublings achieved in any time window of length ``window_years``.
+    """The shortest time in which ``gain`` doublings were made (+inf if never).
 
-    Smooth: windows starting or ending at every node (and the one ending at the horizon),
-    with the other end interpolated. Whole doublings (Davidson & Houlden): the largest j - i
-    with t_j - t_i < w over reached nodes.
+    Starts at every node reached within the horizon. Whole doublings (Davidson & Houlden):
+    min over i of t[i + floor(gain)] - t[i]. Smooth paths: the end is interpolated with the
+    cubic Hermite of :func:`time_at_doublings`. A Python-number ``gain`` is a static shift
+    (slices, no gather); an array ``gain`` may differ per draw.
     """
-    reached = _reached(path, horizon_years)
-    if not smooth:
-        t = jnp.where(reached, path.t, jnp.inf)
-        j = jnp.searchsorted(t, t + window_years, side="left") - 1
-        gain = path.x[jnp.clip(j, 0, None)] - path.x
-        return jnp.max(jnp.where(reached, gain, 0.0))
-    ends = jnp.minimum(path.t + window_years, horizon_years)
-    gain_from_node = doublings_at_time(path, ends, smooth) - path.x
-    starts = jnp.maximum(path.t - window_years, 0.0)
-    gain_to_node = path.x - doublings_at_time(path, starts, smooth)
-    horizon_pair = doublings_at_time(
-        path, jnp.array([horizon_years, max(horizon_years - window_years, 0.0)]), smooth
-    )
-    gain = jnp.maximum(jnp.where(reached, gain_from_node, 0.0), jnp.where(reached, gain_to_node, 0.0))
-    return jnp.maximum(jnp.max(gain), horizon_pair[0] - horizon_pair[1])
+    n = path.t.shape[0] - 1
+    t = jnp.where(reached(path, horizon_years), path.t, jnp.inf)
+    dtype = t.dtype
+    if isinstance(gain, int | float):
+        pos = gain / spacing
+        m = int(math.floor(pos + 1e-9))
+        if m > n or (smooth and m == n and pos > n):
+            return jnp.asarray(jnp.inf, dtype)
+        if not smooth or pos - m < 1e-9:
+            return _min_span(t[: n + 1 - m], t[m:])
+        s = pos - m
+        slope = spacing / path.rate
+        # The Hermite weights are static: one fused multiply-add per start node.
+        s2, s3 = s * s, s * s * s
+        ends = (
+            (2 * s3 - 3 * s2 + 1) * t[m:n]
+            + (s3 - 2 * s2 + s) * slope[m:n]
+            + (-2 * s3 + 3 * s2) * t[m + 1 :]
+            + (s3 - s2) * slope[m + 1 :]
+        )
+        return _min_span(t[: n - m], ends)
+    pos = gain / spacing
+    m = jnp.floor(pos + 1e-6).astype(jnp.int32)
+    i = jnp.arange(n + 1)
+    j = jnp.clip(i + m, 0, n)
+    ends = jnp.where(i + m <= n, t[j], jnp.inf)
+    if smooth:
+        s = pos - m
+        j1 = jnp.clip(j + 1, 0, n)
+        interpolated = _hermite(t[j], t[j1], spacing / path.rate[j], spacing / path.rate[j1], s)
+        ok = (i + m + 1 <= n) & jnp.isfinite(t[j1])
+        ends = jnp.where(s < 1e-6, ends, jnp.where(ok, interpolated, jnp.inf))
+    return _min_span(t, ends)
+
+
+def _min_span(starts: jax.Array, ends: jax.Array) -> jax.Array:
+    """min(ends - starts) over pairs with both ends reached; +inf if there is none."""
+    ok = jnp.isfinite(starts) & jnp.isfinite(ends)
+    return jnp.min(jnp.where(ok, ends - starts, jnp.inf))
+
+
+def max_progress_in_window(
+    path: Path, window_years: float, horizon_years: float, stride: int = 8
+) -> jax.Array:
+    """The most doublings made in any window of length ``window_years``.
+
+    Windows start at nodes (the far end inverted linearly): first every ``stride``-th node,
+    then every node around the best of those, plus the window that ends where the path ends
+    (its last node reached, or the horizon). The search is the cost of this outcome, and
+    the gain over starts is smooth, so the refinement finds the same maximum.
+    """
+    ok = reached(path, horizon_years)
+    n = path.t.shape[0]
+
+    def gain_from(idx):
+        ends = jnp.minimum(path.t[idx] + window_years, horizon_years)
+        return jnp.where(ok[idx], doublings_at_time(path, ends) - path.x[idx], 0.0)
+
+    coarse = jnp.arange(0, n, stride)
+    coarse_gain = gain_from(coarse)
+    best = coarse[jnp.argmax(coarse_gain)]
+    fine_gain = gain_from(jnp.clip(best + jnp.arange(-stride, stride + 1), 0, n - 1))
+    continuing = jnp.any(~ok & jnp.isfinite(path.t))  # the path runs past the horizon
+    t_end = jnp.where(continuing, horizon_years, jnp.max(jnp.where(ok, path.t, 0.0)))
+    last = doublings_at_time(path, jnp.stack([t_end, jnp.maximum(t_end - window_years, 0.0)]))
+    return jnp.maximum(jnp.maximum(jnp.max(coarse_gain), jnp.max(fine_gain)), last[0] - last[1])
 
 
 def peak_rate(path: Path, horizon_years: float, smooth: bool) -> jax.Array:
@@ -109,14 +148,14 @@ def peak_rate(path: Path, horizon_years: float, smooth: bool) -> jax.Array:
     Smooth paths: the rate at every reached node. Whole doublings: the rate of every step
     taken (one whose end node was reached).
     """
-    reached = _reached(path, horizon_years)
+    ok = reached(path, horizon_years)
     if smooth:
-        return jnp.max(jnp.where(reached, path.rate, 0.0))
-    return jnp.max(jnp.where(reached[1:], path.rate[:-1], 0.0))
+        return jnp.max(jnp.where(ok, path.rate, 0.0))
+    return jnp.max(jnp.where(ok[1:], path.rate[:-1], 0.0))
 
 
 def has_non_finite(path: Path, horizon_years: float) -> jax.Array:
     """NaN anywhere on the path, or a reached node with a non-finite or negative rate."""
-    reached = _reached(path, horizon_years)
-    bad_rate = reached & ~(jnp.isfinite(path.rate) & (path.rate >= 0))
+    ok = reached(path, horizon_years)
+    bad_rate = ok & ~(jnp.isfinite(path.rate) & (path.rate >= 0))
     return jnp.any(jnp.isnan(path.t)) | jnp.any(bad_rate)

@@ -1,0 +1,260 @@
+"""Structured configs (Hydra ``version_base="1.3"``) and their validation into a run plan.
+
+The dataclasses below are the schema of ``conf/forecast.yaml``; :func:`plan_forecast` checks
+every value when a run starts and turns the config into a frozen :class:`ForecastPlan`. A
+mistake raises :class:`~forecaster.ConfigError` naming the field, the value and what is
+allowed, before any work starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import field
+from typing import Any
+
+import numpy as np
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+
+from ._api import PRECISIONS, check_settings
+from ._errors import ConfigError
+from ._kernel import KernelSettings, static_features
+from ._priors import PriorSet, build_prior_set
+
+MAX_CHUNK = 1 << 24  # per-chunk counts stay exact in float32 and int32
+
+
+@dataclasses.dataclass
+class ScenarioConfig:
+    """A scenario: the dynamics (fixed settings) and the priors over its parameters."""
+
+    name: str = MISSING
+    description: str = ""
+    integrator: str = "rk4"
+    returns: str = "linear_to_ceiling"
+    steps: int = 256
+    max_doublings: float = 200.0
+    stop_doubling_years: float = math.inf
+    accelerate_factor: float = 2.0
+    params: dict[str, Any] = field(default_factory=dict)
+    correlations: list[Any] = field(default_factory=list)
+
+
+@dataclasses.dataclass
+class OutputConfig:
+    """What a run writes besides its summaries."""
+
+    sample_size: int = 10_000
+    report: bool = True
+    progress_bar: bool = True
+
+
+@dataclasses.dataclass
+class ForecastConfig:
+    """A forecast run: scenario, draws, grids, devices and outputs."""
+
+    scenario: ScenarioConfig = MISSING
+    n_draws: int = 1_000_000
+    seed: int = 0
+    chunk_size: int = 65_536
+    precision: str = "float32"
+    windows_months: list[float] = field(default_factory=lambda: [4.0, 12.0])
+    progress_years: list[float] = field(default_factory=lambda: [1.0, 3.0, 10.0, 30.0])
+    horizon_years: float = 20.0
+    fan_points: int = 48
+    devices: Any = "all"
+    resume: Any = None
+    shard_index: int = 0
+    num_shards: int = 1
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+def register_configs() -> None:
+    """Register the schema with Hydra's ConfigStore (idempotent)."""
+    ConfigStore.instance().store(name="forecast_schema", node=ForecastConfig)
+
+
+@dataclasses.dataclass(frozen=True)
+class ForecastPlan:
+    """A validated forecast: everything the engine needs, nothing it must re-check."""
+
+    scenario: str
+    priors: PriorSet
+    settings: KernelSettings
+    n_draws: int
+    seed: int
+    chunk_size: int
+    precision: str
+    windows_months: tuple[float, ...]
+    progress_years: tuple[float, ...]
+    sample_size: int
+    devices: Any
+    shard_index: int
+    num_shards: int
+
+    @property
+    def draw_range(self) -> tuple[int, int]:
+        """The draws [start, stop) of this shard: contiguous, covering n_draws exactly."""
+        per = -(-self.n_draws // self.num_shards)
+        start = min(self.shard_index * per, self.n_draws)
+        return start, min(start + per, self.n_draws)
+
+
+def _container(cfg: Any) -> Any:
+    if isinstance(cfg, DictConfig | ListConfig):
+        return OmegaConf.to_container(cfg, resolve=True)
+    return cfg
+
+
+def _int(field_name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(field_name, value, f"an integer in [{low}, {high}]")
+    return value
+
+
+def _positive_list(field_name: str, value: Any, upper: float | None = None) -> tuple[float, ...]:
+    if not isinstance(value, list | tuple) or not value:
+        raise ConfigError(field_name, value, "a non-empty list of positive numbers")
+    out = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int | float) or not 0 < item < math.inf:
+            raise ConfigError(field_name, value, "a non-empty list of positive numbers")
+        if upper is not None and item > upper:
+            raise ConfigError(field_name, value, f"numbers no larger than {upper:g}")
+        out.append(float(item))
+    if len(set(out)) != len(out):
+        raise ConfigError(field_name, value, "a list without repeated values")
+    return tuple(out)
+
+
+def _number(field_name: str, value: Any, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low < value <= high:
+        raise ConfigError(field_name, value, f"a number in ({low:g}, {high:g}]")
+    return float(value)
+
+
+def plan_forecast(cfg: Any) -> ForecastPlan:
+    """Validate a composed forecast config and return its plan.
+
+    Raises:
+        ConfigError: for the first value that is not allowed.
+    """
+    c = _container(cfg)
+    known = {f.name for f in dataclasses.fields(ForecastConfig)}
+    for key in c:
+        if key not in known:
+            raise ConfigError(key, c[key], f"a forecast setting, one of {sorted(known)}")
+    s = c["scenario"]
+    if not isinstance(s, dict) or not s.get("name"):
+        raise ConfigError("scenario", s, "a scenario preset (scenario=<name>)")
+
+    n_draws = _int("n_draws", c["n_draws"], 1, 10**13)
+    seed = _int("seed", c["seed"], 0, 2**31 - 1)
+    chunk = _int("chunk_size", c["chunk_size"], 1, MAX_CHUNK)
+    if c["precision"] not in PRECISIONS:
+        raise ConfigError("precision", c["precision"], f"one of {PRECISIONS}")
+    horizon = _number("horizon_years", c["horizon_years"], 0.0, 1e4)
+    windows = _positive_list("windows_months", c["windows_months"], upper=12 * horizon)
+    levels = _positive_list("progress_years", c["progress_years"])
+    fan_points = _int("fan_points", c["fan_points"], 2, 1000)
+    num_shards = _int("num_shards", c["num_shards"], 1, 10**6)
+    shard_index = _int("shard_index", c["shard_index"], 0, num_shards - 1)
+    devices = c["devices"]
+    if not (devices == "all" or (isinstance(devices, int) and not isinstance(devices, bool)
+                                 and devices >= 1)):
+        raise ConfigError("devices", devices, "'all' or a positive integer (number of devices)")
+    out = c["output"]
+    sample_size = _int("output.sample_size", out["sample_size"], 0, 10_000_000)
+
+    for key in ("integrator", "returns"):
+        if not isinstance(s[key], str):
+            raise ConfigError(f"scenario.{key}", s[key], "a string")
+    settings = KernelSettings(
+        integrator=s["integrator"],
+        returns=s["returns"],
+        steps=s["steps"],
+        max_doublings=float(s["max_doublings"]),
+        horizon_years=horizon,
+        windows_years=tuple(w / 12.0 for w in windows),
+        progress_levels_years=levels,
+        accelerate_factor=_number(
+            "scenario.accelerate_factor", s["accelerate_factor"], 0.0, 1e12
+        ),
+        stop_doubling_years=_number(
+            "scenario.stop_doubling_years", s["stop_doubling_years"], 0.0, math.inf
+        ),
+    )
+    try:
+        check_settings(settings)
+    except ConfigError as err:
+        raise ConfigError(f"scenario.{err.field}", err.value, err.allowed) from None
+    if not isinstance(s["params"], dict):
+        raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
+    priors = build_prior_set(s["params"], s.get("correlations") or [], field="scenario")
+    features = static_features(priors.fixed_values())
+    settings = dataclasses.replace(
+        settings, **features, fan_levels_years=fan_levels(settings, features, fan_points)
+    )
+    _check_grid_covers_ceiling(priors, settings)
+    if settings.integrator == "doublings":
+        _check_doublings_priors(priors)
+    return ForecastPlan(
+        scenario=s["name"],
+        priors=priors,
+        settings=settings,
+        n_draws=n_draws,
+        seed=seed,
+        chunk_size=chunk,
+        precision=c["precision"],
+        windows_months=windows,
+        progress_years=levels,
+        sample_size=sample_size,
+        devices=devices,
+        shard_index=shard_index,
+        num_shards=num_shards,
+    )
+
+
+FAN_LOWEST_YEARS = 0.05
+
+
+def fan_levels(settings: KernelSettings, features: dict, points: int) -> tuple[float, ...]:
+    """Progress levels (log-spaced, years) whose reaching times make the fan chart: from
+    0.05 years to the most progress the grid holds."""
+    per_year = features["doublings_per_year"] or 8.0
+    top = max(settings.max_doublings / per_year, 2 * FAN_LOWEST_YEARS)
+    return tuple(float(v) for v in np.geomspace(FAN_LOWEST_YEARS, top, points))
+
+
+def _check_grid_covers_ceiling(priors: PriorSet, settings: KernelSettings) -> None:
+    """The grid must reach the largest ceiling a draw can have, or draws are cut short."""
+    if settings.returns != "linear_to_ceiling":
+        return
+    for prior in priors.priors:
+        if prior.name == "ceiling_doublings":
+            top = prior.support()[1]
+        elif prior.name == "ceiling_years" and settings.doublings_per_year:
+            top = prior.support()[1] * settings.doublings_per_year
+        else:
+            continue
+        if top > settings.max_doublings + 1e-9:
+            raise ConfigError(
+                "scenario.max_doublings", settings.max_doublings,
+                f"at least the largest ceiling the priors allow ({top:g} doublings)",
+            )
+
+
+def _check_doublings_priors(priors: PriorSet) -> None:
+    """Davidson & Houlden's rule assumes full automation and fixed compute."""
+    required = {"phi0": 1.0, "phi_inf": 1.0, "gC": 0.0}
+    for prior in priors.priors:
+        if prior.name in required:
+            ok = prior.fixed and float(prior.args["value"]) == required[prior.name]
+            if not ok:
+                raise ConfigError(
+                    f"scenario.params.{prior.name}",
+                    dict(prior.args) | {"dist": prior.kind},
+                    f"fixed at {required[prior.name]:g} with scenario.integrator=doublings "
+                    "(or use integrator=rk4)",
+                )

@@ -1,0 +1,202 @@
+"""The execution engine: fixed-shape chunks, sharded over local devices, streamed into
+integer accumulators that are checkpointed after every chunk.
+
+Memory is bounded by the chunk size, not by ``n_draws``: a chunk's paths live only inside
+the jitted function, and only its counts (and, for the first draws, a capped sample) come
+back to the host.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+from tqdm.auto import tqdm
+
+from ._accumulate import add_stats, chunk_statistics, zeros_like_stats
+from ._api import dtype_for
+from ._config import ForecastPlan
+from ._errors import ConfigError
+from ._kernel import draw_outcomes
+from ._parameters import to_params
+from ._priors import draw_uniforms, model_values, transform
+
+CHECKPOINT = "accumulators.npz"
+
+
+@dataclasses.dataclass
+class ForecastResult:
+    """Accumulated counts of a finished (or resumed-and-finished) run."""
+
+    plan: ForecastPlan
+    totals: dict[str, np.ndarray]
+    sample: dict[str, np.ndarray]
+    timing: dict[str, float]
+    device: dict[str, Any]
+    fingerprint: str
+
+
+def fingerprint(plan: ForecastPlan) -> str:
+    """A hash of everything that determines the numbers (not chunking, devices or outputs)."""
+    defining = {
+        "scenario": plan.scenario,
+        "priors": plan.priors.describe(),
+        "correlations": None if plan.priors.cholesky is None else plan.priors.cholesky.tolist(),
+        "settings": dataclasses.asdict(plan.settings),
+        "n_draws": plan.n_draws,
+        "seed": plan.seed,
+        "precision": plan.precision,
+        "progress_years": plan.progress_years,
+        "shard": [plan.shard_index, plan.num_shards],
+        "sample_size": plan.sample_size,
+    }
+    text = json.dumps(defining, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def select_devices(requested: Any) -> list[jax.Device]:
+    """All local devices, or the first ``requested`` of them."""
+    devices = jax.local_devices()
+    if requested == "all":
+        return devices
+    if requested > len(devices):
+        raise ConfigError("devices", requested, f"at most {len(devices)} (local devices here)")
+    return devices[:requested]
+
+
+def _chunk_function(plan: ForecastPlan, chunk: int, mesh: Mesh, dtype: Any) -> Callable:
+    priors, settings = plan.priors, plan.settings
+    draws = NamedSharding(mesh, P("draws"))
+
+    def run_chunk(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array):
+        u = draw_uniforms(priors, plan.seed, start_hi, start_lo, chunk, dtype)
+        u = jax.lax.with_sharding_constraint(u, NamedSharding(mesh, P("draws", None)))
+        sampled = transform(priors, u, dtype)
+        values = model_values(sampled, chunk, dtype)
+        out = jax.vmap(lambda p: draw_outcomes(p, settings))(to_params(values, dtype))
+        in_range = jax.lax.with_sharding_constraint(jnp.arange(chunk) < n_valid, draws)
+        stats = chunk_statistics(out, u, in_range, settings.windows_years)
+        per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
+        return stats, per_draw
+
+    return jax.jit(run_chunk)
+
+
+def _split_index(start: int) -> tuple[np.uint32, np.uint32]:
+    return np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF)
+
+
+def _save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
+    """Write the accumulators atomically: a crash leaves the previous checkpoint intact."""
+    tmp = path.with_suffix(".tmp.npz")
+    arrays = {f"t_{k}": v for k, v in state["totals"].items()}
+    arrays |= {f"s_{k}": v for k, v in state["sample"].items()}
+    meta = {k: state[k] for k in ("next_draw", "fingerprint", "seconds")}
+    with open(tmp, "wb") as fh:
+        np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`_save_checkpoint`."""
+    with np.load(path) as data:
+        meta = json.loads(str(data["meta"]))
+        totals = {k[2:]: data[k] for k in data.files if k.startswith("t_")}
+        sample = {k[2:]: data[k] for k in data.files if k.startswith("s_")}
+    return {**meta, "totals": totals, "sample": sample}
+
+
+def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -> ForecastResult:
+    """Run (or resume) a forecast, checkpointing into ``run_dir`` after every chunk."""
+    dtype = dtype_for(plan.precision)
+    devices = select_devices(plan.devices)
+    mesh = Mesh(np.array(devices), ("draws",))
+    n_dev = len(devices)
+    chunk = -(-plan.chunk_size // n_dev) * n_dev
+    start, stop = plan.draw_range
+    fp = fingerprint(plan)
+    checkpoint = run_dir / CHECKPOINT
+
+    state: dict[str, Any] = {"next_draw": start, "fingerprint": fp, "seconds": 0.0}
+    if checkpoint.exists():
+        saved = load_checkpoint(checkpoint)
+        if saved["fingerprint"] != fp:
+            raise ConfigError(
+                "resume", str(run_dir), "a run directory of the same configuration (it differs)"
+            )
+        state = saved
+
+    fn = _chunk_function(plan, chunk, mesh, dtype)
+    args0 = (*_split_index(start), np.int32(0))
+    t0 = time.perf_counter()
+    compiled = fn.lower(*args0).compile()
+    compile_seconds = time.perf_counter() - t0
+
+    if "totals" not in state:
+        stats0, _ = jax.eval_shape(fn, *args0)
+        state["totals"] = zeros_like_stats(stats0)
+        state["sample"] = {}
+
+    done = state["next_draw"] - start
+    bar = tqdm(
+        total=stop - start, initial=done, unit="draws", unit_scale=True, disable=not progress_bar,
+        desc=f"{plan.scenario}", smoothing=0.1, dynamic_ncols=True,
+    )
+    t_run = time.perf_counter()
+    seconds_before = float(state["seconds"])
+    draws_this_session = 0
+    position = state["next_draw"]
+    while position < stop:
+        n_valid = min(chunk, stop - position)
+        stats, per_draw = compiled(*_split_index(position), np.int32(n_valid))
+        add_stats(state["totals"], stats)
+        _collect_sample(state["sample"], per_draw, n_valid, plan.sample_size)
+        position += n_valid
+        draws_this_session += n_valid
+        state["next_draw"] = position
+        state["seconds"] = seconds_before + time.perf_counter() - t_run
+        _save_checkpoint(checkpoint, state)
+        bar.update(n_valid)
+    run_seconds = time.perf_counter() - t_run
+    bar.close()
+
+    timing = {
+        "compile_seconds": compile_seconds,
+        "run_seconds": run_seconds,
+        "total_run_seconds": float(state["seconds"]),
+        "draws_this_session": draws_this_session,
+        "draws_per_second": draws_this_session / run_seconds if run_seconds > 0 else float("nan"),
+        "chunk_size": chunk,
+    }
+    device = {
+        "platform": devices[0].platform,
+        "kind": devices[0].device_kind,
+        "count": n_dev,
+    }
+    return ForecastResult(plan, state["totals"], state["sample"], timing, device, fp)
+
+
+def _collect_sample(
+    sample: dict[str, np.ndarray], per_draw: Mapping[str, jax.Array], n_valid: int, cap: int
+) -> None:
+    """Keep the first ``cap`` draws of the run (a function of draw index, not chunking)."""
+    have = next(iter(sample.values())).shape[0] if sample else 0
+    take = min(n_valid, cap - have)
+    if take <= 0:
+        return
+    for key, value in per_draw.items():
+        part = np.asarray(value[:take])
+        sample[key] = part if key not in sample else np.concatenate([sample[key], part])

@@ -1,0 +1,167 @@
+"""Write a finished forecast's files and print its headline.
+
+Files in the run directory: ``summary.json``, ``probabilities.csv``, ``quantiles.csv``,
+``sensitivity.csv``, ``fan.csv``, ``draws.parquet`` (a capped sample of per-draw parameters
+and outcomes) and ``accumulators.npz`` (the exact counts, for resuming and merging).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import jax
+import numpy as np
+import numpyro
+import pandas as pd
+
+from . import __version__
+from ._engine import ForecastResult
+from ._summaries import (
+    fan_table,
+    flag_probabilities,
+    probability_table,
+    quantile_table,
+    sensitivity_table,
+)
+
+HEADLINE_YEARS = (1.0, 3.0, 10.0, 30.0)
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The content of ``summary.json``."""
+    plan, totals = result.plan, result.totals
+    quantiles = quantile_table(plan, totals)
+    n_draws_done = int(totals["draws"][0])
+    summary = {
+        "scenario": plan.scenario,
+        "n_draws": plan.n_draws,
+        "draws_done": n_draws_done,
+        "seed": plan.seed,
+        "shard": {"index": plan.shard_index, "count": plan.num_shards, "draws": plan.draw_range},
+        "non_finite": int(totals["non_finite"][0]),
+        "finite_draws": int(totals["finite"][0]),
+        "probabilities": probability_table(plan, totals),
+        "flags": flag_probabilities(plan, totals),
+        "quantiles": quantiles,
+        "headline": headline_numbers(result),
+        "sensitivity": sensitivity_table(plan, totals),
+        "fan": fan_table(plan, totals),
+        "priors": plan.priors.describe(),
+        "settings": {
+            "integrator": plan.settings.integrator,
+            "returns": plan.settings.returns,
+            "steps": plan.settings.steps,
+            "max_doublings": plan.settings.max_doublings,
+            "horizon_years": plan.settings.horizon_years,
+            "windows_months": list(plan.windows_months),
+            "progress_years": list(plan.progress_years),
+            "precision": plan.precision,
+        },
+        "timing": {k: _finite_or_none(v) for k, v in result.timing.items()},
+        "device": result.device,
+        "versions": {
+            "forecaster": __version__,
+            "jax": jax.__version__,
+            "numpyro": numpyro.__version__,
+            "python": sys.version.split()[0],
+        },
+        "fingerprint": result.fingerprint,
+    }
+    if extra:
+        summary.update(extra)
+    return summary
+
+
+def headline_numbers(result: ForecastResult) -> dict[str, Any]:
+    """Median peak speed-up and median time to 10 years of progress (None if not reached)."""
+    rows = quantile_table(result.plan, result.totals)
+    peak = next(r for r in rows if r["outcome"] == "peak_speedup")
+    to_ten = next(
+        (r for r in rows if r["outcome"] == "time_to_progress_years"
+         and r["series"] == "10 years of progress"),
+        None,
+    )
+    return {
+        "median_peak_speedup": peak["q50"],
+        "median_years_to_10_years_of_progress": None if to_ten is None else to_ten["q50"],
+    }
+
+
+def write_outputs(result: ForecastResult, run_dir: Path, extra: dict | None = None) -> dict:
+    """Write every output file of a finished run; returns the summary."""
+    summary = build_summary(result, extra)
+    pd.DataFrame(summary["probabilities"]).to_csv(run_dir / "probabilities.csv", index=False)
+    pd.DataFrame(summary["quantiles"]).to_csv(run_dir / "quantiles.csv", index=False)
+    pd.DataFrame(summary["sensitivity"]).to_csv(run_dir / "sensitivity.csv", index=False)
+    pd.DataFrame(summary["fan"]).to_csv(run_dir / "fan.csv", index=False)
+    sample_frame(result).to_parquet(run_dir / "draws.parquet", index=False)
+    tmp = run_dir / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, allow_nan=False))
+    tmp.replace(run_dir / "summary.json")
+    return summary
+
+
+def sample_frame(result: ForecastResult) -> pd.DataFrame:
+    """The capped per-draw sample as a flat table (vector outcomes get one column each)."""
+    plan = result.plan
+    labels = {
+        "out_max_progress_years": [f"w{w:g}m" for w in plan.windows_months],
+        "out_time_to_progress_years": [f"{y:g}y" for y in plan.progress_years],
+        "out_fastest_years_to_progress": [f"{y:g}y" for y in plan.progress_years],
+    }
+    columns: dict[str, np.ndarray] = {}
+    for key, values in result.sample.items():
+        if key == "out_time_to_fan_levels_years":
+            continue
+        values = np.asarray(values)
+        if values.ndim == 1:
+            columns[key.removeprefix("out_")] = values
+        else:
+            for j, label in enumerate(labels[key]):
+                columns[f"{key.removeprefix('out_')}_{label}"] = values[:, j]
+    return pd.DataFrame(columns)
+
+
+def _fmt_p(row: dict) -> str:
+    if row["p"] is None:
+        return "n/a"
+    return f"{row['p']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+
+
+def print_headline(summary: dict, run_dir: Path, out: TextIO = sys.stdout) -> None:
+    """The terminal headline: the probability grid with intervals and two medians."""
+    probs = summary["probabilities"]
+    windows = sorted({r["window_months"] for r in probs})
+    years = [y for y in sorted({r["years"] for r in probs})]
+    lookup = {(r["years"], r["window_months"]): r for r in probs}
+    width = 26
+    print(f"\nScenario {summary['scenario']}: {summary['finite_draws']:,} draws "
+          f"(seed {summary['seed']}), {summary['timing']['draws_per_second']:,.0f} draws/s "
+          f"on {summary['device']['count']} {summary['device']['platform']} device(s)", file=out)
+    print("P(>= Y years of AI progress within w), 95% Wilson interval", file=out)
+    header = "Y years".ljust(9) + "".join(f"w = {w:g} months".ljust(width) for w in windows)
+    print(header, file=out)
+    for y in years:
+        print(f"{y:<9g}" + "".join(_fmt_p(lookup[(y, w)]).ljust(width) for w in windows), file=out)
+    head = summary["headline"]
+    peak = head["median_peak_speedup"]
+    ten = head["median_years_to_10_years_of_progress"]
+    print(f"median peak speed-up: {peak:.3g}x" if peak is not None else
+          "median peak speed-up: beyond range", file=out)
+    print("median time to 10 years of progress: "
+          + (f"{ten * 12:.3g} months" if ten is not None else "not reached within the horizon"),
+          file=out)
+    if summary["non_finite"]:
+        print(f"WARNING: {summary['non_finite']:,} draws had non-finite results and are left "
+              "out of every statistic", file=out)
+    print(f"results: {run_dir}", file=out)

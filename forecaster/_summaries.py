@@ -1,0 +1,231 @@
+"""From accumulated counts to summaries: probabilities with Monte Carlo errors and Wilson
+intervals, quantiles from histograms, first-order sensitivity indices, fan-chart bands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats as st
+
+from ._accumulate import HISTOGRAMS, SENSITIVITY_BINS, Histogram
+from ._config import ForecastPlan
+
+QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+FAN_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
+CONFIDENCE = 0.95
+
+
+def wilson_interval(k: np.ndarray | int, n: np.ndarray | int, confidence: float = CONFIDENCE):
+    """Wilson score interval for a binomial proportion k/n."""
+    k = np.asarray(k, float)
+    n = np.asarray(n, float)
+    z = st.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return centre - half, centre + half
+
+
+def proportion(k: int, n: int) -> dict[str, float | None]:
+    """p, its Monte Carlo standard error sqrt(p(1-p)/n) and the 95% Wilson interval."""
+    if n == 0:
+        return {"p": None, "se": None, "ci_low": None, "ci_high": None}
+    p = k / n
+    low, high = wilson_interval(k, n)
+    return {"p": p, "se": math.sqrt(p * (1 - p) / n), "ci_low": float(low), "ci_high": float(high)}
+
+
+def event_names(plan: ForecastPlan) -> list[str]:
+    """Names of the binary events counted by the engine, in their accumulator order."""
+    grid = [
+        f"P(>={y:g}y in {w:g}m)" for w in plan.windows_months for y in plan.progress_years
+    ]
+    return [*grid, "accelerated", "reached_ceiling"]
+
+
+def probability_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
+    """P(>= Y years of progress within w) over the grid, with errors and intervals."""
+    n = int(totals["finite"][0])
+    events = totals["events"]
+    rows = []
+    index = 0
+    for w in plan.windows_months:
+        for y in plan.progress_years:
+            k = int(events[index])
+            rows.append({"years": y, "window_months": w, "count": k, "n": n, **proportion(k, n)})
+            index += 1
+    return rows
+
+
+def histogram_quantiles(
+    counts: np.ndarray, spec: Histogram, levels: Sequence[float] = QUANTILE_LEVELS
+) -> list[float | None]:
+    """Quantiles of one histogram series, log-linear within a bin.
+
+    The underflow cell (values <= 10^low, including 0) reads as 0; overflow and +inf cells
+    read as None (beyond the range / never reached).
+    """
+    counts = np.asarray(counts, np.int64)
+    total = counts.sum()
+    if total == 0:
+        return [None for _ in levels]
+    order = np.concatenate([[counts[spec.bins]], counts[: spec.bins], counts[spec.bins + 1 :]])
+    cumulative = np.cumsum(order)
+    out: list[float | None] = []
+    for q in levels:
+        target = q * total
+        cell = int(np.searchsorted(cumulative, target, side="left"))
+        if cell == 0:
+            out.append(0.0)
+        elif cell > spec.bins:
+            out.append(None)
+        else:
+            below = cumulative[cell - 1]
+            frac = (target - below) / max(order[cell], 1)
+            out.append(float(10 ** (spec.log10_low + (cell - 1 + frac) * spec.width)))
+    return out
+
+
+def _series_labels(plan: ForecastPlan, name: str) -> list[str]:
+    if name == "max_progress_years":
+        return [f"window {w:g} months" for w in plan.windows_months]
+    if name in ("time_to_progress_years", "fastest_years_to_progress"):
+        return [f"{y:g} years of progress" for y in plan.progress_years]
+    if name == "time_to_fan_levels_years":
+        return [f"{y:.4g} years of progress" for y in plan.settings.fan_levels_years]
+    return [""]
+
+
+def quantile_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
+    """Quantiles of every continuous outcome (fan-chart times excluded)."""
+    rows = []
+    for name, spec in HISTOGRAMS.items():
+        if name == "time_to_fan_levels_years":
+            continue
+        hist = totals[f"hist_{name}"]
+        for label, counts in zip(_series_labels(plan, name), hist, strict=True):
+            values = histogram_quantiles(counts, spec)
+            n = int(counts.sum())
+            never = int(counts[spec.bins + 2])
+            rows.append(
+                {
+                    "outcome": name,
+                    "series": label,
+                    "n": n,
+                    "fraction_never": never / n if n else None,
+                    **{f"q{round(q * 100):02d}": v for q, v in zip(QUANTILE_LEVELS, values, strict=True)},
+                }
+            )
+    return rows
+
+
+def histogram_cdf(counts: np.ndarray, spec: Histogram, value: float) -> float:
+    """P(X <= value) from a histogram series (log-linear within the bin)."""
+    counts = np.asarray(counts, np.int64)
+    total = counts.sum()
+    if total == 0:
+        return float("nan")
+    below = counts[spec.bins]  # underflow
+    position = (math.log10(value) - spec.log10_low) / spec.width if value > 0 else -1.0
+    if position < 0:
+        return below / total if value > 0 else 0.0
+    whole = min(int(position), spec.bins)
+    below += counts[:whole].sum()
+    if whole < spec.bins:
+        below += counts[whole] * (position - whole)
+    else:
+        below += counts[spec.bins + 1]  # overflow: finite but beyond the range
+    return float(below / total)
+
+
+def fan_table(
+    plan: ForecastPlan, totals: Mapping[str, np.ndarray], points: int = 41
+) -> list[dict]:
+    """Quantile bands of progress (years) against time since automation.
+
+    Progress at time t is at least y exactly when y was reached by t, so
+    P(progress(t) >= y) = P(time to reach y <= t): read off the histograms of the times to
+    reach a ladder of progress levels, then inverted in y (log-linear between levels).
+    Below the lowest level a quantile reads 0; above the highest, None.
+    """
+    spec = HISTOGRAMS["time_to_fan_levels_years"]
+    hist = totals["hist_time_to_fan_levels_years"]
+    levels = np.asarray(plan.settings.fan_levels_years)
+    horizon = plan.settings.horizon_years
+    rows = []
+    for i in range(points):
+        t = horizon * i / (points - 1)
+        # P(progress(t) < y) for each ladder level: increasing in y.
+        below = np.array([1.0 - histogram_cdf(c, spec, t) for c in hist])
+        row: dict[str, Any] = {"t_years": t}
+        for q in FAN_LEVELS:
+            above = np.nonzero(below >= q)[0]
+            if above.size == 0:
+                value = None
+            elif above[0] == 0:
+                value = 0.0
+            else:
+                j = above[0]
+                lo, hi = below[j - 1], below[j]
+                frac = (q - lo) / (hi - lo) if hi > lo else 1.0
+                value = float(np.exp(np.log(levels[j - 1]) + frac * np.log(levels[j] / levels[j - 1])))
+            row[f"q{round(q * 100):02d}"] = value
+        rows.append(row)
+    return rows
+
+
+def first_order_indices(
+    bin_draws: np.ndarray, bin_events: np.ndarray
+) -> np.ndarray:
+    """First-order sensitivity indices S = Var(E[Y | X_k]) / Var(Y) of binary events.
+
+    E[Y | X_k] is estimated in equal-probability bins of X_k. The between-bin variance of bin
+    means carries (B - 1) p (1 - p) / N of pure noise, which is subtracted (bias correction).
+    Returns an array [parameters, events]; NaN where Var(Y) = 0.
+    """
+    b = SENSITIVITY_BINS
+    n_b = bin_draws.reshape(-1, b).astype(float)  # [K, B]
+    hits = bin_events.reshape(n_b.shape[0], b, -1).astype(float)  # [K, B, E]
+    n = n_b.sum(axis=1)[:, None]  # [K, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = hits.sum(axis=1) / n  # [K, E]
+        p_b = hits / n_b[:, :, None]
+        between = np.nansum(n_b[:, :, None] * (p_b - p[:, None, :]) ** 2, axis=1)
+        noise = (b - 1) * p * (1 - p)
+        return (between - noise) / (n * p * (1 - p))
+
+
+def sensitivity_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
+    """First-order indices per uncertain parameter and event."""
+    if "bin_draws" not in totals:
+        return []
+    indices = first_order_indices(totals["bin_draws"], totals["bin_events"])
+    names = event_names(plan)
+    rows = []
+    for k, prior in enumerate(plan.priors.uncertain):
+        for e, event in enumerate(names):
+            value = indices[k, e]
+            rows.append(
+                {
+                    "event": event,
+                    "parameter": prior.name,
+                    "first_order_index": None if not np.isfinite(value) else float(value),
+                }
+            )
+    return rows
+
+
+def flag_probabilities(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """P(accelerated) and P(reached ceiling), with errors and intervals."""
+    n = int(totals["finite"][0])
+    n_grid = len(plan.windows_months) * len(plan.progress_years)
+    return {
+        "accelerated": proportion(int(totals["events"][n_grid]), n),
+        "reached_ceiling": proportion(int(totals["events"][n_grid + 1]), n),
+    }

@@ -1,0 +1,165 @@
+"""NUTS sampling into an ArviZ InferenceData, and convergence diagnostics by ArviZ.
+
+The sampler settings and the convergence thresholds come from ``conf/calibrate.yaml``
+(``inference`` and ``thresholds``). Chains run ``vectorized`` by default: a single jitted
+program for all chains, which needs no host devices to be set before JAX starts.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import numpy as np
+from numpyro import handlers
+from numpyro.infer import MCMC, NUTS, Predictive
+
+from .._errors import ConfigError
+from ._models import OBS, Prepared
+
+with warnings.catch_warnings():  # ArviZ 0.2x announces its 1.0 refactor on import
+    warnings.simplefilter("ignore", FutureWarning)
+    import arviz as az
+
+CHAIN_METHODS = ("vectorized", "sequential", "parallel")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sampler settings and convergence thresholds (validated config)."""
+
+    num_warmup: int
+    num_samples: int
+    num_chains: int
+    chain_method: str
+    seed: int
+    target_accept_prob: float
+    num_prior_samples: int
+    hdi_prob: float
+    r_hat_max: float
+    ess_bulk_min: float
+    ess_tail_min: float
+    max_divergences: int
+
+    @classmethod
+    def from_config(cls, inference: Mapping[str, Any], thresholds: Mapping[str, Any]
+                    ) -> Settings:
+        """Settings from the ``inference`` and ``thresholds`` config sections, checked."""
+        def integer(section: Mapping[str, Any], prefix: str, name: str, low: int) -> int:
+            value = section.get(name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"{prefix}.{name}", value, f"an integer >= {low}")
+            return value
+
+        def number(section: Mapping[str, Any], prefix: str, name: str, low: float,
+                   high: float) -> float:
+            value = section.get(name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    low < value < high):
+                raise ConfigError(f"{prefix}.{name}", value, f"a number in ({low}, {high})")
+            return float(value)
+
+        method = inference.get("chain_method")
+        if method not in CHAIN_METHODS:
+            raise ConfigError("inference.chain_method", method, f"one of {list(CHAIN_METHODS)}")
+        inf, thr = "inference", "thresholds"
+        return cls(
+            num_warmup=integer(inference, inf, "num_warmup", 1),
+            num_samples=integer(inference, inf, "num_samples", 4),
+            num_chains=integer(inference, inf, "num_chains", 1),
+            chain_method=method,
+            seed=integer(inference, inf, "seed", 0),
+            target_accept_prob=number(inference, inf, "target_accept_prob", 0.0, 1.0),
+            num_prior_samples=integer(inference, inf, "num_prior_samples", 1),
+            hdi_prob=number(inference, inf, "hdi_prob", 0.0, 1.0),
+            r_hat_max=number(thresholds, thr, "r_hat_max", 1.0, np.inf),
+            ess_bulk_min=number(thresholds, thr, "ess_bulk_min", 0.0, np.inf),
+            ess_tail_min=number(thresholds, thr, "ess_tail_min", 0.0, np.inf),
+            max_divergences=integer(thresholds, thr, "max_divergences", 0),
+        )
+
+
+def free_parameters(prepared: Prepared) -> list[str]:
+    """Names of the latent sample sites (what NUTS samples), in model order."""
+    trace = handlers.trace(handlers.seed(prepared.model, 0)).get_trace(
+        **prepared.inputs, obs=prepared.obs)
+    return [name for name, site in trace.items()
+            if site["type"] == "sample" and not site["is_observed"]]
+
+
+def sample(prepared: Prepared, settings: Settings) -> az.InferenceData:
+    """Prior predictive, NUTS posterior and posterior predictive as one InferenceData.
+
+    Groups: posterior, prior, prior_predictive, posterior_predictive, observed_data,
+    log_likelihood, sample_stats. Observations are indexed by ``prepared.labels``.
+    """
+    key_mcmc, key_prior, key_ppc = jax.random.split(jax.random.PRNGKey(settings.seed), 3)
+    mcmc = MCMC(NUTS(prepared.model, target_accept_prob=settings.target_accept_prob),
+                num_warmup=settings.num_warmup, num_samples=settings.num_samples,
+                num_chains=settings.num_chains, chain_method=settings.chain_method,
+                progress_bar=False)
+    with warnings.catch_warnings():  # "not enough devices" when chain_method=parallel on CPU
+        warnings.simplefilter("ignore", UserWarning)
+        mcmc.run(key_mcmc, **prepared.inputs, obs=prepared.obs)
+    prior = Predictive(prepared.model, num_samples=settings.num_prior_samples)(
+        key_prior, **prepared.inputs, obs=None)
+    predictive = Predictive(prepared.model, posterior_samples=mcmc.get_samples())(
+        key_ppc, **prepared.inputs, obs=None)
+    dims = {OBS: [prepared.dim], **prepared.dims}
+    idata = az.from_numpyro(mcmc, prior=prior, posterior_predictive={OBS: predictive[OBS]},
+                            coords={prepared.dim: prepared.labels}, dims=dims)
+    return idata
+
+
+def summarize(idata: az.InferenceData, hdi_prob: float) -> Any:
+    """``az.summary`` of every posterior variable (mean, sd, HDI, MCSE, ESS, R-hat)."""
+    with warnings.catch_warnings():  # non-finite draws (a threshold never reached) give NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return az.summary(idata, group="posterior", hdi_prob=hdi_prob)
+
+
+def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings
+             ) -> dict[str, Any]:
+    """R-hat, bulk and tail ESS (ArviZ) of ``var_names`` and the divergences, vs thresholds.
+
+    Returns a JSON-able dict: the worst value of each diagnostic per variable, the totals,
+    the thresholds, a list of human-readable ``failures`` and ``converged``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r_hat = az.rhat(idata, var_names=var_names)
+        ess_bulk = az.ess(idata, var_names=var_names, method="bulk")
+        ess_tail = az.ess(idata, var_names=var_names, method="tail")
+    per_variable = {
+        name: {"r_hat": float(r_hat[name].max()), "ess_bulk": float(ess_bulk[name].min()),
+               "ess_tail": float(ess_tail[name].min())}
+        for name in var_names
+    }
+    divergences = int(idata.sample_stats["diverging"].sum())
+    failures = []
+    for name, d in per_variable.items():
+        if not d["r_hat"] <= settings.r_hat_max:  # NaN fails too
+            failures.append(f"{name}: R-hat {d['r_hat']:.4f} > {settings.r_hat_max}")
+        if not d["ess_bulk"] >= settings.ess_bulk_min:
+            failures.append(f"{name}: bulk ESS {d['ess_bulk']:.0f} < {settings.ess_bulk_min:g}")
+        if not d["ess_tail"] >= settings.ess_tail_min:
+            failures.append(f"{name}: tail ESS {d['ess_tail']:.0f} < {settings.ess_tail_min:g}")
+    if divergences > settings.max_divergences:
+        failures.append(f"{divergences} divergent transitions > {settings.max_divergences}")
+    return {
+        "converged": not failures,
+        "failures": failures,
+        "divergences": divergences,
+        "r_hat_max": float(np.max([d["r_hat"] for d in per_variable.values()])),
+        "ess_bulk_min": float(np.min([d["ess_bulk"] for d in per_variable.values()])),
+        "ess_tail_min": float(np.min([d["ess_tail"] for d in per_variable.values()])),
+        "variables": per_variable,
+        "thresholds": {"r_hat_max": settings.r_hat_max, "ess_bulk_min": settings.ess_bulk_min,
+                       "ess_tail_min": settings.ess_tail_min,
+                       "max_divergences": settings.max_divergences},
+        "num_chains": int(idata.posterior.sizes["chain"]),
+        "num_draws": int(idata.posterior.sizes["draw"]),
+    }

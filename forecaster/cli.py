@@ -1,0 +1,169 @@
+"""The ``forecaster`` command line: subcommands that are Hydra apps taking Hydra overrides.
+
+    forecaster forecast [overrides]        run a forecast (default scenario: decaying)
+    forecaster forecast -m scenario=a,b    a sweep, with a comparison table
+    forecaster calibrate model=<name>      update priors against observed data (NUTS)
+    forecaster report <run or sweep dir>   write report.html / report.md
+    forecaster merge <shard dirs>... --out <dir>
+
+A user's mistake ends with one line naming the field and what is allowed, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+USAGE = """usage: forecaster <command> [args]
+
+commands:
+  forecast [overrides]            run a forecast (Hydra app; --help shows the config)
+  calibrate model=<name> [...]    calibrate priors against observed data (returns,
+                                  doubling_times, time_horizons)
+  report <run or sweep dir>       write report.html and report.md for a finished run
+  merge <shard dirs>... --out D   combine shards of one run into its exact result
+
+Examples:
+  forecaster forecast scenario=davidson_houlden_2025 n_draws=1000000
+  forecaster forecast -m scenario=explosive,decaying,amdahl,expanding_pie
+  forecaster forecast resume=outputs/forecast/decaying/2026-11-22_10-00-00
+"""
+
+_task_started = False
+
+
+def fail(message: str) -> None:
+    """Print one line for a user's mistake and exit with code 2."""
+    print(f"forecaster: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[str]) -> int:
+    """Run ``task`` as a Hydra app over ``args``; Hydra's own config errors exit with 2."""
+    import hydra
+
+    from ._config import register_configs
+    from ._paths import conf_dir
+
+    global _task_started
+    _task_started = False
+    register_configs()
+    sys.argv = [f"forecaster {name}", *args]
+    app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(
+        task
+    )
+    try:
+        app()
+    except SystemExit as exit_:
+        # Hydra exits with 1 on a config it cannot compose (unknown preset or key, bad type):
+        # that is the user's mistake, reported by Hydra in its message above.
+        if exit_.code == 1 and not _task_started:
+            raise SystemExit(2) from None
+        raise
+    return 0
+
+
+def _forecast_task(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from ._errors import ConfigError
+    from ._forecast import run_forecast_job
+
+    global _task_started
+    _task_started = True
+    try:
+        run_forecast_job(cfg, Path(HydraConfig.get().runtime.output_dir))
+    except ConfigError as err:
+        fail(str(err))
+
+
+def _calibrate_task(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from ._errors import ConfigError
+
+    global _task_started
+    _task_started = True
+    try:
+        from .calibration import run_calibration
+
+        run_calibration(cfg, Path(HydraConfig.get().runtime.output_dir))
+    except ConfigError as err:
+        fail(str(err))
+
+
+def _resume_arguments(args: list[str]) -> list[str]:
+    """For ``resume=<dir>``: replay that run's overrides and write into the same directory."""
+    resume = [a for a in args if a.startswith("resume=")]
+    if not resume:
+        return args
+    run_dir = Path(resume[-1].split("=", 1)[1]).expanduser()
+    overrides_file = run_dir / ".hydra" / "overrides.yaml"
+    if not overrides_file.is_file():
+        fail(f"resume={run_dir} is not allowed: a forecast run directory (with .hydra/)")
+    from omegaconf import OmegaConf
+
+    stored = [
+        o for o in OmegaConf.load(overrides_file)
+        if not str(o).startswith(("resume=", "hydra.run.dir="))
+    ]
+    others = [a for a in args if not a.startswith("resume=")]
+    return [*map(str, stored), *others, f"resume={run_dir}", f"hydra.run.dir={run_dir}"]
+
+
+def forecast(args: list[str]) -> int:
+    return _run_hydra_app("forecast", "forecast", _forecast_task, _resume_arguments(args))
+
+
+def calibrate(args: list[str]) -> int:
+    return _run_hydra_app("calibrate", "calibrate", _calibrate_task, args)
+
+
+def report(args: list[str]) -> int:
+    if len(args) != 1 or args[0].startswith("-"):
+        fail("report takes one argument: a run or sweep directory")
+    from ._errors import ConfigError
+
+    try:
+        from .report import write_report
+
+        write_report(Path(args[0]))
+    except ConfigError as err:
+        fail(str(err))
+    return 0
+
+
+def merge(args: list[str]) -> int:
+    from ._errors import ConfigError
+    from ._merge import merge_main
+
+    try:
+        return merge_main(args)
+    except ConfigError as err:
+        fail(str(err))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "forecast": forecast,
+    "calibrate": calibrate,
+    "report": report,
+    "merge": merge,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``forecaster`` console script and ``python -m forecaster``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        fail(f"command={command!r} is not allowed: one of {list(COMMANDS)}")
+    return COMMANDS[command](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
