@@ -65,15 +65,15 @@ def _histogram(values: jax.Array, weight: jax.Array, spec: Histogram) -> jax.Arr
     series = _as_series(values)
     n_series = series.shape[1]
     flat = spec.cell(series) + spec.cells * jnp.arange(n_series, dtype=jnp.int32)[None, :]
-    counts = jnp.zeros(n_series * spec.cells, jnp.int32).at[flat.reshape(-1)].add(
-        jnp.broadcast_to(weight[:, None], flat.shape).reshape(-1).astype(jnp.int32)
+    counts = (
+        jnp.zeros(n_series * spec.cells, jnp.int32)
+        .at[flat.reshape(-1)]
+        .add(jnp.broadcast_to(weight[:, None], flat.shape).reshape(-1).astype(jnp.int32))
     )
     return counts.reshape(n_series, spec.cells)
 
 
-def event_matrix(
-    outcomes: Mapping[str, jax.Array], windows_years: tuple[float, ...]
-) -> jax.Array:
+def event_matrix(outcomes: Mapping[str, jax.Array], windows_years: tuple[float, ...]) -> jax.Array:
     """Binary events per draw: the probability grid (window-major: for each window w, for
     each progress level Y, "Y years of progress within w"), accelerated, reached ceiling.
 

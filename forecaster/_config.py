@@ -161,8 +161,10 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     num_shards = _int("num_shards", c["num_shards"], 1, 10**6)
     shard_index = _int("shard_index", c["shard_index"], 0, num_shards - 1)
     devices = c["devices"]
-    if not (devices == "all" or (isinstance(devices, int) and not isinstance(devices, bool)
-                                 and devices >= 1)):
+    if not (
+        devices == "all"
+        or (isinstance(devices, int) and not isinstance(devices, bool) and devices >= 1)
+    ):
         raise ConfigError("devices", devices, "'all' or a positive integer (number of devices)")
     out = c["output"]
     sample_size = _int("output.sample_size", out["sample_size"], 0, 10_000_000)
@@ -178,9 +180,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         horizon_years=horizon,
         windows_years=tuple(w / 12.0 for w in windows),
         progress_levels_years=levels,
-        accelerate_factor=_number(
-            "scenario.accelerate_factor", s["accelerate_factor"], 0.0, 1e12
-        ),
+        accelerate_factor=_number("scenario.accelerate_factor", s["accelerate_factor"], 0.0, 1e12),
         stop_doubling_years=_number(
             "scenario.stop_doubling_years", s["stop_doubling_years"], 0.0, math.inf
         ),
@@ -240,7 +240,8 @@ def _check_grid_covers_ceiling(priors: PriorSet, settings: KernelSettings) -> No
             continue
         if top > settings.max_doublings + 1e-9:
             raise ConfigError(
-                "scenario.max_doublings", settings.max_doublings,
+                "scenario.max_doublings",
+                settings.max_doublings,
                 f"at least the largest ceiling the priors allow ({top:g} doublings)",
             )
 

@@ -48,7 +48,8 @@ class ForecastResult:
 
 
 def fingerprint(plan: ForecastPlan) -> str:
-    """A hash of everything that determines the numbers (not chunking, devices or outputs)."""
+    """A hash of everything that determines the numbers of the whole run (not chunking,
+    devices, outputs or which shard this process runs)."""
     defining = {
         "scenario": plan.scenario,
         "priors": plan.priors.describe(),
@@ -58,7 +59,6 @@ def fingerprint(plan: ForecastPlan) -> str:
         "seed": plan.seed,
         "precision": plan.precision,
         "progress_years": plan.progress_years,
-        "shard": [plan.shard_index, plan.num_shards],
         "sample_size": plan.sample_size,
     }
     text = json.dumps(defining, sort_keys=True, default=str)
@@ -102,7 +102,7 @@ def _save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
     tmp = path.with_suffix(".tmp.npz")
     arrays = {f"t_{k}": v for k, v in state["totals"].items()}
     arrays |= {f"s_{k}": v for k, v in state["sample"].items()}
-    meta = {k: state[k] for k in ("next_draw", "fingerprint", "seconds")}
+    meta = {k: state[k] for k in ("next_draw", "stop_draw", "fingerprint", "seconds", "shard")}
     with open(tmp, "wb") as fh:
         np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
         fh.flush()
@@ -130,10 +130,17 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
     fp = fingerprint(plan)
     checkpoint = run_dir / CHECKPOINT
 
-    state: dict[str, Any] = {"next_draw": start, "fingerprint": fp, "seconds": 0.0}
+    shard = [plan.shard_index, plan.num_shards]
+    state: dict[str, Any] = {
+        "next_draw": start,
+        "stop_draw": stop,
+        "fingerprint": fp,
+        "seconds": 0.0,
+        "shard": shard,
+    }
     if checkpoint.exists():
         saved = load_checkpoint(checkpoint)
-        if saved["fingerprint"] != fp:
+        if saved["fingerprint"] != fp or saved["shard"] != shard:
             raise ConfigError(
                 "resume", str(run_dir), "a run directory of the same configuration (it differs)"
             )
@@ -152,8 +159,14 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
 
     done = state["next_draw"] - start
     bar = tqdm(
-        total=stop - start, initial=done, unit="draws", unit_scale=True, disable=not progress_bar,
-        desc=f"{plan.scenario}", smoothing=0.1, dynamic_ncols=True,
+        total=stop - start,
+        initial=done,
+        unit="draws",
+        unit_scale=True,
+        disable=not progress_bar,
+        desc=f"{plan.scenario}",
+        smoothing=0.1,
+        dynamic_ncols=True,
     )
     t_run = time.perf_counter()
     seconds_before = float(state["seconds"])

@@ -146,6 +146,7 @@ def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Arr
         [max_progress_in_window(path, w, horizon) for w in settings.windows_years]
         or [jnp.zeros((), dtype)]
     )[: len(settings.windows_years)]
+
     def times_to(levels_years: tuple[float, ...]) -> jax.Array:
         levels = jnp.asarray(levels_years, dtype) * per_year
         times = jax.vmap(lambda level: time_at_doublings(path, level, spacing, smooth))(levels)

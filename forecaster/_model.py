@@ -143,9 +143,10 @@ def log_effective_labour(
     if log_shares is None:
         log_shares = (jnp.log(phi), jnp.log1p(-phi))
     w_a, w_h = log_shares  # w_h = -inf when phi = 1, dropping humans exactly; w_a when phi = 0
-    ces = jax.nn.logsumexp(
-        jnp.stack([w_h + safe_rho * log_h, w_a + safe_rho * log_a]), axis=0
-    ) / safe_rho
+    ces = (
+        jax.nn.logsumexp(jnp.stack([w_h + safe_rho * log_h, w_a + safe_rho * log_a]), axis=0)
+        / safe_rho
+    )
     # 0 * ln(x) terms vanish; written with where so phi in {0, 1} never makes 0 * inf.
     cobb_douglas = jnp.where(w_h > -jnp.inf, jnp.exp(w_h) * log_h, 0.0) + jnp.where(
         w_a > -jnp.inf, jnp.exp(w_a) * log_a, 0.0

@@ -40,9 +40,12 @@ def _hermite(t0, t1, m0, m1, s):
     """Cubic Hermite interpolant on [0, 1] with end values t0, t1 and end slopes m0, m1."""
     s2 = s * s
     s3 = s2 * s
-    return (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * t1 + (
-        s3 - s2
-    ) * m1
+    return (
+        (2 * s3 - 3 * s2 + 1) * t0
+        + (s3 - 2 * s2 + s) * m0
+        + (-2 * s3 + 3 * s2) * t1
+        + (s3 - s2) * m1
+    )
 
 
 def time_at_doublings(path: Path, level: jax.Array, spacing: float, smooth: bool) -> jax.Array:

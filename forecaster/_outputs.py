@@ -87,8 +87,11 @@ def headline_numbers(result: ForecastResult) -> dict[str, Any]:
     rows = quantile_table(result.plan, result.totals)
     peak = next(r for r in rows if r["outcome"] == "peak_speedup")
     to_ten = next(
-        (r for r in rows if r["outcome"] == "time_to_progress_years"
-         and r["series"] == "10 years of progress"),
+        (
+            r
+            for r in rows
+            if r["outcome"] == "time_to_progress_years" and r["series"] == "10 years of progress"
+        ),
         None,
     )
     return {
@@ -145,9 +148,14 @@ def print_headline(summary: dict, run_dir: Path, out: TextIO = sys.stdout) -> No
     years = [y for y in sorted({r["years"] for r in probs})]
     lookup = {(r["years"], r["window_months"]): r for r in probs}
     width = 26
-    print(f"\nScenario {summary['scenario']}: {summary['finite_draws']:,} draws "
-          f"(seed {summary['seed']}), {summary['timing']['draws_per_second']:,.0f} draws/s "
-          f"on {summary['device']['count']} {summary['device']['platform']} device(s)", file=out)
+    rate = summary["timing"]["draws_per_second"]
+    speed = f", {rate:,.0f} draws/s" if rate else ""
+    device = summary["device"]
+    print(
+        f"\nScenario {summary['scenario']}: {summary['finite_draws']:,} draws "
+        f"(seed {summary['seed']}){speed} on {device['count']} {device['platform']} device(s)",
+        file=out,
+    )
     print("P(>= Y years of AI progress within w), 95% Wilson interval", file=out)
     header = "Y years".ljust(9) + "".join(f"w = {w:g} months".ljust(width) for w in windows)
     print(header, file=out)
@@ -156,12 +164,21 @@ def print_headline(summary: dict, run_dir: Path, out: TextIO = sys.stdout) -> No
     head = summary["headline"]
     peak = head["median_peak_speedup"]
     ten = head["median_years_to_10_years_of_progress"]
-    print(f"median peak speed-up: {peak:.3g}x" if peak is not None else
-          "median peak speed-up: beyond range", file=out)
-    print("median time to 10 years of progress: "
-          + (f"{ten * 12:.3g} months" if ten is not None else "not reached within the horizon"),
-          file=out)
+    print(
+        f"median peak speed-up: {peak:.3g}x"
+        if peak is not None
+        else "median peak speed-up: beyond range",
+        file=out,
+    )
+    print(
+        "median time to 10 years of progress: "
+        + (f"{ten * 12:.3g} months" if ten is not None else "not reached within the horizon"),
+        file=out,
+    )
     if summary["non_finite"]:
-        print(f"WARNING: {summary['non_finite']:,} draws had non-finite results and are left "
-              "out of every statistic", file=out)
+        print(
+            f"WARNING: {summary['non_finite']:,} draws had non-finite results and are left "
+            "out of every statistic",
+            file=out,
+        )
     print(f"results: {run_dir}", file=out)

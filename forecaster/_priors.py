@@ -251,7 +251,9 @@ def _distribution(kind: str, a: dict[str, Any], field: str) -> Any:
         _ordered(field, low, high)
         return dist.LogUniform(low, high)
     if kind == "normal":
-        return dist.Normal(_number(f"{field}.loc", a["loc"]), _positive(f"{field}.scale", a["scale"]))
+        return dist.Normal(
+            _number(f"{field}.loc", a["loc"]), _positive(f"{field}.scale", a["scale"])
+        )
     if kind == "log_normal":
         if "median" in a:
             _positive(f"{field}.median", a["median"])
@@ -261,7 +263,9 @@ def _distribution(kind: str, a: dict[str, Any], field: str) -> Any:
             _ordered(field, low, high)
             coverage = _number(f"{field}.coverage", a["coverage"])
             if not 0 < coverage < 1:
-                raise ConfigError(f"{field}.coverage", a["coverage"], "a number in (0, 1), e.g. 0.8")
+                raise ConfigError(
+                    f"{field}.coverage", a["coverage"], "a number in (0, 1), e.g. 0.8"
+                )
         median, sigma = _log_normal_median_sigma(a)
         return dist.LogNormal(math.log(median), sigma)
     if kind == "beta":
@@ -270,7 +274,9 @@ def _distribution(kind: str, a: dict[str, Any], field: str) -> Any:
         low, high = _number(f"{field}.low", a["low"]), _number(f"{field}.high", a["high"])
         _ordered(field, low, high)
         loc = _number(f"{field}.loc", a["loc"])
-        return dist.TruncatedNormal(loc, _positive(f"{field}.scale", a["scale"]), low=low, high=high)
+        return dist.TruncatedNormal(
+            loc, _positive(f"{field}.scale", a["scale"]), low=low, high=high
+        )
     if kind == "posterior":
         for key in ("path", "variable"):
             if not isinstance(a[key], str) or not a[key]:
@@ -279,10 +285,18 @@ def _distribution(kind: str, a: dict[str, Any], field: str) -> Any:
     raise AssertionError(kind)
 
 
+# Distributions whose support is open: the endpoints of support() are never drawn, so an
+# endpoint may equal the parameter's bound even where that bound is open (log_normal on r0).
+_OPEN_SUPPORT = ("normal", "log_normal", "beta")
+
+
 def _check_support(prior: Prior, field: str) -> None:
     spec = PARAMETERS.get(prior.name) or DERIVED[prior.name]
     low, high = prior.support()
-    if not (spec.contains(low) and spec.contains(high)):
+    is_open = prior.kind in _OPEN_SUPPORT
+    low_ok = spec.contains(low) or (is_open and low >= spec.low)
+    high_ok = spec.contains(high) or (is_open and high <= spec.high)
+    if not (low_ok and high_ok):
         if prior.kind == "fixed":
             raise ConfigError(field, low, spec.describe())
         raise ConfigError(
@@ -330,7 +344,9 @@ class PriorSet:
 
 
 def build_prior_set(
-    specs: Mapping[str, Any], correlations: Sequence[Mapping[str, Any]] = (), field: str = "scenario"
+    specs: Mapping[str, Any],
+    correlations: Sequence[Mapping[str, Any]] = (),
+    field: str = "scenario",
 ) -> PriorSet:
     """Parse all parameter specs and the optional rank correlations.
 
@@ -339,7 +355,8 @@ def build_prior_set(
     """
     if "ceiling_years" in specs and "ceiling_doublings" in specs:
         raise ConfigError(
-            f"{field}.params.ceiling_years", specs["ceiling_years"],
+            f"{field}.params.ceiling_years",
+            specs["ceiling_years"],
             "either ceiling_years or ceiling_doublings, not both",
         )
     order = list(PARAMETERS) + list(DERIVED)

@@ -43,9 +43,7 @@ def proportion(k: int, n: int) -> dict[str, float | None]:
 
 def event_names(plan: ForecastPlan) -> list[str]:
     """Names of the binary events counted by the engine, in their accumulator order."""
-    grid = [
-        f"P(>={y:g}y in {w:g}m)" for w in plan.windows_months for y in plan.progress_years
-    ]
+    grid = [f"P(>={y:g}y in {w:g}m)" for w in plan.windows_months for y in plan.progress_years]
     return [*grid, "accelerated", "reached_ceiling"]
 
 
@@ -119,7 +117,10 @@ def quantile_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list
                     "series": label,
                     "n": n,
                     "fraction_never": never / n if n else None,
-                    **{f"q{round(q * 100):02d}": v for q, v in zip(QUANTILE_LEVELS, values, strict=True)},
+                    **{
+                        f"q{round(q * 100):02d}": v
+                        for q, v in zip(QUANTILE_LEVELS, values, strict=True)
+                    },
                 }
             )
     return rows
@@ -144,9 +145,7 @@ def histogram_cdf(counts: np.ndarray, spec: Histogram, value: float) -> float:
     return float(below / total)
 
 
-def fan_table(
-    plan: ForecastPlan, totals: Mapping[str, np.ndarray], points: int = 41
-) -> list[dict]:
+def fan_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray], points: int = 41) -> list[dict]:
     """Quantile bands of progress (years) against time since automation.
 
     Progress at time t is at least y exactly when y was reached by t, so
@@ -174,15 +173,15 @@ def fan_table(
                 j = above[0]
                 lo, hi = below[j - 1], below[j]
                 frac = (q - lo) / (hi - lo) if hi > lo else 1.0
-                value = float(np.exp(np.log(levels[j - 1]) + frac * np.log(levels[j] / levels[j - 1])))
+                value = float(
+                    np.exp(np.log(levels[j - 1]) + frac * np.log(levels[j] / levels[j - 1]))
+                )
             row[f"q{round(q * 100):02d}"] = value
         rows.append(row)
     return rows
 
 
-def first_order_indices(
-    bin_draws: np.ndarray, bin_events: np.ndarray
-) -> np.ndarray:
+def first_order_indices(bin_draws: np.ndarray, bin_events: np.ndarray) -> np.ndarray:
     """First-order sensitivity indices S = Var(E[Y | X_k]) / Var(Y) of binary events.
 
     E[Y | X_k] is estimated in equal-probability bins of X_k. The between-bin variance of bin

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from hydra.experimental.callback import Callback
 
+
 def comparison_table(sweep_dir: Path) -> pd.DataFrame:
     """One row per finished job of a sweep: its overrides and headline probabilities."""
     rows = []

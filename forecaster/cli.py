@@ -50,9 +50,7 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
     _task_started = False
     register_configs()
     sys.argv = [f"forecaster {name}", *args]
-    app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(
-        task
-    )
+    app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(task)
     try:
         app()
     except SystemExit as exit_:
@@ -105,7 +103,8 @@ def _resume_arguments(args: list[str]) -> list[str]:
     from omegaconf import OmegaConf
 
     stored = [
-        o for o in OmegaConf.load(overrides_file)
+        o
+        for o in OmegaConf.load(overrides_file)
         if not str(o).startswith(("resume=", "hydra.run.dir="))
     ]
     others = [a for a in args if not a.startswith("resume=")]

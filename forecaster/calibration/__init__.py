@@ -78,10 +78,14 @@ def run_calibration(cfg: DictConfig | dict[str, Any], run_dir: Path) -> dict[str
         "forecast_variable": spec.forecast_variable,
         "posterior_path": str(posterior_path),
         "diagnostics": diagnostics,
-        "quantiles": quantiles(idata.posterior,
-                               [q for q in spec.key_quantities if q in idata.posterior]),
-        "data": {"data_dir": str(data_dir), "data_file": model_cfg.get("data_file"),
-                 **prepared.info},
+        "quantiles": quantiles(
+            idata.posterior, [q for q in spec.key_quantities if q in idata.posterior]
+        ),
+        "data": {
+            "data_dir": str(data_dir),
+            "data_file": model_cfg.get("data_file"),
+            **prepared.info,
+        },
         "config": config,
         "versions": {m: version(m) for m in ("jax", "numpyro", "arviz")},
     }
@@ -97,7 +101,10 @@ def run_calibration(cfg: DictConfig | dict[str, Any], run_dir: Path) -> dict[str
 
     print(console_summary(result))
     if not result["converged"]:
-        print(f"WARNING: calibration '{name}' did not converge: "
-              + "; ".join(diagnostics["failures"]) + f" (results in {run_dir} are unreliable)",
-              file=sys.stderr)
+        print(
+            f"WARNING: calibration '{name}' did not converge: "
+            + "; ".join(diagnostics["failures"])
+            + f" (results in {run_dir} are unreliable)",
+            file=sys.stderr,
+        )
     return result

@@ -33,8 +33,12 @@ def resolve_data_dir(value: str | None) -> Path:
         return shipped_data_dir()
     path = Path(str(value)).expanduser()
     if not path.is_dir():
-        raise ConfigError("data_dir", str(value), "an existing directory of CSV files, or null "
-                          f"for the shipped data ({shipped_data_dir()})")
+        raise ConfigError(
+            "data_dir",
+            str(value),
+            "an existing directory of CSV files, or null "
+            f"for the shipped data ({shipped_data_dir()})",
+        )
     return path
 
 
@@ -49,8 +53,11 @@ def read_table(directory: Path, file_name: str, schema: Mapping[str, str]) -> pd
     """
     path = Path(directory) / file_name
     if not path.is_file():
-        raise ConfigError("model.data_file", str(path),
-                          f"an existing CSV file in data_dir (shipped data: {shipped_data_dir()})")
+        raise ConfigError(
+            "model.data_file",
+            str(path),
+            f"an existing CSV file in data_dir (shipped data: {shipped_data_dir()})",
+        )
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -58,8 +65,11 @@ def read_table(directory: Path, file_name: str, schema: Mapping[str, str]) -> pd
     raw.columns = [c.strip() for c in raw.columns]
     missing = [c for c in schema if c not in raw.columns]
     if missing:
-        raise ConfigError(f"{file_name} columns", sorted(raw.columns),
-                          f"a header with the columns {list(schema)} (missing: {missing})")
+        raise ConfigError(
+            f"{file_name} columns",
+            sorted(raw.columns),
+            f"a header with the columns {list(schema)} (missing: {missing})",
+        )
     if raw.empty:
         raise ConfigError(file_name, str(path), "at least one data row")
     table = raw.copy()
@@ -120,8 +130,9 @@ def z_of_level(level: np.ndarray | float) -> np.ndarray:
     return norm.ppf(0.5 + np.asarray(level, dtype=float) / 2.0)
 
 
-def log_interval_sd(low: np.ndarray, high: np.ndarray, level: np.ndarray,
-                    default_sd: float, base: float = np.e) -> np.ndarray:
+def log_interval_sd(
+    low: np.ndarray, high: np.ndarray, level: np.ndarray, default_sd: float, base: float = np.e
+) -> np.ndarray:
     """Standard deviation on the log scale implied by a reported central interval.
 
     An interval (low, high) at probability ``level`` is read as a normal interval of
@@ -136,8 +147,9 @@ def log_interval_sd(low: np.ndarray, high: np.ndarray, level: np.ndarray,
     return np.where(has_interval, sd, default_sd)
 
 
-def check_interval(table: pd.DataFrame, file_name: str, value: str, low: str, high: str,
-                   level: str | None = None) -> None:
+def check_interval(
+    table: pd.DataFrame, file_name: str, value: str, low: str, high: str, level: str | None = None
+) -> None:
     """Raise :class:`ConfigError` unless each row has a usable value and interval.
 
     Values and interval ends must be positive (they are logged) with 0 < low < high; an
@@ -149,11 +161,11 @@ def check_interval(table: pd.DataFrame, file_name: str, value: str, low: str, hi
         if v <= 0:
             raise ConfigError(f"{line} column {value}", v, "a positive number")
         if np.isnan(lo) != np.isnan(hi):
-            raise ConfigError(f"{line} columns {low},{high}", (lo, hi),
-                              "both ends of the interval, or neither")
+            raise ConfigError(
+                f"{line} columns {low},{high}", (lo, hi), "both ends of the interval, or neither"
+            )
         if not np.isnan(lo) and not 0 < lo < hi:
-            raise ConfigError(f"{line} columns {low},{high}", (lo, hi),
-                              f"0 < {low} < {high}")
+            raise ConfigError(f"{line} columns {low},{high}", (lo, hi), f"0 < {low} < {high}")
         if level is not None:
             lev = getattr(row, level)
             if not np.isnan(lev) and not 0 < lev < 1:

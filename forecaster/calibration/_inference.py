@@ -45,20 +45,24 @@ class Settings:
     max_divergences: int
 
     @classmethod
-    def from_config(cls, inference: Mapping[str, Any], thresholds: Mapping[str, Any]
-                    ) -> Settings:
+    def from_config(cls, inference: Mapping[str, Any], thresholds: Mapping[str, Any]) -> Settings:
         """Settings from the ``inference`` and ``thresholds`` config sections, checked."""
+
         def integer(section: Mapping[str, Any], prefix: str, name: str, low: int) -> int:
             value = section.get(name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ConfigError(f"{prefix}.{name}", value, f"an integer >= {low}")
             return value
 
-        def number(section: Mapping[str, Any], prefix: str, name: str, low: float,
-                   high: float) -> float:
+        def number(
+            section: Mapping[str, Any], prefix: str, name: str, low: float, high: float
+        ) -> float:
             value = section.get(name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    low < value < high):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (low < value < high)
+            ):
                 raise ConfigError(f"{prefix}.{name}", value, f"a number in ({low}, {high})")
             return float(value)
 
@@ -85,9 +89,11 @@ class Settings:
 def free_parameters(prepared: Prepared) -> list[str]:
     """Names of the latent sample sites (what NUTS samples), in model order."""
     trace = handlers.trace(handlers.seed(prepared.model, 0)).get_trace(
-        **prepared.inputs, obs=prepared.obs)
-    return [name for name, site in trace.items()
-            if site["type"] == "sample" and not site["is_observed"]]
+        **prepared.inputs, obs=prepared.obs
+    )
+    return [
+        name for name, site in trace.items() if site["type"] == "sample" and not site["is_observed"]
+    ]
 
 
 def sample(prepared: Prepared, settings: Settings) -> az.InferenceData:
@@ -97,20 +103,31 @@ def sample(prepared: Prepared, settings: Settings) -> az.InferenceData:
     log_likelihood, sample_stats. Observations are indexed by ``prepared.labels``.
     """
     key_mcmc, key_prior, key_ppc = jax.random.split(jax.random.PRNGKey(settings.seed), 3)
-    mcmc = MCMC(NUTS(prepared.model, target_accept_prob=settings.target_accept_prob),
-                num_warmup=settings.num_warmup, num_samples=settings.num_samples,
-                num_chains=settings.num_chains, chain_method=settings.chain_method,
-                progress_bar=False)
+    mcmc = MCMC(
+        NUTS(prepared.model, target_accept_prob=settings.target_accept_prob),
+        num_warmup=settings.num_warmup,
+        num_samples=settings.num_samples,
+        num_chains=settings.num_chains,
+        chain_method=settings.chain_method,
+        progress_bar=False,
+    )
     with warnings.catch_warnings():  # "not enough devices" when chain_method=parallel on CPU
         warnings.simplefilter("ignore", UserWarning)
         mcmc.run(key_mcmc, **prepared.inputs, obs=prepared.obs)
     prior = Predictive(prepared.model, num_samples=settings.num_prior_samples)(
-        key_prior, **prepared.inputs, obs=None)
+        key_prior, **prepared.inputs, obs=None
+    )
     predictive = Predictive(prepared.model, posterior_samples=mcmc.get_samples())(
-        key_ppc, **prepared.inputs, obs=None)
+        key_ppc, **prepared.inputs, obs=None
+    )
     dims = {OBS: [prepared.dim], **prepared.dims}
-    idata = az.from_numpyro(mcmc, prior=prior, posterior_predictive={OBS: predictive[OBS]},
-                            coords={prepared.dim: prepared.labels}, dims=dims)
+    idata = az.from_numpyro(
+        mcmc,
+        prior=prior,
+        posterior_predictive={OBS: predictive[OBS]},
+        coords={prepared.dim: prepared.labels},
+        dims=dims,
+    )
     return idata
 
 
@@ -121,8 +138,7 @@ def summarize(idata: az.InferenceData, hdi_prob: float) -> Any:
         return az.summary(idata, group="posterior", hdi_prob=hdi_prob)
 
 
-def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings
-             ) -> dict[str, Any]:
+def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings) -> dict[str, Any]:
     """R-hat, bulk and tail ESS (ArviZ) of ``var_names`` and the divergences, vs thresholds.
 
     Returns a JSON-able dict: the worst value of each diagnostic per variable, the totals,
@@ -134,8 +150,11 @@ def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings
         ess_bulk = az.ess(idata, var_names=var_names, method="bulk")
         ess_tail = az.ess(idata, var_names=var_names, method="tail")
     per_variable = {
-        name: {"r_hat": float(r_hat[name].max()), "ess_bulk": float(ess_bulk[name].min()),
-               "ess_tail": float(ess_tail[name].min())}
+        name: {
+            "r_hat": float(r_hat[name].max()),
+            "ess_bulk": float(ess_bulk[name].min()),
+            "ess_tail": float(ess_tail[name].min()),
+        }
         for name in var_names
     }
     divergences = int(idata.sample_stats["diverging"].sum())
@@ -157,9 +176,12 @@ def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings
         "ess_bulk_min": float(np.min([d["ess_bulk"] for d in per_variable.values()])),
         "ess_tail_min": float(np.min([d["ess_tail"] for d in per_variable.values()])),
         "variables": per_variable,
-        "thresholds": {"r_hat_max": settings.r_hat_max, "ess_bulk_min": settings.ess_bulk_min,
-                       "ess_tail_min": settings.ess_tail_min,
-                       "max_divergences": settings.max_divergences},
+        "thresholds": {
+            "r_hat_max": settings.r_hat_max,
+            "ess_bulk_min": settings.ess_bulk_min,
+            "ess_tail_min": settings.ess_tail_min,
+            "max_divergences": settings.max_divergences,
+        },
         "num_chains": int(idata.posterior.sizes["chain"]),
         "num_draws": int(idata.posterior.sizes["draw"]),
     }

@@ -72,8 +72,7 @@ class CalibrationModel:
     """Posterior variables reported with quantiles (those the options leave out are skipped)."""
 
 
-def _option(options: Mapping[str, Any], name: str, allowed: tuple[Any, ...] | None = None
-            ) -> Any:
+def _option(options: Mapping[str, Any], name: str, allowed: tuple[Any, ...] | None = None) -> Any:
     """``options[name]``, required, checked against ``allowed`` when given."""
     if name not in options:
         raise ConfigError(f"model.{name}", None, "a value (the option is missing from the config)")
@@ -83,8 +82,13 @@ def _option(options: Mapping[str, Any], name: str, allowed: tuple[Any, ...] | No
     return value
 
 
-def _number(options: Mapping[str, Any], name: str, low: float = -np.inf, high: float = np.inf,
-            inclusive: bool = False) -> float:
+def _number(
+    options: Mapping[str, Any],
+    name: str,
+    low: float = -np.inf,
+    high: float = np.inf,
+    inclusive: bool = False,
+) -> float:
     """A numeric option in the open interval (low, high), or [low, high] if ``inclusive``."""
     value = _option(options, name)
     numeric = not isinstance(value, bool) and isinstance(value, int | float)
@@ -107,8 +111,9 @@ def _nonzero(k: jnp.ndarray) -> jnp.ndarray:
     return jnp.where(jnp.abs(k) < _SMALL, jnp.where(k < 0, -_SMALL, _SMALL), k)
 
 
-def trend_log2(tau: jnp.ndarray, intercept: jnp.ndarray, slope: jnp.ndarray,
-               curvature: jnp.ndarray, trend: str) -> jnp.ndarray:
+def trend_log2(
+    tau: jnp.ndarray, intercept: jnp.ndarray, slope: jnp.ndarray, curvature: jnp.ndarray, trend: str
+) -> jnp.ndarray:
     """log2 horizon at ``tau`` years from the centre date.
 
     ``linear``: a + b·tau. ``quadratic``: a + b·tau + c·tau². ``shrinking_doubling_time``: the
@@ -123,8 +128,9 @@ def trend_log2(tau: jnp.ndarray, intercept: jnp.ndarray, slope: jnp.ndarray,
     return intercept + slope * jnp.expm1(k * tau) / k
 
 
-def trend_slope(tau: jnp.ndarray, slope: jnp.ndarray, curvature: jnp.ndarray, trend: str
-                ) -> jnp.ndarray:
+def trend_slope(
+    tau: jnp.ndarray, slope: jnp.ndarray, curvature: jnp.ndarray, trend: str
+) -> jnp.ndarray:
     """Doublings a year of the trend at ``tau`` (the derivative of :func:`trend_log2`)."""
     if trend == "linear":
         return slope * jnp.ones_like(tau)
@@ -133,8 +139,9 @@ def trend_slope(tau: jnp.ndarray, slope: jnp.ndarray, curvature: jnp.ndarray, tr
     return slope * jnp.exp(curvature * tau)
 
 
-def years_to_level(level: float, intercept: jnp.ndarray, slope: jnp.ndarray,
-                   curvature: jnp.ndarray, trend: str) -> jnp.ndarray:
+def years_to_level(
+    level: float, intercept: jnp.ndarray, slope: jnp.ndarray, curvature: jnp.ndarray, trend: str
+) -> jnp.ndarray:
     """tau at which the trend first reaches ``level`` going forward; +inf if it never does."""
     gap = level - intercept
     if trend == "linear":
@@ -151,9 +158,18 @@ def years_to_level(level: float, intercept: jnp.ndarray, slope: jnp.ndarray,
     return jnp.where(ok, jnp.log1p(jnp.where(ok, arg, 0.0)) / k, jnp.inf)
 
 
-def time_horizons_model(tau: jnp.ndarray, sd: jnp.ndarray, *, priors: Mapping[str, Any],
-                        trend: str, extra_scatter: bool, center: float, tau_ref: float,
-                        log2_threshold: float, obs: jnp.ndarray | None = None) -> None:
+def time_horizons_model(
+    tau: jnp.ndarray,
+    sd: jnp.ndarray,
+    *,
+    priors: Mapping[str, Any],
+    trend: str,
+    extra_scatter: bool,
+    center: float,
+    tau_ref: float,
+    log2_threshold: float,
+    obs: jnp.ndarray | None = None,
+) -> None:
     """log2 horizon (minutes) against release date, each point with its reported sd.
 
     With ``extra_scatter`` a common sd ``sigma_extra`` is added in quadrature: model-to-model
@@ -161,8 +177,9 @@ def time_horizons_model(tau: jnp.ndarray, sd: jnp.ndarray, *, priors: Mapping[st
     """
     intercept = numpyro.sample("intercept", priors["intercept"])
     slope = numpyro.sample("doublings_per_year", priors["doublings_per_year"])
-    curvature = (jnp.zeros(()) if trend == "linear"
-                 else numpyro.sample("curvature", priors["curvature"]))
+    curvature = (
+        jnp.zeros(()) if trend == "linear" else numpyro.sample("curvature", priors["curvature"])
+    )
     scale = sd
     if extra_scatter:
         sigma = numpyro.sample("sigma_extra", priors["sigma_extra"])
@@ -171,13 +188,16 @@ def time_horizons_model(tau: jnp.ndarray, sd: jnp.ndarray, *, priors: Mapping[st
     with numpyro.plate("observations", tau.shape[0]):
         numpyro.sample(OBS, dist.Normal(mean, scale), obs=obs)
     tau_ref = jnp.asarray(tau_ref)
-    numpyro.deterministic("log2_horizon_ref", trend_log2(tau_ref, intercept, slope, curvature,
-                                                         trend))
-    numpyro.deterministic("doubling_time_days",
-                          DAYS_PER_YEAR / trend_slope(tau_ref, slope, curvature, trend))
-    numpyro.deterministic("threshold_date",
-                          center + years_to_level(log2_threshold, intercept, slope, curvature,
-                                                  trend))
+    numpyro.deterministic(
+        "log2_horizon_ref", trend_log2(tau_ref, intercept, slope, curvature, trend)
+    )
+    numpyro.deterministic(
+        "doubling_time_days", DAYS_PER_YEAR / trend_slope(tau_ref, slope, curvature, trend)
+    )
+    numpyro.deterministic(
+        "threshold_date",
+        center + years_to_level(log2_threshold, intercept, slope, curvature, trend),
+    )
 
 
 def prepare_time_horizons(options: Mapping[str, Any], data_dir: Path) -> Prepared:
@@ -189,14 +209,26 @@ def prepare_time_horizons(options: Mapping[str, Any], data_dir: Path) -> Prepare
     ci_level = _number(options, "ci_level", 0.0, 1.0)
     default_sd = _number(options, "default_log2_sd", 0.0)
     threshold_hours = _number(options, "threshold_hours", 0.0)
-    priors = make_priors(options.get("priors"), "model.priors",
-                         {"intercept": False, "doublings_per_year": False, "curvature": False,
-                          "sigma_extra": True})
+    priors = make_priors(
+        options.get("priors"),
+        "model.priors",
+        {"intercept": False, "doublings_per_year": False, "curvature": False, "sigma_extra": True},
+    )
     value, low, high = f"{horizon}_minutes", f"{horizon}_ci_low", f"{horizon}_ci_high"
     file_name = str(_option(options, "data_file"))
-    table = read_table(data_dir, file_name, {
-        "model": "str", "release_date": "date", value: "float", low: "float?",
-        high: "float?", "is_sota_p50": "bool", "source": "str"})
+    table = read_table(
+        data_dir,
+        file_name,
+        {
+            "model": "str",
+            "release_date": "date",
+            value: "float",
+            low: "float?",
+            high: "float?",
+            "is_sota_p50": "bool",
+            "source": "str",
+        },
+    )
     check_interval(table, file_name, value, low, high)
 
     keep = np.ones(len(table), dtype=bool)
@@ -209,16 +241,18 @@ def prepare_time_horizons(options: Mapping[str, Any], data_dir: Path) -> Prepare
     used = table[keep].reset_index(drop=True)
     n_params = 2 + (trend != "linear") + bool(extra_scatter)
     if len(used) <= n_params:
-        raise ConfigError("model.start_date/end_date/sota_only",
-                          (options.get("start_date"), options.get("end_date"), sota_only),
-                          f"a selection of more than {n_params} rows of {file_name} "
-                          f"(got {len(used)})")
+        raise ConfigError(
+            "model.start_date/end_date/sota_only",
+            (options.get("start_date"), options.get("end_date"), sota_only),
+            f"a selection of more than {n_params} rows of {file_name} (got {len(used)})",
+        )
 
     years = decimal_year(used["release_date"])
     center = float(years.mean())
     ref = options.get("reference_date")
-    ref_date = (used["release_date"].max() if ref is None
-                else parse_date(ref, "model.reference_date"))
+    ref_date = (
+        used["release_date"].max() if ref is None else parse_date(ref, "model.reference_date")
+    )
     ref_year = float(decimal_year(ref_date))
     tau = years - center
     obs = np.log2(used[value].to_numpy(dtype=float))
@@ -238,19 +272,33 @@ def prepare_time_horizons(options: Mapping[str, Any], data_dir: Path) -> Prepare
         "ols_doubling_time_days": DAYS_PER_YEAR / slope_ols,
     }
     model = functools.partial(
-        time_horizons_model, priors=priors, trend=trend, extra_scatter=bool(extra_scatter),
-        center=center, tau_ref=ref_year - center, log2_threshold=log2_threshold)
+        time_horizons_model,
+        priors=priors,
+        trend=trend,
+        extra_scatter=bool(extra_scatter),
+        center=center,
+        tau_ref=ref_year - center,
+        log2_threshold=log2_threshold,
+    )
     return Prepared(
-        model=model, inputs={"tau": tau.astype(np.float32), "sd": sd.astype(np.float32)},
-        obs=obs, obs_sd=sd, labels=unique_labels(used["model"].tolist()), dim="model_name",
-        obs_label=f"log2 {horizon} time horizon (minutes)", table=used, info=info)
+        model=model,
+        inputs={"tau": tau.astype(np.float32), "sd": sd.astype(np.float32)},
+        obs=obs,
+        obs_sd=sd,
+        labels=unique_labels(used["model"].tolist()),
+        dim="model_name",
+        obs_label=f"log2 {horizon} time horizon (minutes)",
+        table=used,
+        info=info,
+    )
 
 
 # --------------------------------------------------------------------------- returns
 
 
-def returns_model(sd: jnp.ndarray, *, priors: Mapping[str, Any],
-                  obs: jnp.ndarray | None = None) -> None:
+def returns_model(
+    sd: jnp.ndarray, *, priors: Mapping[str, Any], obs: jnp.ndarray | None = None
+) -> None:
     """Hierarchical returns: log r_d ~ Normal(mu, tau), observed as Normal(log r_d, sd_d).
 
     Non-centred (log r_d = mu + tau·z_d) so NUTS does not meet the funnel of small tau.
@@ -274,35 +322,59 @@ def prepare_returns(options: Mapping[str, Any], data_dir: Path) -> Prepared:
     exclude = list(options.get("exclude_domains") or [])
     priors = make_priors(options.get("priors"), "model.priors", {"mu": False, "tau": True})
     file_name = str(_option(options, "data_file"))
-    table = read_table(data_dir, file_name, {
-        "domain": "str", "r_median": "float", "ci_low": "float?", "ci_high": "float?",
-        "ci_level": "float?", "source": "str"})
+    table = read_table(
+        data_dir,
+        file_name,
+        {
+            "domain": "str",
+            "r_median": "float",
+            "ci_low": "float?",
+            "ci_high": "float?",
+            "ci_level": "float?",
+            "source": "str",
+        },
+    )
     check_interval(table, file_name, "r_median", "ci_low", "ci_high", "ci_level")
     unknown = sorted(set(exclude) - set(table["domain"]))
     if unknown:
-        raise ConfigError("model.exclude_domains", unknown,
-                          f"domains of {file_name}: {table['domain'].tolist()}")
+        raise ConfigError(
+            "model.exclude_domains", unknown, f"domains of {file_name}: {table['domain'].tolist()}"
+        )
     used = table[~table["domain"].isin(exclude)].reset_index(drop=True)
     if len(used) < 2:
         raise ConfigError("model.exclude_domains", exclude, "leaving at least two domains")
     level = used["ci_level"].fillna(default_level)
     sd = log_interval_sd(used["ci_low"], used["ci_high"], level, default_sd)
     labels = unique_labels(used["domain"].tolist())
-    info = {"rows": labels, "rows_excluded": len(table) - len(used),
-            "rows_with_default_sd": int(used["ci_low"].isna().sum())}
+    info = {
+        "rows": labels,
+        "rows_excluded": len(table) - len(used),
+        "rows_with_default_sd": int(used["ci_low"].isna().sum()),
+    }
     return Prepared(
         model=functools.partial(returns_model, priors=priors),
-        inputs={"sd": sd.astype(np.float32)}, obs=np.log(used["r_median"].to_numpy(float)),
-        obs_sd=sd, labels=labels, dim="domain", obs_label="log r (returns to software R&D)",
-        table=used, info=info, dims={"z": ["domain"], "r_domain": ["domain"]})
+        inputs={"sd": sd.astype(np.float32)},
+        obs=np.log(used["r_median"].to_numpy(float)),
+        obs_sd=sd,
+        labels=labels,
+        dim="domain",
+        obs_label="log r (returns to software R&D)",
+        table=used,
+        info=info,
+        dims={"z": ["domain"], "r_domain": ["domain"]},
+    )
 
 
 # --------------------------------------------------------------------------- doubling times
 
 ROLES = ("software", "labour", "compute")
 ROLE_VALUES = (*ROLES, "context")
-_YEARS_PER_UNIT = {"days": 1 / DAYS_PER_YEAR, "weeks": 7 / DAYS_PER_YEAR, "months": 1 / 12,
-                   "years": 1.0}
+_YEARS_PER_UNIT = {
+    "days": 1 / DAYS_PER_YEAR,
+    "weeks": 7 / DAYS_PER_YEAR,
+    "months": 1 / 12,
+    "years": 1.0,
+}
 
 
 def _from_doubling_time(years_per_unit: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -329,8 +401,14 @@ def doublings_per_year(value: np.ndarray, statistic: str, unit: str, field: str)
         return units[unit](np.asarray(value, dtype=float))
 
 
-def doubling_times_model(role: jnp.ndarray, sd: jnp.ndarray, *, priors: Mapping[str, Any],
-                         labour_share: float, obs: jnp.ndarray | None = None) -> None:
+def doubling_times_model(
+    role: jnp.ndarray,
+    sd: jnp.ndarray,
+    *,
+    priors: Mapping[str, Any],
+    labour_share: float,
+    obs: jnp.ndarray | None = None,
+) -> None:
     """Growth of software efficiency and of research inputs, and r = g_software / g_inputs.
 
     Each role (software, labour, compute) has one latent growth rate g (doublings a year);
@@ -345,10 +423,13 @@ def doubling_times_model(role: jnp.ndarray, sd: jnp.ndarray, *, priors: Mapping[
     mean = sum(jnp.where(role == i, value, 0.0) for i, value in enumerate(log_g))
     with numpyro.plate("observations", role.shape[0]):
         numpyro.sample(OBS, dist.Normal(mean, sd), obs=obs)
-    g = {name: numpyro.deterministic(f"g_{name}", jnp.exp(value))
-         for name, value in zip(ROLES, log_g, strict=True)}
+    g = {
+        name: numpyro.deterministic(f"g_{name}", jnp.exp(value))
+        for name, value in zip(ROLES, log_g, strict=True)
+    }
     g_inputs = numpyro.deterministic(
-        "g_inputs", labour_share * g["labour"] + (1.0 - labour_share) * g["compute"])
+        "g_inputs", labour_share * g["labour"] + (1.0 - labour_share) * g["compute"]
+    )
     numpyro.deterministic("r", g["software"] / g_inputs)
     numpyro.deterministic("software_doubling_time_days", DAYS_PER_YEAR / g["software"])
 
@@ -359,37 +440,59 @@ def prepare_doubling_times(options: Mapping[str, Any], data_dir: Path) -> Prepar
     default_level = _number(options, "default_ci_level", 0.0, 1.0)
     default_sd = _number(options, "default_log_sd", 0.0)
     exclude = list(options.get("exclude_quantities") or [])
-    priors = make_priors(options.get("priors"), "model.priors",
-                         {f"log_g_{r}": False for r in ROLES})
+    priors = make_priors(
+        options.get("priors"), "model.priors", {f"log_g_{r}": False for r in ROLES}
+    )
     file_name = str(_option(options, "data_file"))
-    table = read_table(data_dir, file_name, {
-        "quantity": "str", "statistic": "str", "value": "float", "unit": "str",
-        "ci_low": "float?", "ci_high": "float?", "ci_level": "float?", "period": "str?",
-        "source": "str", "role": "str"})
+    table = read_table(
+        data_dir,
+        file_name,
+        {
+            "quantity": "str",
+            "statistic": "str",
+            "value": "float",
+            "unit": "str",
+            "ci_low": "float?",
+            "ci_high": "float?",
+            "ci_level": "float?",
+            "period": "str?",
+            "source": "str",
+            "role": "str",
+        },
+    )
     for i, role in enumerate(table["role"]):
         if role not in ROLE_VALUES:
-            raise ConfigError(f"{file_name} line {i + 2} column role", role,
-                              f"one of {list(ROLE_VALUES)}")
+            raise ConfigError(
+                f"{file_name} line {i + 2} column role", role, f"one of {list(ROLE_VALUES)}"
+            )
     check_interval(table, file_name, "value", "ci_low", "ci_high", "ci_level")
     unknown = sorted(set(exclude) - set(table["quantity"]))
     if unknown:
-        raise ConfigError("model.exclude_quantities", unknown,
-                          f"quantities of {file_name}: {sorted(set(table['quantity']))}")
+        raise ConfigError(
+            "model.exclude_quantities",
+            unknown,
+            f"quantities of {file_name}: {sorted(set(table['quantity']))}",
+        )
     keep = table["role"].isin(ROLES) & ~table["quantity"].isin(exclude)
     used = table[keep].reset_index(drop=True)
     if not (used["role"] == "software").any():
-        raise ConfigError(f"{file_name} column role", sorted(set(used["role"])),
-                          "at least one row with role=software")
+        raise ConfigError(
+            f"{file_name} column role",
+            sorted(set(used["role"])),
+            "at least one row with role=software",
+        )
 
     rates = []
     lines = np.flatnonzero(keep) + 2
     for line_no, row in zip(lines, used.itertuples(index=False), strict=True):
         line = f"{file_name} line {line_no}"
-        g = doublings_per_year([row.value, row.ci_low, row.ci_high], row.statistic, row.unit,
-                               line)
+        g = doublings_per_year([row.value, row.ci_low, row.ci_high], row.statistic, row.unit, line)
         if not np.all(g[np.isfinite(g)] > 0) or not np.isfinite(g[0]):
-            raise ConfigError(f"{line} column value", row.value,
-                              "a positive growth (doubling time > 0, growth factor > 1, rate > 0)")
+            raise ConfigError(
+                f"{line} column value",
+                row.value,
+                "a positive growth (doubling time > 0, growth factor > 1, rate > 0)",
+            )
         rates.append(g)
     rates = np.array(rates)
     low, high = np.fmin(rates[:, 1], rates[:, 2]), np.fmax(rates[:, 1], rates[:, 2])
@@ -397,31 +500,57 @@ def prepare_doubling_times(options: Mapping[str, Any], data_dir: Path) -> Prepar
     sd = log_interval_sd(low, high, level, default_sd)
     role_index = np.array([ROLES.index(r) for r in used["role"]], dtype=np.int32)
     labels = unique_labels(used["quantity"].tolist())
-    info = {"rows": labels, "roles": used["role"].tolist(), "labour_share": labour_share,
-            "rows_excluded": len(table) - len(used),
-            "rows_with_default_sd": int(used["ci_low"].isna().sum())}
+    info = {
+        "rows": labels,
+        "roles": used["role"].tolist(),
+        "labour_share": labour_share,
+        "rows_excluded": len(table) - len(used),
+        "rows_with_default_sd": int(used["ci_low"].isna().sum()),
+    }
     return Prepared(
         model=functools.partial(doubling_times_model, priors=priors, labour_share=labour_share),
-        inputs={"role": role_index, "sd": sd.astype(np.float32)}, obs=np.log(rates[:, 0]),
-        obs_sd=sd, labels=labels, dim="observation", obs_label="log growth (doublings a year)",
-        table=used, info=info)
+        inputs={"role": role_index, "sd": sd.astype(np.float32)},
+        obs=np.log(rates[:, 0]),
+        obs_sd=sd,
+        labels=labels,
+        dim="observation",
+        obs_label="log growth (doublings a year)",
+        table=used,
+        info=info,
+    )
 
 
 MODELS: dict[str, CalibrationModel] = {
     m.name: m
     for m in (
         CalibrationModel(
-            "time_horizons", "log2 METR time horizon against release date",
-            prepare_time_horizons, "doubling_time_days",
-            ("doubling_time_days", "threshold_date", "log2_horizon_ref", "doublings_per_year",
-             "intercept", "curvature", "sigma_extra")),
+            "time_horizons",
+            "log2 METR time horizon against release date",
+            prepare_time_horizons,
+            "doubling_time_days",
+            (
+                "doubling_time_days",
+                "threshold_date",
+                "log2_horizon_ref",
+                "doublings_per_year",
+                "intercept",
+                "curvature",
+                "sigma_extra",
+            ),
+        ),
         CalibrationModel(
-            "returns", "hierarchical returns to software R&D across domains",
-            prepare_returns, "r_new", ("r_new", "mu", "tau", "r_domain")),
+            "returns",
+            "hierarchical returns to software R&D across domains",
+            prepare_returns,
+            "r_new",
+            ("r_new", "mu", "tau", "r_domain"),
+        ),
         CalibrationModel(
-            "doubling_times", "r from software-efficiency and research-input growth",
-            prepare_doubling_times, "r",
-            ("r", "g_software", "g_labour", "g_compute", "g_inputs",
-             "software_doubling_time_days")),
+            "doubling_times",
+            "r from software-efficiency and research-input growth",
+            prepare_doubling_times,
+            "r",
+            ("r", "g_software", "g_labour", "g_compute", "g_inputs", "software_doubling_time_days"),
+        ),
     )
 }

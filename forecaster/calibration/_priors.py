@@ -35,16 +35,20 @@ def make_prior(spec: Mapping[str, Any], field: str, positive: bool = False) -> d
     ``normal`` prior on a standard deviation is refused rather than sampled into NaNs.
     """
     if not isinstance(spec, Mapping) or "dist" not in spec:
-        raise ConfigError(field, spec, "a mapping {dist: <name>, <parameters>...} with dist one "
-                          f"of {sorted(DISTRIBUTIONS)}")
+        raise ConfigError(
+            field,
+            spec,
+            f"a mapping {{dist: <name>, <parameters>...}} with dist one of {sorted(DISTRIBUTIONS)}",
+        )
     name = str(spec["dist"]).lower()
     if name not in DISTRIBUTIONS:
         raise ConfigError(f"{field}.dist", spec["dist"], f"one of {sorted(DISTRIBUTIONS)}")
     constructor, params, positive_support = DISTRIBUTIONS[name]
     extra = sorted(set(spec) - {"dist", *params})
     if extra:
-        raise ConfigError(f"{field}", dict(spec), f"{name} takes the parameters {list(params)} "
-                          f"(unknown: {extra})")
+        raise ConfigError(
+            f"{field}", dict(spec), f"{name} takes the parameters {list(params)} (unknown: {extra})"
+        )
     values = {}
     for param in params:
         value = spec.get(param)
@@ -59,14 +63,17 @@ def make_prior(spec: Mapping[str, Any], field: str, positive: bool = False) -> d
         positive_support = values["low"] >= 0
     if positive and not positive_support:
         allowed = sorted(n for n, (_, _, pos) in DISTRIBUTIONS.items() if pos)
-        raise ConfigError(f"{field}.dist", name,
-                          f"a distribution on positive values: one of {allowed} or uniform with "
-                          "low >= 0")
+        raise ConfigError(
+            f"{field}.dist",
+            name,
+            f"a distribution on positive values: one of {allowed} or uniform with low >= 0",
+        )
     return constructor(*values.values())
 
 
-def make_priors(specs: Mapping[str, Any], field: str, names: Mapping[str, bool]
-                ) -> dict[str, dist.Distribution]:
+def make_priors(
+    specs: Mapping[str, Any], field: str, names: Mapping[str, bool]
+) -> dict[str, dist.Distribution]:
     """The priors ``names`` (name -> must be positive) built from the mapping ``specs``.
 
     A missing or unknown entry is a :class:`ConfigError` that lists the expected names.
@@ -76,7 +83,9 @@ def make_priors(specs: Mapping[str, Any], field: str, names: Mapping[str, bool]
     missing = [n for n in names if n not in specs]
     unknown = [n for n in specs if n not in names]
     if missing or unknown:
-        raise ConfigError(field, sorted(specs),
-                          f"exactly the priors {list(names)} (missing: {missing}, unknown: "
-                          f"{unknown})")
+        raise ConfigError(
+            field,
+            sorted(specs),
+            f"exactly the priors {list(names)} (missing: {missing}, unknown: {unknown})",
+        )
     return {n: make_prior(specs[n], f"{field}.{n}", positive=pos) for n, pos in names.items()}

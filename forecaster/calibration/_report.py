@@ -30,13 +30,13 @@ def quantiles(posterior: xr.Dataset, names: list[str]) -> dict[str, dict[str, fl
         var = posterior[name]
         extra = [d for d in var.dims if d not in ("chain", "draw")]
         flat = var.stack(_s=("chain", "draw")).transpose(*extra, "_s")
-        labels = ([name] if not extra else
-                  [f"{name}[{label}]" for label in flat[extra[0]].values])
+        labels = [name] if not extra else [f"{name}[{label}]" for label in flat[extra[0]].values]
         values = flat.values.reshape(len(labels), -1)
         for label, draws in zip(labels, values, strict=True):
             finite = draws[np.isfinite(draws)]
             entry: dict[str, float | None] = {
-                f"q{round(q * 100):02d}": float(np.quantile(draws, q)) for q in QUANTILES}
+                f"q{round(q * 100):02d}": float(np.quantile(draws, q)) for q in QUANTILES
+            }
             entry["mean"] = float(finite.mean()) if finite.size else None
             entry["sd"] = float(finite.std()) if finite.size else None
             if finite.size < draws.size:
@@ -82,8 +82,10 @@ def _number(value: float) -> str:
 def markdown_table(frame: pd.DataFrame) -> str:
     """``frame`` (index included) as a GitHub Markdown table."""
     header = ["", *map(str, frame.columns)]
-    rows = [[str(i), *(_fmt(v) for v in row)] for i, row in zip(
-        frame.index, frame.itertuples(index=False), strict=True)]
+    rows = [
+        [str(i), *(_fmt(v) for v in row)]
+        for i, row in zip(frame.index, frame.itertuples(index=False), strict=True)
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
@@ -123,11 +125,17 @@ def console_summary(result: Mapping[str, Any]) -> str:
 def write_markdown(result: Mapping[str, Any], plots: Mapping[str, str], path: Path) -> None:
     """``calibration.md``: status, data used, diagnostics, key quantiles and the plots."""
     diag = result["diagnostics"]
-    status = ("converged" if result["converged"]
-              else "**NOT CONVERGED**: " + "; ".join(diag["failures"]))
-    info_rows = pd.DataFrame({"value": {k: (", ".join(map(str, v)) if isinstance(v, list)
-                                            else v)
-                                        for k, v in result["data"].items()}})
+    status = (
+        "converged" if result["converged"] else "**NOT CONVERGED**: " + "; ".join(diag["failures"])
+    )
+    info_rows = pd.DataFrame(
+        {
+            "value": {
+                k: (", ".join(map(str, v)) if isinstance(v, list) else v)
+                for k, v in result["data"].items()
+            }
+        }
+    )
     parts = [
         f"# Calibration: `{result['model']}`",
         "",

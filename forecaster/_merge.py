@@ -1,0 +1,113 @@
+"""Combine the shards of one forecast (run as separate processes or machines) into the exact
+result of a single run: every accumulator is an integer count, so merging is a sum.
+
+    forecaster merge <shard dir>... --out <dir>
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from ._config import plan_forecast
+from ._engine import CHECKPOINT, ForecastResult, fingerprint, load_checkpoint
+from ._errors import ConfigError
+from ._outputs import print_headline, write_outputs
+
+
+def _load_shard(run_dir: Path) -> tuple[dict[str, Any], Any]:
+    checkpoint = run_dir / CHECKPOINT
+    config = run_dir / ".hydra" / "config.yaml"
+    if not checkpoint.is_file() or not config.is_file():
+        raise ConfigError("shard", str(run_dir), f"a forecast run directory with {CHECKPOINT}")
+    return load_checkpoint(checkpoint), OmegaConf.load(config)
+
+
+def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
+    """Check that the shards are one complete run and write its outputs into ``out_dir``.
+
+    Raises:
+        ConfigError: shards of different configs or seeds, a shard missing or repeated, or a
+            shard that did not finish.
+    """
+    if not shard_dirs:
+        raise ConfigError("shards", [], "one or more shard run directories")
+    loaded = [_load_shard(d) for d in shard_dirs]
+    first_state, first_cfg = loaded[0]
+    n_shards = first_state["shard"][1]
+    seen: dict[int, Path] = {}
+    for (state, _), path in zip(loaded, shard_dirs, strict=True):
+        if state["fingerprint"] != first_state["fingerprint"]:
+            raise ConfigError(
+                "shard", str(path), f"a shard of the same configuration and seed as {shard_dirs[0]}"
+            )
+        index, count = state["shard"]
+        if count != n_shards:
+            raise ConfigError("shard", str(path), f"a shard of a {n_shards}-shard run")
+        if index in seen:
+            raise ConfigError("shard", str(path), f"a different shard from {seen[index]}")
+        if state["next_draw"] != state["stop_draw"]:
+            raise ConfigError(
+                "shard", str(path), "a finished shard (resume it first: resume=<dir>)"
+            )
+        seen[index] = path
+    missing = sorted(set(range(n_shards)) - set(seen))
+    if missing:
+        raise ConfigError("shards", len(seen), f"all {n_shards} shards; missing indices {missing}")
+
+    cfg = OmegaConf.merge(first_cfg, {"shard_index": 0, "num_shards": 1, "resume": None})
+    plan = plan_forecast(cfg)
+    if fingerprint(plan) != first_state["fingerprint"]:
+        raise ConfigError("shard", str(shard_dirs[0]), "a run made by this version of forecaster")
+    ordered = [
+        loaded[i] for i in sorted(range(len(loaded)), key=lambda i: loaded[i][0]["shard"][0])
+    ]
+    totals = {k: np.zeros_like(v) for k, v in first_state["totals"].items()}
+    for state, _ in ordered:
+        for key, value in state["totals"].items():
+            totals[key] = totals[key] + value
+    sample = _merged_sample([s for s, _ in ordered], plan.sample_size)
+    seconds = sum(float(s["seconds"]) for s, _ in ordered)
+    draws = int(totals["draws"][0])
+    timing = {
+        "compile_seconds": None,
+        "run_seconds": seconds,
+        "total_run_seconds": seconds,
+        "draws_this_session": draws,
+        "draws_per_second": draws / seconds if seconds > 0 else None,
+        "chunk_size": None,
+    }
+    result = ForecastResult(
+        plan,
+        totals,
+        sample,
+        timing,
+        {"platform": "merged", "kind": "shards", "count": n_shards},
+        first_state["fingerprint"],
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(cfg, out_dir / "config.yaml")
+    summary = write_outputs(result, out_dir, extra={"merged_from": [str(p) for p in shard_dirs]})
+    return summary
+
+
+def _merged_sample(states: list[dict[str, Any]], cap: int) -> dict[str, np.ndarray]:
+    keys = states[0]["sample"].keys()
+    merged = {k: np.concatenate([s["sample"][k] for s in states if k in s["sample"]]) for k in keys}
+    return {k: v[:cap] for k, v in merged.items()}
+
+
+def merge_main(args: list[str]) -> int:
+    """``forecaster merge <shard dirs>... --out <dir>``."""
+    if "--out" not in args or args.index("--out") == len(args) - 1:
+        raise ConfigError("--out", None, "an output directory: merge <shard dirs>... --out <dir>")
+    at = args.index("--out")
+    out_dir = Path(args[at + 1])
+    shards = [Path(a) for a in args[:at] + args[at + 2 :]]
+    summary = merge_shards(shards, out_dir)
+    print_headline(summary, out_dir, out=sys.stdout)
+    return 0
