@@ -22,6 +22,7 @@ from ._errors import ConfigError
 from ._kernel import KernelSettings, static_features
 from ._priors import PriorSet, build_prior_set
 
+SHARD_ALIGNMENT = 4096  # = the engine's kernel block
 MAX_CHUNK = 1 << 24  # per-chunk counts stay exact in float32 and int32
 
 
@@ -95,8 +96,10 @@ class ForecastPlan:
 
     @property
     def draw_range(self) -> tuple[int, int]:
-        """The draws [start, stop) of this shard: contiguous, covering n_draws exactly."""
-        per = -(-self.n_draws // self.num_shards)
+        """The draws [start, stop) of this shard: contiguous, covering n_draws exactly, and
+        starting on a kernel block boundary so shards compute bitwise what one run does."""
+        block = SHARD_ALIGNMENT
+        per = -(-self.n_draws // (self.num_shards * block)) * block
         start = min(self.shard_index * per, self.n_draws)
         return start, min(start + per, self.n_draws)
 

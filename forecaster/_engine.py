@@ -20,7 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding
+from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
@@ -30,9 +30,10 @@ from ._config import ForecastPlan
 from ._errors import ConfigError
 from ._kernel import draw_outcomes
 from ._parameters import to_params
-from ._priors import draw_uniforms, model_values, transform
+from ._priors import model_values, transform, uniforms_at
 
 CHECKPOINT = "accumulators.npz"
+BLOCK = 4096  # draws per kernel block: chunks, device slices and shards are multiples
 
 
 @dataclasses.dataclass
@@ -76,19 +77,41 @@ def select_devices(requested: Any) -> list[jax.Device]:
 
 
 def _chunk_function(plan: ForecastPlan, chunk: int, mesh: Mesh, dtype: Any) -> Callable:
-    priors, settings = plan.priors, plan.settings
-    draws = NamedSharding(mesh, P("draws"))
+    """The jitted function of one chunk: draws [start, start + chunk), the first ``n_valid``
+    of them real, the rest padding.
 
-    def run_chunk(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array):
-        u = draw_uniforms(priors, plan.seed, start_hi, start_lo, chunk, dtype)
-        u = jax.lax.with_sharding_constraint(u, NamedSharding(mesh, P("draws", None)))
+    Each device takes a contiguous slice of the chunk and runs the kernel over it in blocks
+    of ``BLOCK`` draws, so every draw goes through the same compiled code whatever the chunk
+    size or device count: the numbers are bitwise the same. Counts are summed over devices.
+    """
+    priors, settings = plan.priors, plan.settings
+    local_blocks = chunk // (mesh.size * BLOCK)
+    kernel = jax.vmap(lambda p: draw_outcomes(p, settings))
+
+    def on_device(index_hi, index_lo, in_range):
+        u = uniforms_at(priors, plan.seed, index_hi, index_lo, dtype)
         sampled = transform(priors, u, dtype)
-        values = model_values(sampled, chunk, dtype)
-        out = jax.vmap(lambda p: draw_outcomes(p, settings))(to_params(values, dtype))
-        in_range = jax.lax.with_sharding_constraint(jnp.arange(chunk) < n_valid, draws)
+        values = model_values(sampled, u.shape[0], dtype)
+        blocked = {k: v.reshape(local_blocks, BLOCK) for k, v in values.items()}
+        out = jax.lax.map(lambda block: kernel(to_params(block, dtype)), blocked)
+        out = {k: v.reshape(local_blocks * BLOCK, *v.shape[2:]) for k, v in out.items()}
         stats = chunk_statistics(out, u, in_range, settings.windows_years)
+        stats = jax.lax.psum(stats, "draws")
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
         return stats, per_draw
+
+    sharded = jax.shard_map(
+        on_device,
+        mesh=mesh,
+        in_specs=(P("draws"),) * 3,
+        out_specs=(P(), P("draws")),
+        check_vma=False,  # the kernel's scans start from per-device constants
+    )
+
+    def run_chunk(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array):
+        lo = start_lo + jnp.arange(chunk, dtype=jnp.uint32)  # wraps modulo 2^32
+        hi = start_hi + (lo < start_lo).astype(jnp.uint32)
+        return sharded(hi, lo, jnp.arange(chunk) < n_valid)
 
     return jax.jit(run_chunk)
 
@@ -125,9 +148,11 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
     devices = select_devices(plan.devices)
     mesh = Mesh(np.array(devices), ("draws",))
     n_dev = len(devices)
-    chunk = -(-plan.chunk_size // n_dev) * n_dev
+    unit = BLOCK * n_dev
+    chunk = -(-plan.chunk_size // unit) * unit
     start, stop = plan.draw_range
     fp = fingerprint(plan)
+    run_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = run_dir / CHECKPOINT
 
     shard = [plan.shard_index, plan.num_shards]
@@ -185,6 +210,7 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
         bar.update(n_valid)
     run_seconds = time.perf_counter() - t_run
     bar.close()
+    _save_checkpoint(checkpoint, state)  # also for a shard with no draws of its own
 
     timing = {
         "compile_seconds": compile_seconds,

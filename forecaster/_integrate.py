@@ -79,7 +79,10 @@ def rk4_path(
         # A node is computed only from a node reached within the horizon, with progress
         # not stalled; everything after is never reached. A NaN is kept so it gets counted.
         alive = alive & (t <= horizon_years) & (k1 <= stop_doubling_years)
-        t_next = jnp.where(alive, t_next, jnp.inf)
+        # v = 0 inside the step (the ceiling, or a rate underflowing): the next node is never
+        # reached. Without this, the later stages see t = inf and 0 * inf makes a NaN.
+        stalled = jnp.isposinf(k2) | jnp.isposinf(k3) | jnp.isposinf(k4)
+        t_next = jnp.where(alive & ~stalled, t_next, jnp.inf)
         return (t_next, alive), (t_next, 1.0 / k1)
 
     zero = jnp.zeros_like(params.f)

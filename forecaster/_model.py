@@ -134,9 +134,10 @@ def log_effective_labour(
     """ln L for L = ((1 - phi) H^rho + phi A^rho)^(1/rho), in log space.
 
     A log-sum-exp keeps it finite for rho from about -20 to 0.9 and A up to 1e6 and beyond;
-    rho -> 0 gives the Cobb-Douglas limit (1 - phi) ln H + phi ln A. phi = 0 or 1 are exact.
-    ``log_shares`` = (ln phi, ln(1 - phi)), when the caller has them more accurately than
-    ``phi`` itself (see :func:`log_automation_shares`).
+    rho -> 0 gives the Cobb-Douglas limit (1 - phi) ln H + phi ln A; for |rho| < 1e-4, where
+    the CES formula loses precision, that limit plus its first-order term in rho is used.
+    phi = 0 or 1 are exact. ``log_shares`` = (ln phi, ln(1 - phi)), when the caller has them
+    more accurately than ``phi`` itself (see :func:`log_automation_shares`).
     """
     near_zero = jnp.abs(rho) < _RHO_COBB_DOUGLAS
     safe_rho = jnp.where(near_zero, 1.0, rho)
@@ -151,7 +152,11 @@ def log_effective_labour(
     cobb_douglas = jnp.where(w_h > -jnp.inf, jnp.exp(w_h) * log_h, 0.0) + jnp.where(
         w_a > -jnp.inf, jnp.exp(w_a) * log_a, 0.0
     )
-    return jnp.where(near_zero, cobb_douglas, ces)
+    # First order in rho: ln L = CD + rho/2 phi (1 - phi) (ln A - ln H)^2 + O(rho^2). Without
+    # it the switch at |rho| = 1e-4 jumps by that term: ~0.05 in ln L for A = 1e6 2^200.
+    both = (w_h > -jnp.inf) & (w_a > -jnp.inf)
+    spread = jnp.where(both, jnp.exp(w_h + w_a) * (log_a - log_h) ** 2, 0.0)
+    return jnp.where(near_zero, cobb_douglas + 0.5 * rho * spread, ces)
 
 
 def log_labour_at(x: jax.Array, t: jax.Array, params: Params) -> jax.Array:

@@ -33,19 +33,27 @@ def doublings_at_time(path: Path, q: jax.Array) -> jax.Array:
     finite_next = jnp.isfinite(t1) & (t1 > t0)
     span = jnp.where(finite_next, t1 - t0, 1.0)
     s = jnp.clip((q - t0) / span, 0.0, 1.0)
-    return jnp.where(finite_next & (q >= t0), x0 + s * (x1 - x0), x0)
+    # q at or past a last node that ties its predecessor in t (k is clipped to n - 1, as at
+    # the doubling cap of a blow-up): that node is reached too.
+    return jnp.where(finite_next & (q >= t0), x0 + s * (x1 - x0), jnp.where(q >= t1, x1, x0))
 
 
 def _hermite(t0, t1, m0, m1, s):
-    """Cubic Hermite interpolant on [0, 1] with end values t0, t1 and end slopes m0, m1."""
+    """Cubic Hermite interpolant on [0, 1] with end values t0, t1 and end slopes m0, m1.
+
+    Clamped to [t0, t1]: t(x) is increasing, but the cubic overshoots where the slopes differ
+    by orders of magnitude across a step (near the ceiling, v falls to 0), which made
+    durations negative.
+    """
     s2 = s * s
     s3 = s2 * s
-    return (
+    value = (
         (2 * s3 - 3 * s2 + 1) * t0
         + (s3 - 2 * s2 + s) * m0
         + (-2 * s3 + 3 * s2) * t1
         + (s3 - s2) * m1
     )
+    return jnp.clip(value, t0, t1)
 
 
 def time_at_doublings(path: Path, level: jax.Array, spacing: float, smooth: bool) -> jax.Array:
@@ -89,14 +97,20 @@ def fastest_time_to_gain(
             return _min_span(t[: n + 1 - m], t[m:])
         s = pos - m
         slope = spacing / path.rate
+        # The end is interpolated on the unmasked path, then must lie within the horizon: a
+        # level reached just before the horizon, between a node within it and the first node
+        # past it, counts (as it does for the time to reach it).
+        full = path.t
         # The Hermite weights are static: one fused multiply-add per start node.
         s2, s3 = s * s, s * s * s
         ends = (
-            (2 * s3 - 3 * s2 + 1) * t[m:n]
+            (2 * s3 - 3 * s2 + 1) * full[m:n]
             + (s3 - 2 * s2 + s) * slope[m:n]
-            + (-2 * s3 + 3 * s2) * t[m + 1 :]
+            + (-2 * s3 + 3 * s2) * full[m + 1 :]
             + (s3 - s2) * slope[m + 1 :]
         )
+        ends = jnp.clip(ends, full[m:n], full[m + 1 :])  # as in _hermite: no overshoot
+        ends = jnp.where(ends <= horizon_years, ends, jnp.inf)
         return _min_span(t[: n - m], ends)
     pos = gain / spacing
     m = jnp.floor(pos + 1e-6).astype(jnp.int32)
@@ -106,8 +120,12 @@ def fastest_time_to_gain(
     if smooth:
         s = pos - m
         j1 = jnp.clip(j + 1, 0, n)
-        interpolated = _hermite(t[j], t[j1], spacing / path.rate[j], spacing / path.rate[j1], s)
-        ok = (i + m + 1 <= n) & jnp.isfinite(t[j1])
+        full = path.t  # interpolate on the unmasked path, as in the static branch above
+        interpolated = _hermite(
+            full[j], full[j1], spacing / path.rate[j], spacing / path.rate[j1], s
+        )
+        interpolated = jnp.where(interpolated <= horizon_years, interpolated, jnp.inf)
+        ok = (i + m + 1 <= n) & jnp.isfinite(full[j1])
         ends = jnp.where(s < 1e-6, ends, jnp.where(ok, interpolated, jnp.inf))
     return _min_span(t, ends)
 

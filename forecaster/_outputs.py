@@ -47,7 +47,11 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "n_draws": plan.n_draws,
         "draws_done": n_draws_done,
         "seed": plan.seed,
-        "shard": {"index": plan.shard_index, "count": plan.num_shards, "draws": plan.draw_range},
+        "shard": {
+            "index": plan.shard_index,
+            "count": plan.num_shards,
+            "draws": list(plan.draw_range),
+        },
         "non_finite": int(totals["non_finite"][0]),
         "finite_draws": int(totals["finite"][0]),
         "probabilities": probability_table(plan, totals),

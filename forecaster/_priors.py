@@ -401,27 +401,46 @@ def _copula_cholesky(
 def draw_uniforms(
     prior_set: PriorSet, seed: int, start_hi: jax.Array, start_lo: jax.Array, n: int, dtype: Any
 ) -> jax.Array:
-    """The copula uniforms of draws ``start .. start + n - 1``, shape [n, n_uncertain].
+    """The copula uniforms of draws ``start .. start + n - 1``, shape [n, n_uncertain]."""
+    lo = start_lo + jnp.arange(n, dtype=jnp.uint32)  # wraps modulo 2^32
+    hi = start_hi + (lo < start_lo).astype(jnp.uint32)
+    return uniforms_at(prior_set, seed, hi, lo, dtype)
+
+
+def uniforms_at(
+    prior_set: PriorSet, seed: int, index_hi: jax.Array, index_lo: jax.Array, dtype: Any
+) -> jax.Array:
+    """The copula uniforms of the draws with 64-bit indices (hi, lo), shape [n, n_uncertain].
 
     Draw i gets key fold_in(fold_in(PRNGKey(seed), i_hi), i_lo) with i split into two 32-bit
     words, so draws are a function of (seed, i) alone for up to 2^64 draws.
     """
     k = len(prior_set.uncertain)
-    lo = start_lo + jnp.arange(n, dtype=jnp.uint32)  # wraps modulo 2^32
-    hi = start_hi + (lo < start_lo).astype(jnp.uint32)
     base = jax.random.PRNGKey(seed)
 
     def one(h, l):
         key = jax.random.fold_in(jax.random.fold_in(base, h), l)
         return jax.random.uniform(key, (k,), dtype=dtype)
 
-    u = jax.vmap(one)(hi, lo)
+    u = jax.vmap(one)(index_hi, index_lo)
     if prior_set.cholesky is not None:
         # Keep u strictly inside (0, 1) so ndtri stays finite in float32.
         tiny = jnp.finfo(dtype).eps
-        z = ndtri(jnp.clip(u, tiny, 1 - tiny)) @ jnp.asarray(prior_set.cholesky.T, dtype)
-        u = ndtr(z)
-    return u
+        x = ndtri(jnp.clip(u, tiny, 1 - tiny))
+        # z = x @ L.T summed term by term in a fixed order: a matmul's rounding depends on the
+        # batch shape, which would make a draw depend on the chunk size (or device count).
+        lower = prior_set.cholesky
+        z = []
+        for j in range(k):
+            zj = x[:, 0] * float(lower[j, 0])
+            for i in range(1, j + 1):
+                zj = zj + x[:, i] * float(lower[j, i])
+            z.append(zj)
+        u = ndtr(jnp.stack(z, axis=1).astype(dtype))
+    # uniform() can return 0 and ndtr() rounds to 0 or 1 in the tails, where an open-support
+    # icdf (log_normal, normal) gives 0 or +-inf: move only those values inside (0, 1).
+    finfo = jnp.finfo(dtype)
+    return jnp.clip(u, finfo.tiny, 1 - finfo.epsneg)
 
 
 def transform(prior_set: PriorSet, u: jax.Array, dtype: Any) -> dict[str, jax.Array]:

@@ -3,7 +3,8 @@
 ``run_calibration(cfg, run_dir)`` fits one of :data:`MODELS` with NumPyro NUTS and writes into
 ``run_dir``: ``posterior.nc`` (ArviZ InferenceData: posterior, prior, prior_predictive,
 posterior_predictive, observed_data, log_likelihood, sample_stats), ``posterior_summary.csv``
-(``az.summary``), ``calibration.json``, ``calibration.md`` and PNG plots. A forecast prior
+(``az.summary``), ``data_used.csv`` (the rows fitted), ``calibration.json``,
+``calibration.md`` and PNG plots. A forecast prior
 ``{dist: posterior, path: <run_dir>/posterior.nc, variable: <name>}`` reads the forecast-ready
 variable (``r_new``, ``r`` or ``doubling_time_days``) from the posterior group.
 """
@@ -69,6 +70,7 @@ def run_calibration(cfg: DictConfig | dict[str, Any], run_dir: Path) -> dict[str
     posterior_path = run_dir / "posterior.nc"
     idata.to_netcdf(str(posterior_path))
     summarize(idata, settings.hdi_prob).to_csv(run_dir / "posterior_summary.csv")
+    prepared.table.to_csv(run_dir / "data_used.csv", index=False)  # the rows fitted, with sources
 
     result: dict[str, Any] = {
         "model": name,

@@ -14,15 +14,13 @@ from typing import Any
 
 import jax
 import numpy as np
+import pandas as pd
 from numpyro import handlers
 from numpyro.infer import MCMC, NUTS, Predictive
 
 from .._errors import ConfigError
+from ._arviz import az
 from ._models import OBS, Prepared
-
-with warnings.catch_warnings():  # ArviZ 0.2x announces its 1.0 refactor on import
-    warnings.simplefilter("ignore", FutureWarning)
-    import arviz as az
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")
 
@@ -111,9 +109,7 @@ def sample(prepared: Prepared, settings: Settings) -> az.InferenceData:
         chain_method=settings.chain_method,
         progress_bar=False,
     )
-    with warnings.catch_warnings():  # "not enough devices" when chain_method=parallel on CPU
-        warnings.simplefilter("ignore", UserWarning)
-        mcmc.run(key_mcmc, **prepared.inputs, obs=prepared.obs)
+    mcmc.run(key_mcmc, **prepared.inputs, obs=prepared.obs)
     prior = Predictive(prepared.model, num_samples=settings.num_prior_samples)(
         key_prior, **prepared.inputs, obs=None
     )
@@ -121,17 +117,16 @@ def sample(prepared: Prepared, settings: Settings) -> az.InferenceData:
         key_ppc, **prepared.inputs, obs=None
     )
     dims = {OBS: [prepared.dim], **prepared.dims}
-    idata = az.from_numpyro(
+    return az.from_numpyro(
         mcmc,
         prior=prior,
         posterior_predictive={OBS: predictive[OBS]},
         coords={prepared.dim: prepared.labels},
         dims=dims,
     )
-    return idata
 
 
-def summarize(idata: az.InferenceData, hdi_prob: float) -> Any:
+def summarize(idata: az.InferenceData, hdi_prob: float) -> pd.DataFrame:
     """``az.summary`` of every posterior variable (mean, sd, HDI, MCSE, ESS, R-hat)."""
     with warnings.catch_warnings():  # non-finite draws (a threshold never reached) give NaN
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -18,11 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ._arviz import az  # noqa: E402
 from ._models import OBS, Prepared, trend_log2  # noqa: E402
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", FutureWarning)
-    import arviz as az  # noqa: E402
 
 _PRIOR_COLOR, _POSTERIOR_COLOR = "tab:gray", "tab:blue"
 

@@ -80,15 +80,8 @@ def _number(value: float) -> str:
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """``frame`` (index included) as a GitHub Markdown table."""
-    header = ["", *map(str, frame.columns)]
-    rows = [
-        [str(i), *(_fmt(v) for v in row)]
-        for i, row in zip(frame.index, frame.itertuples(index=False), strict=True)
-    ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
+    """``frame`` (index included) as a GitHub Markdown table, numbers formatted by ``_fmt``."""
+    return frame.map(_fmt).to_markdown(disable_numparse=True)
 
 
 def diagnostics_frame(diagnostics: Mapping[str, Any]) -> pd.DataFrame:
