@@ -113,15 +113,18 @@ def doublings_path(
 ) -> Path:
     """One doubling a step with the Davidson & Houlden (2025) update rule.
 
-    The first doubling takes Ts / f. After each doubling r falls by r0 / D (D whole doublings
-    to the ceiling; 0 for constant returns) and, while r > 0, the next doubling takes the
-    previous one's time times 2^(p (1/r - 1)). It stops at the ceiling, when r reaches 0, when
-    a doubling would take longer than ``stop_doubling_years``, or past the horizon.
-    Requires phi = 1 and fixed compute (the API checks this).
+    The first doubling takes Ts / f. After each doubling r falls by r0 / D (D doublings to
+    the ceiling, not rounded; 0 for constant returns) and, while r > 0, the next doubling
+    takes the previous one's time times 2^(p (1/r - 1)). A doubling starts only while fewer
+    than D are done and r > 0, so ceil(D) doublings at most; it stops too when a doubling
+    would take longer than ``stop_doubling_years``, or past the horizon. D is not rounded:
+    their published code's figures (MODEL.md section 5) come out with a continuous D, and
+    1.5-3.6 standard errors lower with D rounded down. Requires phi = 1 and fixed compute
+    (the API checks this).
     """
     dtype = params.f.dtype
     if returns == "linear_to_ceiling":
-        total = jnp.floor(params.ceiling_doublings)
+        total = params.ceiling_doublings
         decrement = params.r0 / total
     else:
         total = jnp.asarray(jnp.inf, dtype)

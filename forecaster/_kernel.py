@@ -156,7 +156,7 @@ def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Arr
     peak = peak_rate(path, horizon, smooth)
 
     if settings.returns == "linear_to_ceiling":
-        ceiling = params.ceiling_doublings if smooth else jnp.floor(params.ceiling_doublings)
+        ceiling = params.ceiling_doublings
         reached_ceiling = by_horizon >= (1.0 - settings.ceiling_tolerance) * ceiling
     else:
         reached_ceiling = jnp.zeros((), bool)

@@ -61,6 +61,7 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "sensitivity": sensitivity_table(plan, totals),
         "fan": fan_table(plan, totals),
         "priors": plan.priors.describe(),
+        "posterior_files": posterior_sources(plan),
         "settings": {
             "integrator": plan.settings.integrator,
             "returns": plan.settings.returns,
@@ -84,6 +85,20 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
     if extra:
         summary.update(extra)
     return summary
+
+
+def posterior_sources(plan) -> list[dict[str, Any]]:
+    """The saved posteriors a run drew parameters from (resolved paths)."""
+    return [
+        {
+            "parameter": p.name,
+            "path": p.distribution.path,
+            "variable": p.distribution.variable,
+            "draws": int(p.distribution.sorted.size),
+        }
+        for p in plan.priors.priors
+        if p.kind == "posterior"
+    ]
 
 
 def headline_numbers(result: ForecastResult) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def _read_posterior(file: Path, variable: str, field: str) -> np.ndarray:
             raise ConfigError(f"{field}.variable", variable, f"a column of {file}: {list(frame)}")
         return pd.to_numeric(frame[variable], errors="coerce").to_numpy(float)
     if file.suffix in (".nc", ".netcdf", ".h5"):
-        import arviz as az
+        from ._arviz import az
 
         try:
             idata = az.from_netcdf(file)
@@ -206,6 +207,32 @@ def _ordered(field: str, low: float, high: float) -> None:
         raise ConfigError(f"{field}.high", high, f"a number > low ({low:g})")
 
 
+_COMPACT = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
+
+
+def _parse_compact(text: str, field: str) -> dict[str, Any]:
+    """``"log_uniform(low=2, high=32)"`` -> ``{dist: log_uniform, low: 2, high: 32}``.
+
+    The compact form is what summaries print, and it replaces a preset's prior from the
+    command line in one override (a mapping override would merge into the old one).
+    """
+    match = _COMPACT.match(text)
+    if not match:
+        raise ConfigError(field, text, "a number, a mapping, or 'dist(key=value, ...)'")
+    spec: dict[str, Any] = {"dist": match.group(1)}
+    for item in filter(None, (part.strip() for part in match.group(2).split(","))):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(
+                field, text, "arguments written key=value, e.g. uniform(low=1, high=2)"
+            )
+        try:
+            spec[key.strip()] = float(value)
+        except ValueError:
+            spec[key.strip()] = value.strip()
+    return spec
+
+
 def parse_prior(name: str, spec: Any, field: str | None = None) -> Prior:
     """Map one YAML prior specification to a :class:`Prior`, checking every value.
 
@@ -218,6 +245,8 @@ def parse_prior(name: str, spec: Any, field: str | None = None) -> Prior:
         raise ConfigError(field, name, f"a parameter name, one of {allowed}")
     if isinstance(spec, int | float) and not isinstance(spec, bool):
         spec = {"dist": "fixed", "value": spec}
+    if isinstance(spec, str):
+        spec = _parse_compact(spec, field)
     if not isinstance(spec, Mapping):
         raise ConfigError(field, spec, "a number or a mapping with 'dist' (a prior spec)")
     spec = dict(spec)

@@ -48,6 +48,7 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
 
     global _task_started
     _task_started = False
+    _quiet_library_logs()
     register_configs()
     sys.argv = [f"forecaster {name}", *args]
     app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(task)
@@ -60,6 +61,15 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
             raise SystemExit(2) from None
         raise
     return 0
+
+
+def _quiet_library_logs() -> None:
+    """Hydra logs at INFO: keep libraries' start-up chatter (no TPU here, optional ArviZ
+    previews) out of the user's terminal."""
+    import logging
+
+    for name in ("jax._src.xla_bridge", "arviz", "arviz.preview"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _forecast_task(cfg) -> None:

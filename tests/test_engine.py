@@ -162,3 +162,23 @@ def test_sensitivity_indices_rank_the_drivers(tmp_path):
     # r0 decides whether progress accelerates: it drives the event far more than p does.
     assert by_name["r0"] > by_name["p"]
     assert sum(v for v in by_name.values()) <= 1.05
+
+
+def test_forecast_draws_a_parameter_from_a_saved_posterior(tmp_path):
+    from forecaster._arviz import az
+
+    draws = np.random.default_rng(1).lognormal(np.log(1.3), 0.3, size=(2, 400))
+    posterior = tmp_path / "posterior.nc"
+    az.from_dict(posterior={"r_new": draws}).to_netcdf(str(posterior))
+    cfg = compose_forecast(
+        "n_draws=4000", "output.report=false", "output.sample_size=4000",
+        f'scenario.params.r0="posterior(path={posterior}, variable=r_new)"',
+    )
+    summary = run_forecast_job(cfg, tmp_path / "run")
+    assert summary["posterior_files"] == [
+        {"parameter": "r0", "path": str(posterior.resolve()), "variable": "r_new", "draws": 800}
+    ]
+    sampled = pd.read_parquet(tmp_path / "run" / "draws.parquet")["r0"]
+    assert set(np.round(sampled, 4)) <= set(np.round(draws.ravel().astype(np.float32), 4))
+    # Resampling keeps the posterior's distribution (2-sample KS at a fixed seed).
+    assert stats.ks_2samp(sampled, draws.ravel()).pvalue > 1e-3

@@ -19,7 +19,7 @@ from numpyro import handlers
 from numpyro.infer import MCMC, NUTS, Predictive
 
 from .._errors import ConfigError
-from ._arviz import az
+from .._arviz import az
 from ._models import OBS, Prepared
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ._arviz import az  # noqa: E402
+from .._arviz import az  # noqa: E402
 from ._models import OBS, Prepared, trend_log2  # noqa: E402
 
 _PRIOR_COLOR, _POSTERIOR_COLOR = "tab:gray", "tab:blue"
