@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -19,31 +20,48 @@ SENSITIVITY_BINS = 10  # equal-probability bins of each parameter's prior
 
 @dataclasses.dataclass(frozen=True)
 class Histogram:
-    """Fixed log10 bins; three extra cells count underflow (incl. <= 0), overflow and +inf."""
+    """Fixed bins over [low, high] in log10 of the value (``log=True``) or in the value itself;
+    three extra cells count underflow (incl. <= 0 on a log scale), overflow and +inf."""
 
-    log10_low: float
-    log10_high: float
+    low: float
+    high: float
     bins: int
+    log: bool = True
 
     @property
     def width(self) -> float:
-        return (self.log10_high - self.log10_low) / self.bins
+        return (self.high - self.low) / self.bins
 
     @property
     def cells(self) -> int:
         return self.bins + 3
 
+    def position(self, value: Any) -> Any:
+        """Where ``value`` falls, in bins from ``low`` (NumPy or JAX arrays, or floats)."""
+        xp = jnp if isinstance(value, jax.Array) else np
+        if self.log:
+            safe = xp.where(value > 0, value, 1.0)
+            return (xp.log10(safe) - self.low) / self.width
+        finite = xp.where(xp.isfinite(value), value, self.low)
+        return (finite - self.low) / self.width
+
+    def value_at(self, position: float) -> float:
+        """The value at a position in bins (the inverse of :meth:`position`)."""
+        scaled = self.low + position * self.width
+        return float(10.0**scaled) if self.log else float(scaled)
+
     def cell(self, value: jax.Array) -> jax.Array:
-        safe = jnp.where(value > 0, value, 1.0)
-        raw = jnp.floor((jnp.log10(safe) - self.log10_low) / self.width)
+        raw = jnp.floor(self.position(value))
         index = jnp.clip(raw, -1, self.bins).astype(jnp.int32)
         index = jnp.where(index < 0, self.bins, index)  # underflow cell
         index = jnp.where(raw >= self.bins, self.bins + 1, index)  # overflow cell
-        index = jnp.where(value <= 0, self.bins, index)
+        if self.log:
+            index = jnp.where(value <= 0, self.bins, index)
+        index = jnp.where(jnp.isneginf(value), self.bins, index)
         return jnp.where(jnp.isposinf(value), self.bins + 2, index)
 
     def edges(self) -> np.ndarray:
-        return 10.0 ** np.linspace(self.log10_low, self.log10_high, self.bins + 1)
+        return np.array([self.value_at(i) for i in range(self.bins + 1)])
 
 
 # Ranges wide enough for every preset; values outside are counted, not lost.
@@ -55,6 +73,8 @@ HISTOGRAMS: dict[str, Histogram] = {
     "progress_by_horizon_years": Histogram(-4.0, 4.0, 800),
     "time_to_fan_levels_years": Histogram(-6.0, 4.0, 1000),
 }
+# Calendar dates (decimal years), for the start-date stage.
+CALENDAR = Histogram(2000.0, 2200.0, 4000, log=False)
 
 
 def _as_series(values: jax.Array) -> jax.Array:
@@ -124,6 +144,21 @@ def chunk_statistics(
         stats["bin_draws"] = jnp.sum(onehot, axis=0).astype(jnp.int32)
         stats["bin_events"] = (onehot.T @ events).astype(jnp.int32)
     return stats
+
+
+def calendar_statistics(
+    start_year: jax.Array, outcomes: Mapping[str, jax.Array], in_range: jax.Array
+) -> dict[str, jax.Array]:
+    """Histograms of calendar dates (decimal years): automation start, first completion of
+    the explosion event, and each progress milestone (start + time to reach it)."""
+    finite = in_range & ~outcomes["non_finite"]
+    explosion = start_year + outcomes["event_completion_years"]
+    milestones = start_year[:, None] + outcomes["time_to_progress_years"]
+    return {
+        "cal_start": _histogram(start_year, finite, CALENDAR),
+        "cal_explosion": _histogram(explosion, finite, CALENDAR),
+        "cal_milestones": _histogram(milestones, finite, CALENDAR),
+    }
 
 
 def zeros_like_stats(stats: Mapping[str, jax.Array]) -> dict[str, np.ndarray]:

@@ -21,6 +21,7 @@ from ._api import PRECISIONS, check_settings
 from ._errors import ConfigError
 from ._kernel import KernelSettings, static_features
 from ._priors import PriorSet, build_prior_set
+from ._timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
 SHARD_ALIGNMENT = 4096  # = the engine's kernel block
 MAX_CHUNK = 1 << 24  # per-chunk counts stay exact in float32 and int32
@@ -69,6 +70,7 @@ class ForecastConfig:
     shard_index: int = 0
     num_shards: int = 1
     output: OutputConfig = field(default_factory=OutputConfig)
+    timelines: TimelinesConfig = field(default_factory=TimelinesConfig)
 
 
 def register_configs() -> None:
@@ -93,6 +95,7 @@ class ForecastPlan:
     devices: Any
     shard_index: int
     num_shards: int
+    timelines: TimelinePlan | None = None
 
     @property
     def draw_range(self) -> tuple[int, int]:
@@ -200,6 +203,10 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         settings, **features, fan_levels_years=fan_levels(settings, features, fan_points)
     )
     _check_grid_covers_ceiling(priors, settings)
+    timelines = plan_timelines(c.get("timelines"))
+    if timelines is not None:
+        event = (timelines.explosion_years, timelines.explosion_window_years)
+        settings = dataclasses.replace(settings, event=event)
     if settings.integrator == "doublings":
         _check_doublings_priors(priors)
     return ForecastPlan(
@@ -216,6 +223,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         devices=devices,
         shard_index=shard_index,
         num_shards=num_shards,
+        timelines=timelines,
     )
 
 

@@ -24,13 +24,14 @@ from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
-from ._accumulate import add_stats, chunk_statistics, zeros_like_stats
+from ._accumulate import add_stats, calendar_statistics, chunk_statistics, zeros_like_stats
 from ._api import dtype_for
 from ._config import ForecastPlan
 from ._errors import ConfigError
 from ._kernel import draw_outcomes
 from ._parameters import to_params
 from ._priors import model_values, transform, uniforms_at
+from ._timelines import start_years
 
 CHECKPOINT = "accumulators.npz"
 BLOCK = 4096  # draws per kernel block: chunks, device slices and shards are multiples
@@ -61,6 +62,12 @@ def fingerprint(plan: ForecastPlan) -> str:
         "precision": plan.precision,
         "progress_years": plan.progress_years,
         "sample_size": plan.sample_size,
+        "timelines": None
+        if plan.timelines is None
+        else {
+            **{k: v for k, v in dataclasses.asdict(plan.timelines).items() if k != "priors"},
+            "priors": plan.timelines.priors.describe(),
+        },
     }
     text = json.dumps(defining, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -96,9 +103,15 @@ def _chunk_function(plan: ForecastPlan, chunk: int, mesh: Mesh, dtype: Any) -> C
         out = jax.lax.map(lambda block: kernel(to_params(block, dtype)), blocked)
         out = {k: v.reshape(local_blocks * BLOCK, *v.shape[2:]) for k, v in out.items()}
         stats = chunk_statistics(out, u, in_range, settings.windows_years)
-        stats = jax.lax.psum(stats, "draws")
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
-        return stats, per_draw
+        if plan.timelines is not None:
+            u_t = uniforms_at(
+                plan.timelines.priors, plan.seed, index_hi, index_lo, dtype, stream=1, extra=1
+            )
+            start = start_years(plan.timelines, u_t, dtype)
+            stats |= calendar_statistics(start, out, in_range)
+            per_draw["start_year"] = start
+        return jax.lax.psum(stats, "draws"), per_draw
 
     sharded = jax.shard_map(
         on_device,

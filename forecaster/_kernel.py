@@ -20,6 +20,7 @@ from ._model import Params, doublings_per_year_of_progress, initial_rate
 from ._outcomes import (
     doublings_at_time,
     fastest_time_to_gain,
+    first_completion,
     has_non_finite,
     max_progress_in_window,
     peak_rate,
@@ -54,6 +55,8 @@ class KernelSettings:
             Simpson's rule over all steps at once).
         doublings_per_year: (1/Ts)/s when the same for every draw, which makes progress
             thresholds static shifts on the grid; None when Ts or s vary.
+        event: (Y years, w years): also report when Y years of progress within w is first
+            completed (``event_completion_years``), for calendar dates; None to skip.
     """
 
     integrator: str = "rk4"
@@ -70,6 +73,7 @@ class KernelSettings:
     full_automation: bool = False
     autonomous: bool = False
     doublings_per_year: float | None = None
+    event: tuple[float, float] | None = None
 
     @property
     def smooth(self) -> bool:
@@ -172,6 +176,11 @@ def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Arr
         "time_to_fan_levels_years": times_to(settings.fan_levels_years),
     }
     nan_outcome = jnp.any(jnp.stack([jnp.any(jnp.isnan(v)) for v in out.values()]))
+    if settings.event is not None:
+        years, window = settings.event
+        out["event_completion_years"] = first_completion(
+            path, gain(years), window, spacing, horizon, smooth
+        )
     out["non_finite"] = has_non_finite(path, horizon) | nan_outcome
     return out
 

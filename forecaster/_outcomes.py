@@ -75,43 +75,37 @@ def time_at_doublings(path: Path, level: jax.Array, spacing: float, smooth: bool
     return jnp.where((pos <= n) & jnp.isfinite(value), value, jnp.inf)
 
 
-def fastest_time_to_gain(
+def _spans(
     path: Path, gain: float | jax.Array, spacing: float, horizon_years: float, smooth: bool
-) -> jax.Array:
-    """The shortest time in which ``gain`` doublings were made (+inf if never).
+) -> tuple[jax.Array, jax.Array]:
+    """Start and end times of gaining ``gain`` doublings from every node (+inf if never).
 
-    Starts at every node reached within the horizon. Whole doublings (Davidson & Houlden):
-    min over i of t[i + floor(gain)] - t[i]. Smooth paths: the end is interpolated with the
-    cubic Hermite of :func:`time_at_doublings`. A Python-number ``gain`` is a static shift
+    Starts are the nodes reached within the horizon. Whole doublings (Davidson & Houlden):
+    the end is node i + floor(gain). Smooth paths: the end is interpolated with the cubic
+    Hermite of :func:`time_at_doublings`. A Python-number ``gain`` is a static shift
     (slices, no gather); an array ``gain`` may differ per draw.
     """
     n = path.t.shape[0] - 1
     t = jnp.where(reached(path, horizon_years), path.t, jnp.inf)
-    dtype = t.dtype
     if isinstance(gain, int | float):
         pos = gain / spacing
         m = int(math.floor(pos + 1e-9))
         if m > n or (smooth and m == n and pos > n):
-            return jnp.asarray(jnp.inf, dtype)
+            never = jnp.full((1,), jnp.inf, t.dtype)
+            return never, never
         if not smooth or pos - m < 1e-9:
-            return _min_span(t[: n + 1 - m], t[m:])
+            return t[: n + 1 - m], t[m:]
         s = pos - m
         slope = spacing / path.rate
-        # The end is interpolated on the unmasked path, then must lie within the horizon: a
-        # level reached just before the horizon, between a node within it and the first node
-        # past it, counts (as it does for the time to reach it).
-        full = path.t
         # The Hermite weights are static: one fused multiply-add per start node.
         s2, s3 = s * s, s * s * s
         ends = (
-            (2 * s3 - 3 * s2 + 1) * full[m:n]
+            (2 * s3 - 3 * s2 + 1) * t[m:n]
             + (s3 - 2 * s2 + s) * slope[m:n]
-            + (-2 * s3 + 3 * s2) * full[m + 1 :]
+            + (-2 * s3 + 3 * s2) * t[m + 1 :]
             + (s3 - s2) * slope[m + 1 :]
         )
-        ends = jnp.clip(ends, full[m:n], full[m + 1 :])  # as in _hermite: no overshoot
-        ends = jnp.where(ends <= horizon_years, ends, jnp.inf)
-        return _min_span(t[: n - m], ends)
+        return t[: n - m], ends
     pos = gain / spacing
     m = jnp.floor(pos + 1e-6).astype(jnp.int32)
     i = jnp.arange(n + 1)
@@ -120,14 +114,35 @@ def fastest_time_to_gain(
     if smooth:
         s = pos - m
         j1 = jnp.clip(j + 1, 0, n)
-        full = path.t  # interpolate on the unmasked path, as in the static branch above
-        interpolated = _hermite(
-            full[j], full[j1], spacing / path.rate[j], spacing / path.rate[j1], s
-        )
-        interpolated = jnp.where(interpolated <= horizon_years, interpolated, jnp.inf)
-        ok = (i + m + 1 <= n) & jnp.isfinite(full[j1])
+        interpolated = _hermite(t[j], t[j1], spacing / path.rate[j], spacing / path.rate[j1], s)
+        ok = (i + m + 1 <= n) & jnp.isfinite(t[j1])
         ends = jnp.where(s < 1e-6, ends, jnp.where(ok, interpolated, jnp.inf))
-    return _min_span(t, ends)
+    return t, ends
+
+
+def fastest_time_to_gain(
+    path: Path, gain: float | jax.Array, spacing: float, horizon_years: float, smooth: bool
+) -> jax.Array:
+    """The shortest time in which ``gain`` doublings were made (+inf if never).
+
+    P(>= Y years of progress within w) is P(fastest time to make Y years < w).
+    """
+    return _min_span(*_spans(path, gain, spacing, horizon_years, smooth))
+
+
+def first_completion(
+    path: Path,
+    gain: float | jax.Array,
+    window_years: float,
+    spacing: float,
+    horizon_years: float,
+    smooth: bool,
+) -> jax.Array:
+    """When ``gain`` doublings within ``window_years`` is first achieved: the earliest end of
+    such a window [years since automation], +inf if never."""
+    starts, ends = _spans(path, gain, spacing, horizon_years, smooth)
+    ok = jnp.isfinite(starts) & jnp.isfinite(ends) & (ends - starts < window_years)
+    return jnp.min(jnp.where(ok, ends, jnp.inf))
 
 
 def _min_span(starts: jax.Array, ends: jax.Array) -> jax.Array:

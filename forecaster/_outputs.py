@@ -21,6 +21,7 @@ import pandas as pd
 from . import __version__
 from ._engine import ForecastResult
 from ._summaries import (
+    calendar_summary,
     fan_table,
     flag_probabilities,
     probability_table,
@@ -60,6 +61,7 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "headline": headline_numbers(result),
         "sensitivity": sensitivity_table(plan, totals),
         "fan": fan_table(plan, totals),
+        "calendar": calendar_summary(plan, totals),
         "priors": plan.priors.describe(),
         "posterior_files": posterior_sources(plan),
         "settings": {

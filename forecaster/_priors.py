@@ -43,6 +43,7 @@ DERIVED: dict[str, ParameterSpec] = {
         11.0, 0.0, math.inf, True, True, "years of progress", "distance to the effective limits"
     ),
 }
+MODEL_TABLE: dict[str, ParameterSpec] = {**PARAMETERS, **DERIVED}
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "fixed": ("value",),
     "uniform": ("low", "high"),
@@ -233,15 +234,21 @@ def _parse_compact(text: str, field: str) -> dict[str, Any]:
     return spec
 
 
-def parse_prior(name: str, spec: Any, field: str | None = None) -> Prior:
+def parse_prior(
+    name: str,
+    spec: Any,
+    field: str | None = None,
+    table: Mapping[str, ParameterSpec] | None = None,
+) -> Prior:
     """Map one YAML prior specification to a :class:`Prior`, checking every value.
 
     Raises:
         ConfigError: naming the field, the value and what is allowed.
     """
     field = field or f"scenario.params.{name}"
-    if name not in PARAMETERS and name not in DERIVED:
-        allowed = list(PARAMETERS) + list(DERIVED)
+    table = MODEL_TABLE if table is None else table
+    if name not in table:
+        allowed = list(table)
         raise ConfigError(field, name, f"a parameter name, one of {allowed}")
     if isinstance(spec, int | float) and not isinstance(spec, bool):
         spec = {"dist": "fixed", "value": spec}
@@ -264,7 +271,7 @@ def parse_prior(name: str, spec: Any, field: str | None = None) -> Prior:
         raise ConfigError(f"{field}.{extra[0]}", spec[extra[0]], f"dist={kind} takes {needed}")
 
     prior = Prior(name, kind, spec, _distribution(kind, spec, field))
-    _check_support(prior, field)
+    _check_support(prior, field, table[name])
     return prior
 
 
@@ -319,8 +326,7 @@ def _distribution(kind: str, a: dict[str, Any], field: str) -> Any:
 _OPEN_SUPPORT = ("normal", "log_normal", "beta")
 
 
-def _check_support(prior: Prior, field: str) -> None:
-    spec = PARAMETERS.get(prior.name) or DERIVED[prior.name]
+def _check_support(prior: Prior, field: str, spec: ParameterSpec) -> None:
     low, high = prior.support()
     is_open = prior.kind in _OPEN_SUPPORT
     low_ok = spec.contains(low) or (is_open and low >= spec.low)
@@ -376,6 +382,7 @@ def build_prior_set(
     specs: Mapping[str, Any],
     correlations: Sequence[Mapping[str, Any]] = (),
     field: str = "scenario",
+    table: Mapping[str, ParameterSpec] | None = None,
 ) -> PriorSet:
     """Parse all parameter specs and the optional rank correlations.
 
@@ -388,9 +395,10 @@ def build_prior_set(
             specs["ceiling_years"],
             "either ceiling_years or ceiling_doublings, not both",
         )
-    order = list(PARAMETERS) + list(DERIVED)
+    table = MODEL_TABLE if table is None else table
+    order = list(table)
     priors = tuple(
-        parse_prior(name, specs[name], f"{field}.params.{name}")
+        parse_prior(name, specs[name], f"{field}.params.{name}", table)
         for name in sorted(specs, key=lambda n: order.index(n) if n in order else -1)
     )
     uncertain = [p.name for p in priors if not p.fixed]
@@ -437,19 +445,29 @@ def draw_uniforms(
 
 
 def uniforms_at(
-    prior_set: PriorSet, seed: int, index_hi: jax.Array, index_lo: jax.Array, dtype: Any
+    prior_set: PriorSet,
+    seed: int,
+    index_hi: jax.Array,
+    index_lo: jax.Array,
+    dtype: Any,
+    stream: int = 0,
+    extra: int = 0,
 ) -> jax.Array:
     """The copula uniforms of the draws with 64-bit indices (hi, lo), shape [n, n_uncertain].
 
     Draw i gets key fold_in(fold_in(PRNGKey(seed), i_hi), i_lo) with i split into two 32-bit
-    words, so draws are a function of (seed, i) alone for up to 2^64 draws.
+    words, so draws are a function of (seed, i) alone for up to 2^64 draws. ``stream`` > 0
+    gives an independent stream for another stage (folded in after the index); ``extra``
+    appends that many independent uniforms (not copula-correlated) as last columns.
     """
     k = len(prior_set.uncertain)
     base = jax.random.PRNGKey(seed)
 
     def one(h, l):
         key = jax.random.fold_in(jax.random.fold_in(base, h), l)
-        return jax.random.uniform(key, (k,), dtype=dtype)
+        if stream:
+            key = jax.random.fold_in(key, stream)
+        return jax.random.uniform(key, (k + extra,), dtype=dtype)
 
     u = jax.vmap(one)(index_hi, index_lo)
     if prior_set.cholesky is not None:

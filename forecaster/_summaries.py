@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as st
 
-from ._accumulate import HISTOGRAMS, SENSITIVITY_BINS, Histogram
+from ._accumulate import CALENDAR, HISTOGRAMS, SENSITIVITY_BINS, Histogram
 from ._config import ForecastPlan
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
@@ -86,7 +86,7 @@ def histogram_quantiles(
         else:
             below = cumulative[cell - 1]
             frac = (target - below) / max(order[cell], 1)
-            out.append(float(10 ** (spec.log10_low + (cell - 1 + frac) * spec.width)))
+            out.append(spec.value_at(cell - 1 + frac))
     return out
 
 
@@ -133,9 +133,11 @@ def histogram_cdf(counts: np.ndarray, spec: Histogram, value: float) -> float:
     if total == 0:
         return float("nan")
     below = counts[spec.bins]  # underflow
-    position = (math.log10(value) - spec.log10_low) / spec.width if value > 0 else -1.0
+    if spec.log and value <= 0:
+        return 0.0
+    position = float(spec.position(np.float64(value)))
     if position < 0:
-        return below / total if value > 0 else 0.0
+        return below / total
     whole = min(int(position), spec.bins)
     below += counts[:whole].sum()
     if whole < spec.bins:
@@ -227,4 +229,38 @@ def flag_probabilities(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> 
     return {
         "accelerated": proportion(int(totals["events"][n_grid]), n),
         "reached_ceiling": proportion(int(totals["events"][n_grid + 1]), n),
+    }
+
+
+def calendar_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict | None:
+    """Calendar results of the start-date stage (None without one).
+
+    ``p_automation_by_year``: P(automation has started by the year); ``p_explosion_by_year``:
+    P(the explosion event, >= Y years of progress within w, is completed by the year);
+    ``milestone_dates``: quantiles (decimal years) of reaching each progress level.
+    """
+    timelines = plan.timelines
+    if timelines is None:
+        return None
+
+    def by_year(counts: np.ndarray) -> dict[str, float]:
+        return {f"{y:g}": histogram_cdf(counts, CALENDAR, y) for y in timelines.calendar_years}
+
+    def quantiles(counts: np.ndarray) -> dict[str, float | None]:
+        values = histogram_quantiles(counts, CALENDAR)
+        return {f"q{round(q * 100):02d}": v for q, v in zip(QUANTILE_LEVELS, values, strict=True)}
+
+    return {
+        "timelines": timelines.name,
+        "explosion_event": {
+            "years": timelines.explosion_years,
+            "window_months": timelines.explosion_window_years * 12,
+        },
+        "p_automation_by_year": by_year(totals["cal_start"][0]),
+        "p_explosion_by_year": by_year(totals["cal_explosion"][0]),
+        "automation_year": quantiles(totals["cal_start"][0]),
+        "milestone_dates": {
+            f"{y:g}": quantiles(counts)
+            for y, counts in zip(plan.progress_years, totals["cal_milestones"], strict=True)
+        },
     }

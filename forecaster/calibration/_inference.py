@@ -18,8 +18,8 @@ import pandas as pd
 from numpyro import handlers
 from numpyro.infer import MCMC, NUTS, Predictive
 
-from .._errors import ConfigError
 from .._arviz import az
+from .._errors import ConfigError
 from ._models import OBS, Prepared
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")
