@@ -53,6 +53,18 @@ class OutputConfig:
 
 
 @dataclasses.dataclass
+class DistributedConfig:
+    """One JAX multi-process job (jax.distributed): each process runs one shard, process 0
+    merges. Unset fields are auto-detected by JAX (e.g. under SLURM)."""
+
+    enabled: bool = False
+    coordinator_address: str | None = None
+    num_processes: int | None = None
+    process_id: int | None = None
+    wait_timeout_s: float = 86400.0
+
+
+@dataclasses.dataclass
 class ForecastConfig:
     """A forecast run: scenario, draws, grids, devices and outputs."""
 
@@ -71,6 +83,7 @@ class ForecastConfig:
     num_shards: int = 1
     output: OutputConfig = field(default_factory=OutputConfig)
     timelines: TimelinesConfig = field(default_factory=TimelinesConfig)
+    distributed: DistributedConfig = field(default_factory=DistributedConfig)
 
 
 def register_configs() -> None:

@@ -34,7 +34,8 @@ from ._priors import model_values, transform, uniforms_at
 from ._timelines import start_years
 
 CHECKPOINT = "accumulators.npz"
-BLOCK = 4096  # draws per kernel block: chunks, device slices and shards are multiples
+BLOCK = 4096  # draws per CPU device per kernel call; chunks and shards are multiples
+ACCELERATOR_BLOCK = 1 << 18  # the same on a GPU or TPU
 
 
 @dataclasses.dataclass
@@ -83,25 +84,26 @@ def select_devices(requested: Any) -> list[jax.Device]:
     return devices[:requested]
 
 
-def _chunk_function(plan: ForecastPlan, chunk: int, mesh: Mesh, dtype: Any) -> Callable:
-    """The jitted function of one chunk: draws [start, start + chunk), the first ``n_valid``
-    of them real, the rest padding.
+def block_size(platform: str) -> int:
+    """Draws per device in one kernel call: small enough to stay in cache on a CPU, large
+    enough to fill a GPU. Fixed per platform, whatever the chunk size: a call compiles to
+    one program, so every draw gets bitwise the same numbers however the run is chunked."""
+    return BLOCK if platform == "cpu" else ACCELERATOR_BLOCK
 
-    Each device takes a contiguous slice of the chunk and runs the kernel over it in blocks
-    of ``BLOCK`` draws, so every draw goes through the same compiled code whatever the chunk
-    size or device count: the numbers are bitwise the same. Counts are summed over devices.
-    """
+
+def _call_function(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> Callable:
+    """The jitted kernel call: draws [start, start + block x devices), the first ``n_valid``
+    real, the rest padding. Each device takes a contiguous block; counts are summed over
+    devices."""
     priors, settings = plan.priors, plan.settings
-    local_blocks = chunk // (mesh.size * BLOCK)
     kernel = jax.vmap(lambda p: draw_outcomes(p, settings))
+    size = block * mesh.size
 
     def on_device(index_hi, index_lo, in_range):
         u = uniforms_at(priors, plan.seed, index_hi, index_lo, dtype)
         sampled = transform(priors, u, dtype)
         values = model_values(sampled, u.shape[0], dtype)
-        blocked = {k: v.reshape(local_blocks, BLOCK) for k, v in values.items()}
-        out = jax.lax.map(lambda block: kernel(to_params(block, dtype)), blocked)
-        out = {k: v.reshape(local_blocks * BLOCK, *v.shape[2:]) for k, v in out.items()}
+        out = kernel(to_params(values, dtype))
         stats = chunk_statistics(out, u, in_range, settings.windows_years)
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
         if plan.timelines is not None:
@@ -121,12 +123,17 @@ def _chunk_function(plan: ForecastPlan, chunk: int, mesh: Mesh, dtype: Any) -> C
         check_vma=False,  # the kernel's scans start from per-device constants
     )
 
-    def run_chunk(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array):
-        lo = start_lo + jnp.arange(chunk, dtype=jnp.uint32)  # wraps modulo 2^32
+    def run_call(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array):
+        lo = start_lo + jnp.arange(size, dtype=jnp.uint32)  # wraps modulo 2^32
         hi = start_hi + (lo < start_lo).astype(jnp.uint32)
-        return sharded(hi, lo, jnp.arange(chunk) < n_valid)
+        return sharded(hi, lo, jnp.arange(size) < n_valid)
 
-    return jax.jit(run_chunk)
+    return jax.jit(run_call)
+
+
+@jax.jit
+def _add_counts(total: dict[str, jax.Array], more: dict[str, jax.Array]) -> dict:
+    return jax.tree_util.tree_map(jnp.add, total, more)
 
 
 def _split_index(start: int) -> tuple[np.uint32, np.uint32]:
@@ -161,8 +168,9 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
     devices = select_devices(plan.devices)
     mesh = Mesh(np.array(devices), ("draws",))
     n_dev = len(devices)
-    unit = BLOCK * n_dev
-    chunk = -(-plan.chunk_size // unit) * unit
+    block = block_size(devices[0].platform)
+    call = block * n_dev
+    chunk = -(-plan.chunk_size // call) * call
     start, stop = plan.draw_range
     fp = fingerprint(plan)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -184,7 +192,7 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
             )
         state = saved
 
-    fn = _chunk_function(plan, chunk, mesh, dtype)
+    fn = _call_function(plan, block, mesh, dtype)
     args0 = (*_split_index(start), np.int32(0))
     t0 = time.perf_counter()
     compiled = fn.lower(*args0).compile()
@@ -211,16 +219,23 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
     draws_this_session = 0
     position = state["next_draw"]
     while position < stop:
-        n_valid = min(chunk, stop - position)
-        stats, per_draw = compiled(*_split_index(position), np.int32(n_valid))
-        add_stats(state["totals"], stats)
-        _collect_sample(state["sample"], per_draw, n_valid, plan.sample_size)
-        position += n_valid
-        draws_this_session += n_valid
+        # One chunk: its kernel calls are queued without waiting (async dispatch), their
+        # counts summed on the device; the host syncs once per chunk to checkpoint.
+        chunk_stop = min(position + chunk, stop)
+        counts = None
+        for call_start in range(position, chunk_stop, call):
+            n_valid = min(call, chunk_stop - call_start)
+            stats, per_draw = compiled(*_split_index(call_start), np.int32(n_valid))
+            counts = stats if counts is None else _add_counts(counts, stats)
+            if call_start - start < plan.sample_size:
+                _collect_sample(state["sample"], per_draw, n_valid, plan.sample_size)
+        add_stats(state["totals"], counts)
+        draws_this_session += chunk_stop - position
+        bar.update(chunk_stop - position)
+        position = chunk_stop
         state["next_draw"] = position
         state["seconds"] = seconds_before + time.perf_counter() - t_run
         _save_checkpoint(checkpoint, state)
-        bar.update(n_valid)
     run_seconds = time.perf_counter() - t_run
     bar.close()
     _save_checkpoint(checkpoint, state)  # also for a shard with no draws of its own
@@ -232,6 +247,7 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
         "draws_this_session": draws_this_session,
         "draws_per_second": draws_this_session / run_seconds if run_seconds > 0 else float("nan"),
         "chunk_size": chunk,
+        "block_size": block,
     }
     device = {
         "platform": devices[0].platform,

@@ -17,6 +17,8 @@ def run_forecast_job(cfg: Any, run_dir: Path) -> dict:
     Validation happens first: a bad value raises ConfigError before any work starts and
     before any file but Hydra's own is written.
     """
+    if cfg.get("distributed") and cfg.distributed.enabled:
+        return _run_distributed(cfg, run_dir)
     plan = plan_forecast(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "summary.json").unlink(missing_ok=True)
@@ -35,3 +37,57 @@ def _write_report(run_dir: Path) -> None:
         return
     write_report(run_dir)
     print(f"report: {run_dir / 'report.html'}", file=sys.stdout)
+
+
+def _run_distributed(cfg: Any, run_dir: Path) -> dict | None:
+    """One JAX multi-process job: process i runs shard i of n in ``run_dir/shard_<i>``;
+    process 0 waits for every shard to finish and merges them into ``run_dir``.
+
+    Processes share nothing but the file system: no collectives, so it runs wherever
+    jax.distributed can start (set ``hydra.run.dir`` so all processes agree on it).
+    """
+    import time
+
+    import jax
+    from omegaconf import OmegaConf
+
+    from ._engine import CHECKPOINT, load_checkpoint
+    from ._merge import merge_shards
+
+    settings = cfg.distributed
+    kwargs = {
+        k: settings[k]
+        for k in ("coordinator_address", "num_processes", "process_id")
+        if settings[k] is not None
+    }
+    jax.distributed.initialize(**kwargs)  # before anything touches the XLA backend
+    index, count = jax.process_index(), jax.process_count()
+    shard_cfg = OmegaConf.merge(
+        cfg, {"shard_index": index, "num_shards": count, "distributed": {"enabled": False}}
+    )
+    OmegaConf.set_struct(shard_cfg, False)
+    shard_cfg.output.report = False
+    shard_dir = run_dir / f"shard_{index:04d}"
+    (shard_dir / ".hydra").mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(shard_cfg, shard_dir / ".hydra" / "config.yaml")
+    run_forecast_job(shard_cfg, shard_dir)
+    if index != 0:
+        return None
+    shards = [run_dir / f"shard_{i:04d}" for i in range(count)]
+    deadline = time.monotonic() + float(settings.wait_timeout_s)
+    while True:
+        done = 0
+        for shard in shards:
+            try:
+                state = load_checkpoint(shard / CHECKPOINT)
+                done += state["next_draw"] == state["stop_draw"]
+            except (OSError, ValueError, KeyError):
+                pass
+        if done == count or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    summary = merge_shards(shards, run_dir)  # reports missing shards rather than merging
+    print_headline(summary, run_dir)
+    if cfg.output.report:
+        _write_report(run_dir)
+    return summary

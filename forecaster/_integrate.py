@@ -62,7 +62,9 @@ def rk4_path(
         slope = jnp.exp(-log_rate(x, zero))
         slope_mid = jnp.exp(-log_rate(x[:-1] + 0.5 * h, zero))
         increments = (h / 6.0) * (slope[:-1] + 4.0 * slope_mid + slope[1:])
-        t = jnp.concatenate([zero[None], jnp.cumsum(increments)])
+        # JAX's own associative scan fixes the order of the additions; XLA's cumsum may
+        # change it with the backend's configuration (and so the last bits of t).
+        t = jnp.concatenate([zero[None], jax.lax.associative_scan(jnp.add, increments)])
         rate = 1.0 / slope
         return Path(x=x, t=_stop(t, rate, horizon_years, stop_doubling_years), rate=rate)
 

@@ -145,10 +145,7 @@ def log_effective_labour(
     if log_shares is None:
         log_shares = (jnp.log(phi), jnp.log1p(-phi))
     w_a, w_h = log_shares  # w_h = -inf when phi = 1, dropping humans exactly; w_a when phi = 0
-    ces = (
-        jax.nn.logsumexp(jnp.stack([w_h + safe_rho * log_h, w_a + safe_rho * log_a]), axis=0)
-        / safe_rho
-    )
+    ces = _log_add_exp(w_h + safe_rho * log_h, w_a + safe_rho * log_a) / safe_rho
     # 0 * ln(x) terms vanish; written with where so phi in {0, 1} never makes 0 * inf.
     cobb_douglas = jnp.where(w_h > -jnp.inf, jnp.exp(w_h) * log_h, 0.0) + jnp.where(
         w_a > -jnp.inf, jnp.exp(w_a) * log_a, 0.0
@@ -158,6 +155,18 @@ def log_effective_labour(
     both = (w_h > -jnp.inf) & (w_a > -jnp.inf)
     spread = jnp.where(both, jnp.exp(w_h + w_a) * (log_a - log_h) ** 2, 0.0)
     return jnp.where(near_zero, cobb_douglas + 0.5 * rho * spread, ces)
+
+
+def _log_add_exp(a: jax.Array, b: jax.Array) -> jax.Array:
+    """ln(e^a + e^b), stable, elementwise (no reduction, so no order of summation to vary);
+    -inf terms drop out exactly."""
+    top = jnp.maximum(a, b)
+    safe_top = jnp.where(jnp.isfinite(top), top, 0.0)
+    return jnp.where(
+        jnp.isneginf(top),
+        -jnp.inf,
+        safe_top + jnp.log(jnp.exp(a - safe_top) + jnp.exp(b - safe_top)),
+    )
 
 
 def log_labour_at(x: jax.Array, t: jax.Array, params: Params) -> jax.Array:

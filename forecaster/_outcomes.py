@@ -97,15 +97,20 @@ def _spans(
             return t[: n + 1 - m], t[m:]
         s = pos - m
         slope = spacing / path.rate
+        # The end is interpolated on the unmasked path, then must lie within the horizon: a
+        # level reached just before the horizon, between a node within it and the first node
+        # past it, counts (as it does for time_at_doublings).
+        full = path.t
         # The Hermite weights are static: one fused multiply-add per start node.
         s2, s3 = s * s, s * s * s
         ends = (
-            (2 * s3 - 3 * s2 + 1) * t[m:n]
+            (2 * s3 - 3 * s2 + 1) * full[m:n]
             + (s3 - 2 * s2 + s) * slope[m:n]
-            + (-2 * s3 + 3 * s2) * t[m + 1 :]
+            + (-2 * s3 + 3 * s2) * full[m + 1 :]
             + (s3 - s2) * slope[m + 1 :]
         )
-        return t[: n - m], ends
+        ends = jnp.clip(ends, full[m:n], full[m + 1 :])  # as in _hermite: no overshoot
+        return t[: n - m], jnp.where(ends <= horizon_years, ends, jnp.inf)
     pos = gain / spacing
     m = jnp.floor(pos + 1e-6).astype(jnp.int32)
     i = jnp.arange(n + 1)
@@ -114,8 +119,12 @@ def _spans(
     if smooth:
         s = pos - m
         j1 = jnp.clip(j + 1, 0, n)
-        interpolated = _hermite(t[j], t[j1], spacing / path.rate[j], spacing / path.rate[j1], s)
-        ok = (i + m + 1 <= n) & jnp.isfinite(t[j1])
+        full = path.t  # interpolate on the unmasked path, as in the static branch above
+        interpolated = _hermite(
+            full[j], full[j1], spacing / path.rate[j], spacing / path.rate[j1], s
+        )
+        interpolated = jnp.where(interpolated <= horizon_years, interpolated, jnp.inf)
+        ok = (i + m + 1 <= n) & jnp.isfinite(full[j1])
         ends = jnp.where(s < 1e-6, ends, jnp.where(ok, interpolated, jnp.inf))
     return t, ends
 

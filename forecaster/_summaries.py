@@ -29,7 +29,8 @@ def wilson_interval(k: np.ndarray | int, n: np.ndarray | int, confidence: float 
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
+    # At p = 0 or 1 the bound is 0 or 1 exactly; rounding must not push it outside.
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def proportion(k: int, n: int) -> dict[str, float | None]:

@@ -43,6 +43,10 @@ class SweepComparison(Callback):
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         table = write_comparison(sweep_dir)
+        if not table.empty and config.get("output", {}).get("report", False):
+            from .report import write_report
+
+            print(f"sweep report: {write_report(sweep_dir)}")
         if not table.empty:
             shown = table[[c for c in table.columns if not c.endswith(" se")]]
             print(f"\nSweep comparison ({sweep_dir / 'comparison.csv'}):")

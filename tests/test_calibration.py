@@ -20,10 +20,10 @@ from numpyro.infer import MCMC, NUTS, Predictive
 from omegaconf import DictConfig, OmegaConf
 from scipy.stats import binom
 
+from forecaster._arviz import az
 from forecaster._errors import ConfigError
 from forecaster._paths import conf_dir, data_dir
 from forecaster.calibration import MODELS, run_calibration
-from forecaster._arviz import az
 from forecaster.calibration._data import log_interval_sd
 from forecaster.calibration._models import trend_log2, trend_slope, years_to_level
 

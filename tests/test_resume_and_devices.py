@@ -141,3 +141,30 @@ def test_sweep_writes_a_comparison_table(tmp_path):
     assert sorted(table["scenario"]) == ["amdahl", "explosive"]
     assert "P(>=3y in 12m)" in table.columns
     assert (sweep / "comparison.md").exists()
+
+
+def test_one_jax_multiprocess_job_merges_to_the_single_run(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    args = ("n_draws=10000", "chunk_size=4096", "output.report=false", "output.progress_bar=false")
+    run = tmp_path / "run"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "forecaster", "forecast", *args, "distributed.enabled=true",
+             f"distributed.coordinator_address=localhost:{port}", "distributed.num_processes=2",
+             f"distributed.process_id={i}", f"hydra.run.dir={run}"],
+            env={**os.environ, "JAX_PLATFORMS": "cpu"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(2)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+    single = forecaster("forecast", *args, f"hydra.run.dir={tmp_path / 'single'}")
+    assert single.returncode == 0, single.stderr[-2000:]
+    a, b = summary(run), summary(tmp_path / "single")
+    assert a["merged_from"] and a["probabilities"] == b["probabilities"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from test_engine import compose_forecast, run_plan
 
 from forecaster._timelines import DAYS_PER_YEAR, plan_timelines, start_years
-from test_engine import compose_forecast, run_plan
 
 
 def timeline(**overrides):

@@ -1,0 +1,745 @@
+"""What a report says: the sections of a run's report and of a sweep's comparison report."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import _figures as figs
+from ._document import Bullets, Code, Document, Image, Section, Table, Text
+from ._load import Calibration, PosteriorSource, Run
+
+HEADLINE_EVENT = (3.0, 12.0)  # (years, window in months), when the grid has it
+
+
+# ----------------------------------------------------------------------------- formatting
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def article(number_text: str) -> str:
+    """ "a" or "an" before a number as it is read aloud (an 8%, an 18%, a 1.8%)."""
+    whole = number_text.split(".")[0].replace(",", "")
+    return "an" if whole.startswith("8") or whole in ("11", "18") else "a"
+
+
+def _num(value: float, decimals: int) -> str:
+    if value == 0:
+        return "0"
+    if 0 < abs(value) < 1 and decimals < 2:
+        return f"{value:.2g}"
+    return f"{value:.{decimals}f}"
+
+
+def _decimals(row: Mapping[str, Any]) -> int:
+    half = 50 * (row["ci_high"] - row["ci_low"])  # half-width in percentage points
+    return 0 if half >= 0.5 else 1 if half >= 0.05 else 2
+
+
+def percent(row: Mapping[str, Any]) -> str:
+    """``55.7%``, to the precision its interval supports."""
+    if row.get("p") is None:
+        return "n/a"
+    return _num(100 * row["p"], _decimals(row)) + "%"
+
+
+def interval(row: Mapping[str, Any]) -> str:
+    """``55.0–56.4%``: the 95% Wilson interval."""
+    if row.get("p") is None:
+        return "n/a"
+    d = _decimals(row)
+    return f"{_num(100 * row['ci_low'], d)}–{_num(100 * row['ci_high'], d)}%"
+
+
+def percent_cell(row: Mapping[str, Any]) -> str:
+    return "n/a" if row.get("p") is None else f"{percent(row)} ({interval(row)})"
+
+
+def number(value: Any, unit: str = "") -> str:
+    """3 significant digits (whole numbers from 1000, separated); powers of ten from 10^6."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if not math.isfinite(value):
+        return "∞" if value > 0 else "—"
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+        mantissa, exponent = f"{value:.2e}".split("e")
+        power = str(int(exponent)).translate(_SUPERSCRIPT)
+        return f"{float(mantissa):g}·10{power}{unit}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}{unit}"
+    return f"{value:.3g}{unit}"
+
+
+def duration(years: float | None) -> str:
+    """A time in years in the unit a reader would use."""
+    if years is None:
+        return "—"
+    if years < 1 / 12:
+        return f"{years * 365.25:.3g} days"
+    if years < 2:
+        return f"{years * 12:.3g} months"
+    return f"{years:.3g} years"
+
+
+# ----------------------------------------------------------------------------- the grid
+def grid(probabilities: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[float]]:
+    years = sorted({float(r["years"]) for r in probabilities})
+    windows = sorted({float(r["window_months"]) for r in probabilities})
+    return years, windows
+
+
+def headline_event(probabilities: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The row of P(>= 3 years within 12 months), or the nearest the grid offers."""
+    rows = [r for r in probabilities if r.get("p") is not None]
+    if not rows:
+        return None
+    years, windows = grid(rows)
+    y = min(years, key=lambda v: (abs(math.log(v / HEADLINE_EVENT[0])) if v > 0 else math.inf, v))
+    w = HEADLINE_EVENT[1] if HEADLINE_EVENT[1] in windows else max(windows)
+    return next(r for r in rows if r["years"] == y and r["window_months"] == w)
+
+
+def event_name(years: float, window: float) -> str:
+    """The event's name as the sensitivity table spells it."""
+    return f"P(>={years:g}y in {window:g}m)"
+
+
+def sentence(scenario: str, row: Mapping[str, Any], who: str | None = None) -> str:
+    """The headline in plain words."""
+    subject = who or f"the {scenario} scenario"
+    p = percent(row)
+    return (
+        f"In {subject}, there is {article(p)} {p} chance (95% CI {interval(row)}) that AI "
+        f"compresses at least {figs.years_label(row['years'])} of progress into "
+        f"{figs.months_label(row['window_months'])}."
+    )
+
+
+def _quantile(summary: Mapping[str, Any], outcome: str, series: str = "") -> Mapping | None:
+    return next(
+        (
+            r
+            for r in summary.get("quantiles", [])
+            if r["outcome"] == outcome and r["series"] == series
+        ),
+        None,
+    )
+
+
+def _horizon(summary: Mapping[str, Any]) -> float | None:
+    return (summary.get("settings") or {}).get("horizon_years")
+
+
+def peak_sentence(summary: Mapping[str, Any]) -> str | None:
+    peak = _quantile(summary, "peak_speedup")
+    if not peak or peak.get("q50") is None:
+        return None
+    spread = ""
+    if peak.get("q05") is not None:
+        high = number(peak["q95"]) + "×" if peak.get("q95") is not None else "beyond range"
+        spread = f" (90% of draws between {number(peak['q05'])}× and {high})"
+    return (
+        f"At its fastest, AI progress runs at a median {number(peak['q50'])}× its "
+        f"pre-automation pace{spread}."
+    )
+
+
+def reach_sentence(summary: Mapping[str, Any], years: float = 10.0) -> str | None:
+    row = _quantile(summary, "time_to_progress_years", f"{years:g} years of progress")
+    if not row or row.get("fraction_never") is None:
+        return None
+    horizon = _horizon(summary)
+    within = f"within the {horizon:g}-year horizon" if horizon else "within the horizon"
+    reached = 1 - row["fraction_never"]
+    if row.get("q50") is not None:
+        return (
+            f"Half of the draws reach {figs.years_label(years)} of progress within "
+            f"{duration(row['q50'])} of automation; {100 * reached:.3g}% reach it {within}."
+        )
+    return (
+        f"Fewer than half of the draws reach {figs.years_label(years)} of progress {within} "
+        f"({100 * reached:.3g}% do)."
+    )
+
+
+def probability_table(probabilities: Sequence[Mapping[str, Any]]) -> Table:
+    years, windows = grid(probabilities)
+    lookup = {(r["years"], r["window_months"]): r for r in probabilities}
+    rows = [
+        [f"≥ {figs.years_label(y)}"]
+        + [percent_cell(lookup[(y, w)]) if (y, w) in lookup else "—" for w in windows]
+        for y in years
+    ]
+    return Table(
+        header=["progress Y", *[f"within {figs.months_label(w)}" for w in windows]],
+        rows=rows,
+        caption="P(≥ Y years of AI progress within w): estimate (95% Wilson interval) over "
+        "all finite draws.",
+    )
+
+
+# ----------------------------------------------------------------------------- run report
+def _image(plot: figs.Plot) -> Image:
+    png = plot.png()
+    plot.figure.clear()
+    return Image(plot.name, plot.title, plot.caption, png)
+
+
+def _headline(run: Run) -> Section:
+    s = run.summary
+    blocks: list[Any] = []
+    head = headline_event(s["probabilities"])
+    if head is not None:
+        blocks.append(Text(sentence(run.scenario, head), "lead"))
+    extra = [x for x in (peak_sentence(s), reach_sentence(s)) if x]
+    if extra:
+        blocks.append(Text(" ".join(extra)))
+    blocks.append(probability_table(s["probabilities"]))
+    flags = s.get("flags") or {}
+    items = []
+    if flags.get("accelerated", {}).get("p") is not None:
+        items.append(
+            f"P(progress accelerates: its peak pace is at least "
+            f"{_accelerate_factor(run):g}× its pace at automation) = "
+            f"{percent_cell(flags['accelerated'])}"
+        )
+    if flags.get("reached_ceiling", {}).get("p") is not None:
+        items.append(
+            "P(software reaches its ceiling within the horizon) = "
+            f"{percent_cell(flags['reached_ceiling'])}"
+        )
+    if items:
+        blocks.append(Bullets(items))
+    if s.get("non_finite"):
+        blocks.append(
+            Text(
+                f"{s['non_finite']:,} draws had non-finite results and are left out of every "
+                "statistic.",
+                "warn",
+            )
+        )
+    return Section("headline", "Headline", blocks)
+
+
+def _accelerate_factor(run: Run) -> float:
+    scenario = (run.config or {}).get("scenario") or {}
+    try:
+        return float(scenario.get("accelerate_factor", 2.0))
+    except (TypeError, ValueError):
+        return 2.0
+
+
+def _curve(run: Run) -> Section:
+    probabilities = run.summary["probabilities"]
+    years, _ = grid(probabilities)
+    blocks: list[Any] = [_image(figs.probability_curve(probabilities))]
+    if len(years) < 6:
+        blocks.append(
+            Text(
+                f"The run's grid has {len(years)} progress levels "
+                f"({', '.join(f'{y:g}' for y in years)} years), so the curve joins those "
+                "points; run with e.g. `progress_years=[1,2,3,5,10,20,30]` for a finer curve.",
+                "note",
+            )
+        )
+    return Section("probability-curve", "P(≥ Y years within w) against Y", blocks)
+
+
+def _fan(run: Run) -> Section:
+    fan = run.summary.get("fan") or []
+    if not fan:
+        return Section("fan-chart", "Fan chart of progress", [Text("No fan table in this run.")])
+    by_horizon = _quantile(run.summary, "progress_by_horizon_years") or {}
+    hint = max(
+        (v for k, v in by_horizon.items() if k.startswith("q") and v is not None), default=None
+    )
+    blocks: list[Any] = [_image(figs.fan_chart(fan, hint))]
+    wanted = (0.5, 1, 2, 5, 10, 20)
+    rows = []
+    for t in wanted:
+        row = min(fan, key=lambda r, t=t: abs(r["t_years"] - t))
+        if abs(row["t_years"] - t) < 1e-9 and row not in [r for r, _ in rows]:
+            rows.append((row, t))
+    if rows:
+        blocks.append(
+            Table(
+                header=["time since automation", *[f"{int(k[1:])}%" for k in figs.FAN_KEYS]],
+                rows=[
+                    [duration(t)]
+                    + ["beyond range" if r.get(k) is None else number(r[k]) for k in figs.FAN_KEYS]
+                    for r, t in rows
+                ],
+                caption="Quantiles of AI progress (years at the pre-automation pace) at "
+                "selected times; the full table is fan.csv.",
+            )
+        )
+    return Section("fan-chart", "Fan chart of progress", blocks)
+
+
+def _series_label(series: str) -> str:
+    level = figs.series_years(series)
+    return series.removesuffix(" of progress") if level is None else figs.years_label(level)
+
+
+def _quantile_cells(row: Mapping[str, Any], none: str, fmt) -> list[str]:
+    return [none if row.get(k) is None else fmt(row[k]) for k in figs.FAN_KEYS]
+
+
+def _distributions(run: Run) -> Section:
+    s = run.summary
+    quantiles = s.get("quantiles", [])
+    plot = figs.distributions(quantiles, run.peak_sample, _horizon(s), s.get("finite_draws"))
+    rows = []
+    peak = _quantile(s, "peak_speedup")
+    if peak:
+        rows.append(["peak speed-up (×)", *_quantile_cells(peak, "beyond range", number), "—"])
+    for row in figs.time_to_rows(quantiles):
+        never = row.get("fraction_never")
+        rows.append(
+            [
+                f"time to {_series_label(row['series'])} of progress",
+                *_quantile_cells(row, "not reached", duration),
+                "—" if never is None else f"{100 * never:.3g}%",
+            ]
+        )
+    table = Table(
+        header=["outcome", *[f"{int(k[1:])}%" for k in figs.FAN_KEYS], "not reached in horizon"],
+        rows=rows,
+        caption="Quantiles over all draws (quantiles.csv). Times are since full automation; "
+        "“not reached” means beyond the simulated horizon.",
+    )
+    return Section("distributions", "Peak speed-up and time to Y years", [_image(plot), table])
+
+
+def _index(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def headline_events(probabilities: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The events whose sensitivity is shown: the headline event first, then the grid's next
+    smaller and next larger Y in the same window (P(>=1y), P(>=10y) in 12m by default)."""
+    head = headline_event(probabilities)
+    if head is None:
+        return []
+    years, _ = grid(probabilities)
+    w, i = head["window_months"], years.index(head["years"])
+    neighbours = years[max(i - 1, 0) : i] + years[i + 1 : i + 2]
+    return [event_name(y, w) for y in (head["years"], *neighbours)]
+
+
+def _sensitivity(run: Run) -> Section:
+    table = run.summary.get("sensitivity") or []
+    title = "Sensitivity: which prior drives the probability of explosion"
+    if not table:
+        return Section(
+            "sensitivity",
+            title,
+            [Text("No sensitivity indices in this run (no uncertain parameters).")],
+        )
+    events = headline_events(run.summary["probabilities"])
+    plot = figs.sensitivity_chart(table, events)
+    if plot is None:
+        return Section(
+            "sensitivity",
+            title,
+            [Text("The headline events have no variance (probability 0 or 1): no indices.")],
+        )
+    data = plot.data
+    rows = [
+        [p, *[_index(data["indices"][e].get(p)) for e in data["events"]]]
+        for p in data["parameters"]
+    ]
+    blocks: list[Any] = [
+        _image(plot),
+        Table(
+            header=["parameter", *data["events"]],
+            rows=rows,
+            caption="First-order indices S₁ (sensitivity.csv has every event).",
+        ),
+    ]
+    return Section("sensitivity", title, blocks)
+
+
+def _calibration_blocks(source: PosteriorSource, images: set[str]) -> list[Any]:
+    blocks: list[Any] = []
+    where = str(source.resolved) if source.resolved else source.path
+    draws = f", {source.draws:,} posterior draws" if source.draws else ""
+    blocks.append(
+        Text(
+            f"**{source.parameter}** is drawn from the posterior of `{source.variable}` in "
+            f"`{where}`{draws}."
+        )
+    )
+    if source.resolved is None:
+        blocks.append(Text(f"The posterior file `{source.path}` is not found now.", "warn"))
+        return blocks
+    calibration = source.calibration
+    if calibration is None:
+        blocks.append(
+            Text(
+                f"No calibration run directory beside it (no calibration.json, "
+                f"posterior_summary.csv or prior_posterior.png in `{source.resolved.parent}`).",
+                "note",
+            )
+        )
+        return blocks
+    blocks += _calibration_details(calibration, source.variable, images)
+    return blocks
+
+
+def _calibration_details(calibration: Calibration, variable: str, images: set[str]) -> list[Any]:
+    blocks: list[Any] = []
+    info = calibration.info
+    if info:
+        diag = info.get("diagnostics") or {}
+        status = "converged" if info.get("converged") else "**did not converge**"
+        facts = [
+            f"calibration run: `{calibration.directory}`",
+            f"model: `{info.get('model')}` ({info.get('description', '')}), "
+            f"{info.get('n_observations', '?')} observations",
+            f"status: {status} (max R-hat {number(diag.get('r_hat_max'))}, min bulk ESS "
+            f"{number(diag.get('ess_bulk_min'))}, min tail ESS {number(diag.get('ess_tail_min'))}, "
+            f"{diag.get('divergences', '?')} divergences)",
+        ]
+        facts += [f"diagnostic failure: {f}" for f in diag.get("failures", [])]
+        blocks.append(Bullets(facts))
+        quantiles = (info.get("quantiles") or {}).get(variable)
+        if quantiles:
+            keys = ("q05", "q25", "q50", "q75", "q95", "mean", "sd")
+            blocks.append(
+                Table(
+                    header=["posterior of", *keys],
+                    rows=[[f"`{variable}`", *[number(quantiles.get(k)) for k in keys]]],
+                    caption="Posterior quantiles of the forecast variable (calibration.json).",
+                )
+            )
+    else:
+        blocks.append(Text(f"calibration run: `{calibration.directory}`"))
+    if calibration.summary_csv is not None:
+        try:
+            frame = pd.read_csv(calibration.summary_csv, index_col=0)
+        except Exception:  # an unreadable summary is skipped, not fatal
+            frame = None
+        if frame is not None and not frame.empty:
+            first = [i for i in frame.index if str(i) == variable]
+            frame = frame.loc[first + [i for i in frame.index if str(i) != variable]]
+            shown = frame.head(15)
+            blocks.append(
+                Table(
+                    header=["variable", *map(str, shown.columns)],
+                    rows=[
+                        [str(i), *[number(v) if isinstance(v, float) else str(v) for v in row]]
+                        for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)
+                    ],
+                    caption="Posterior diagnostics (posterior_summary.csv"
+                    + (f", first 15 of {len(frame)} rows" if len(frame) > 15 else "")
+                    + ").",
+                )
+            )
+    if calibration.prior_posterior_png is not None:
+        name = "report_calibration_prior_posterior"
+        suffix = 2
+        while name in images:
+            name = f"report_calibration_prior_posterior_{suffix}"
+            suffix += 1
+        images.add(name)
+        blocks.append(
+            Image(
+                name,
+                "Prior against posterior (from the calibration run)",
+                f"Copied from `{calibration.prior_posterior_png}`.",
+                calibration.prior_posterior_png.read_bytes(),
+            )
+        )
+    return blocks
+
+
+def _calibration(run: Run) -> Section | None:
+    if not run.posteriors:
+        return None
+    blocks: list[Any] = [
+        Text("This run drew parameters from calibrated posteriors (docs/CALIBRATION.md).")
+    ]
+    images: set[str] = set()
+    for source in run.posteriors:
+        blocks += _calibration_blocks(source, images)
+    return Section("calibration", "Calibration", blocks)
+
+
+def _fact(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else number(value)
+
+
+def calendar_date(year: float | None) -> str:
+    """A decimal year as month and year (2027.69 -> Sep 2027)."""
+    if year is None or not math.isfinite(year):
+        return "not reached"
+    whole = math.floor(year)
+    month = min(int((year - whole) * 12), 11)
+    return f"{_MONTHS[month]} {whole}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _calendar(run: Run) -> Section | None:
+    calendar = run.summary.get("calendar")
+    if not isinstance(calendar, dict) or not calendar.get("p_automation_by_year"):
+        return None
+    blocks: list[Any] = []
+    start = calendar.get("automation_year") or {}
+    if start.get("q50") is not None:
+        blocks.append(
+            Text(
+                f"With the `{calendar.get('timelines')}` timelines, full automation of AI R&D "
+                f"starts around {calendar_date(start['q50'])} (median; 90% of draws between "
+                f"{calendar_date(start.get('q05'))} and {calendar_date(start.get('q95'))})."
+            )
+        )
+    blocks.append(_image(figs.calendar_chart(calendar)))
+    automation = calendar.get("p_automation_by_year") or {}
+    explosion = calendar.get("p_explosion_by_year") or {}
+    blocks.append(
+        Table(
+            header=["by the start of", "P(automation started)", "P(explosion complete)"],
+            rows=[
+                [year, _share(automation.get(year)), _share(explosion.get(year))]
+                for year in sorted(automation, key=float)
+            ],
+        )
+    )
+    milestones = calendar.get("milestone_dates") or {}
+    if milestones:
+        keys = ("q05", "q25", "q50", "q75", "q95")
+        blocks.append(
+            Table(
+                header=["reaching", *[f"{int(k[1:])}%" for k in keys]],
+                rows=[
+                    [f"{figs.years_label(float(level))} of progress"]
+                    + [calendar_date(q.get(k)) for k in keys]
+                    for level, q in sorted(milestones.items(), key=lambda kv: float(kv[0]))
+                ],
+                caption="Quantiles of the date each progress level is reached (“not reached”: "
+                "beyond the calendar range or never).",
+            )
+        )
+    return Section("calendar", "Calendar dates", blocks)
+
+
+def _share(p: float | None) -> str:
+    if p is None:
+        return "—"
+    return f"{100 * p:.3g}%"
+
+
+def _facts(run: Run) -> Section:
+    s = run.summary
+    device = s.get("device") or {}
+    shard = s.get("shard") or {}
+    rows = [
+        ["run directory", f"`{run.path.resolve()}`"],
+        ["scenario", run.scenario + (f": {run.description}" if run.description else "")],
+        ["seed", str(s.get("seed"))],
+        ["draws requested", f"{s.get('n_draws', 0):,}"],
+        ["draws done", f"{s.get('draws_done', 0):,}"],
+        ["finite draws (used)", f"{s.get('finite_draws', 0):,}"],
+        ["non-finite draws (left out)", f"{s.get('non_finite', 0):,}"],
+    ]
+    if shard and shard.get("count", 1) > 1:
+        rows.append(
+            ["shard", f"{shard.get('index')} of {shard.get('count')}, draws {shard.get('draws')}"]
+        )
+    if s.get("merged_from"):
+        rows.append(["merged from", ", ".join(f"`{p}`" for p in s["merged_from"])])
+    rows.append(
+        [
+            "device",
+            f"{device.get('count', '?')} × {device.get('platform', '?')} "
+            f"({device.get('kind', '?')})",
+        ]
+    )
+    for key, value in (s.get("timing") or {}).items():
+        rows.append([f"timing: {key.replace('_', ' ')}", _fact(value)])
+    for key, value in (s.get("settings") or {}).items():
+        rows.append([f"setting: {key.replace('_', ' ')}", str(value)])
+    for key, value in (s.get("versions") or {}).items():
+        rows.append([f"version: {key}", str(value)])
+    if s.get("fingerprint"):
+        rows.append(["fingerprint", f"`{s['fingerprint']}`"])
+    if run.overrides:
+        rows.append(["overrides", " ".join(f"`{o}`" for o in run.overrides)])
+    blocks: list[Any] = [Table(header=["fact", "value"], rows=rows)]
+    priors = s.get("priors") or {}
+    if priors:
+        blocks.append(
+            Table(
+                header=["parameter", "prior"],
+                rows=[[k, f"`{v}`"] for k, v in priors.items()],
+                caption="Priors as the run read them.",
+            )
+        )
+    if run.config_text:
+        blocks.append(Code(run.config_text, "Configuration (.hydra/config.yaml)"))
+    else:
+        blocks.append(
+            Text(
+                "No configuration file beside the run (.hydra/config.yaml is written when the "
+                "run is started from the command line).",
+                "note",
+            )
+        )
+    return Section("run-facts", "Run facts", blocks)
+
+
+def run_document(run: Run) -> Document:
+    s = run.summary
+    sections = [
+        _headline(run),
+        _curve(run),
+        _fan(run),
+        _distributions(run),
+        _sensitivity(run),
+    ]
+    for extra in (_calendar(run), _calibration(run)):
+        if extra is not None:
+            sections.append(extra)
+    sections.append(_facts(run))
+    subtitle = (
+        f"Scenario `{run.scenario}`"
+        + (f": {run.description}" if run.description else "")
+        + f" · {s.get('finite_draws', 0):,} draws · seed {s.get('seed')}"
+    )
+    return Document(f"AI takeoff forecast: {run.scenario}", subtitle, sections)
+
+
+# ----------------------------------------------------------------------------- sweep report
+def job_labels(sweep_dir: Path, runs: Sequence[Run]) -> list[str]:
+    """Column labels: the job directory's path in the sweep (job number and scenario)."""
+    return [r.path.relative_to(sweep_dir).as_posix() for r in runs]
+
+
+def comparison_window(runs: Sequence[Run]) -> float:
+    windows = {w for r in runs for w in grid(r.summary["probabilities"])[1]}
+    return 12.0 if 12.0 in windows else max(windows)
+
+
+def _median(summary: Mapping[str, Any], outcome: str, series: str = "") -> Any:
+    row = _quantile(summary, outcome, series)
+    return None if row is None else row.get("q50")
+
+
+def sweep_document(sweep_dir: Path, runs: Sequence[Run]) -> Document:
+    labels = job_labels(sweep_dir, runs)
+    scenarios = [r.scenario for r in runs]
+    unique = len(set(scenarios)) == len(scenarios)
+    lead = []
+    for label, run in zip(labels, runs, strict=True):
+        head = headline_event(run.summary["probabilities"])
+        if head is not None:
+            who = None if unique else f"job {label} ({run.scenario} scenario)"
+            lead.append(Text(sentence(run.scenario, head, who), "lead"))
+    # One table: events (rows) by jobs (columns).
+    events: list[tuple[float, float]] = []
+    for run in runs:
+        years, windows = grid(run.summary["probabilities"])
+        events += [(y, w) for w in windows for y in years if (y, w) not in events]
+    lookups = [
+        {(r["years"], r["window_months"]): r for r in run.summary["probabilities"]} for run in runs
+    ]
+    rows = [
+        [f"P(≥ {figs.years_label(y)} within {figs.months_label(w)})"]
+        + [percent_cell(lk[(y, w)]) if (y, w) in lk else "—" for lk in lookups]
+        for y, w in events
+    ]
+    rows.append(
+        ["median peak speed-up"] + [number(_median(r.summary, "peak_speedup"), "×") for r in runs]
+    )
+    rows.append(
+        ["median time to 10 years of progress"]
+        + [
+            duration(_median(r.summary, "time_to_progress_years", "10 years of progress"))
+            if _median(r.summary, "time_to_progress_years", "10 years of progress") is not None
+            else "not reached"
+            for r in runs
+        ]
+    )
+    rows.append(["scenario"] + scenarios)
+    rows.append(["finite draws"] + [f"{r.summary.get('finite_draws', 0):,}" for r in runs])
+    rows.append(["non-finite draws"] + [f"{r.summary.get('non_finite', 0):,}" for r in runs])
+    table = Table(
+        header=["", *labels],
+        rows=rows,
+        caption="Each column is one job; probabilities with 95% Wilson intervals.",
+    )
+    headline = Section("headline", "Scenarios side by side", [*lead, table])
+    window = comparison_window(runs)
+    plot = figs.sweep_curves(
+        [(label, run.summary["probabilities"]) for label, run in zip(labels, runs, strict=True)],
+        window,
+    )
+    comparison = Section(
+        "comparison",
+        "Overlay: P(≥ Y years within 12 months)"
+        if window == 12.0
+        else f"Overlay: P(≥ Y years within {window:g} months)",
+        [_image(plot)],
+    )
+    job_rows = []
+    for label, run in zip(labels, runs, strict=True):
+        report = run.path / "report.html"
+        link = f"[report]({label}/report.html)" if report.is_file() else "—"
+        job_rows.append(
+            [
+                label,
+                run.scenario,
+                " ".join(f"`{o}`" for o in run.overrides) or "—",
+                str(run.summary.get("seed")),
+                f"{run.summary.get('finite_draws', 0):,}",
+                link,
+            ]
+        )
+    jobs = Section(
+        "jobs",
+        "Jobs",
+        [
+            Table(
+                header=["job", "scenario", "overrides", "seed", "draws", "report"],
+                rows=job_rows,
+                caption="Each job's directory holds its own report and tables.",
+            )
+        ],
+    )
+    first = runs[0].summary
+    versions = ", ".join(f"{k} {v}" for k, v in (first.get("versions") or {}).items())
+    device = first.get("device") or {}
+    facts = Section(
+        "run-facts",
+        "Run facts",
+        [
+            Bullets(
+                [
+                    f"sweep directory: `{sweep_dir.resolve()}`",
+                    f"jobs: {len(runs)}"
+                    + (
+                        " (every value with its standard error: [comparison.csv](comparison.csv))"
+                        if (sweep_dir / "comparison.csv").is_file()
+                        else ""
+                    ),
+                    f"device: {device.get('count', '?')} × {device.get('platform', '?')}",
+                    f"versions: {versions}",
+                ]
+            )
+        ],
+    )
+    subtitle = f"Sweep `{sweep_dir.resolve().name}`, {len(runs)} jobs: " + ", ".join(scenarios)
+    return Document(
+        f"AI takeoff forecast: {len(runs)} scenarios compared",
+        subtitle,
+        [headline, comparison, jobs, facts],
+    )

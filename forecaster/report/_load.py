@@ -1,0 +1,241 @@
+"""Read what a report shows from a run or sweep directory (nothing is recomputed here).
+
+A run directory holds ``summary.json`` (every table the report needs), optionally
+``.hydra/config.yaml`` (or ``config.yaml`` for merged shards) and ``draws.parquet`` (a capped
+per-draw sample, used only for a histogram labelled as a sample). A sweep directory holds one
+run directory per job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._errors import ConfigError
+
+_ALLOWED = "a forecast run directory (with summary.json) or a sweep directory (with */summary.json)"
+_POSTERIOR_PRIOR = re.compile(r"^posterior\(path=(?P<path>.*), variable=(?P<variable>[^,()]+)\)$")
+
+
+@dataclasses.dataclass
+class Calibration:
+    """The calibration run a posterior file came from (files that are missing are None)."""
+
+    directory: Path
+    info: dict[str, Any] | None  # calibration.json
+    summary_csv: Path | None  # posterior_summary.csv
+    prior_posterior_png: Path | None
+
+
+@dataclasses.dataclass
+class PosteriorSource:
+    """One parameter drawn from a saved posterior."""
+
+    parameter: str
+    path: str  # as recorded by the run
+    variable: str
+    draws: int | None
+    resolved: Path | None  # the file, where it can be found now
+    calibration: Calibration | None
+
+
+@dataclasses.dataclass
+class Run:
+    path: Path
+    summary: dict[str, Any]
+    config_text: str | None
+    config: dict[str, Any] | None
+    overrides: list[str]
+    peak_sample: np.ndarray | None  # peak speed-up of the draws.parquet sample
+    posteriors: list[PosteriorSource]
+
+    @property
+    def scenario(self) -> str:
+        return str(self.summary.get("scenario", "unknown"))
+
+    @property
+    def description(self) -> str | None:
+        scenario = (self.config or {}).get("scenario")
+        if isinstance(scenario, dict) and scenario.get("description"):
+            return str(scenario["description"])
+        return None
+
+
+def directory_kind(path: Path) -> str:
+    """``"run"`` or ``"sweep"``; ConfigError for anything else."""
+    if not path.is_dir():
+        raise ConfigError("report.path", str(path), _ALLOWED)
+    if (path / "summary.json").is_file():
+        return "run"
+    if job_directories(path):
+        return "sweep"
+    raise ConfigError("report.path", str(path), _ALLOWED)
+
+
+def is_sweep_directory(path: Path) -> bool:
+    """A Hydra multirun directory (it keeps ``multirun.yaml``) with at least one finished job."""
+    return (path / "multirun.yaml").is_file() and bool(job_directories(path))
+
+
+def _natural_key(path: Path) -> list[Any]:
+    """Job 10 after job 9: digit runs compare as numbers."""
+    return [
+        (1, int(part), "") if part.isdigit() else (0, 0, part)
+        for part in re.split(r"(\d+)", path.as_posix())
+    ]
+
+
+def job_directories(sweep_dir: Path) -> list[Path]:
+    """The finished jobs of a sweep, in job order: subdirectories with summary.json (or, in a
+    Hydra multirun directory, also their subdirectories: a nested ``hydra.sweep.subdir``)."""
+    found = list(sweep_dir.glob("*/summary.json"))
+    if (sweep_dir / "multirun.yaml").is_file():
+        found += sweep_dir.glob("*/*/summary.json")
+    return sorted({p.parent for p in found}, key=lambda p: _natural_key(p.relative_to(sweep_dir)))
+
+
+def sweep_of(run_dir: Path) -> Path | None:
+    """The Hydra sweep directory a run belongs to (one or two levels up), if any."""
+    for parent in list(run_dir.resolve().parents)[:2]:
+        if is_sweep_directory(parent):
+            return parent
+    return None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError("report.path", str(path), f"a readable summary.json ({exc})") from None
+    if not isinstance(data, dict) or "probabilities" not in data:
+        raise ConfigError("report.path", str(path), "a forecast summary.json")
+    return data
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+
+
+def load_run(path: Path) -> Run:
+    """Everything a run's report shows."""
+    summary_file = path / "summary.json"
+    if not summary_file.is_file():
+        raise ConfigError("report.path", str(path), _ALLOWED)
+    summary = _read_json(summary_file)
+    config_file = next(
+        (f for f in (path / ".hydra" / "config.yaml", path / "config.yaml") if f.is_file()), None
+    )
+    config_text = config_file.read_text() if config_file else None
+    config = _read_yaml(config_file) if config_file else None
+    overrides = _read_yaml(path / ".hydra" / "overrides.yaml")
+    return Run(
+        path=path,
+        summary=summary,
+        config_text=config_text,
+        config=config if isinstance(config, dict) else None,
+        overrides=[str(o) for o in overrides] if isinstance(overrides, list) else [],
+        peak_sample=_peak_sample(path / "draws.parquet"),
+        posteriors=posterior_sources(summary, path),
+    )
+
+
+def _peak_sample(path: Path) -> np.ndarray | None:
+    if not path.is_file():
+        return None
+    try:
+        import pandas as pd
+
+        values = pd.read_parquet(path, columns=["peak_speedup"])["peak_speedup"].to_numpy(float)
+    except Exception:  # an old or foreign sample file: the histogram is optional
+        return None
+    return values
+
+
+def _original_cwd(run_dir: Path) -> Path | None:
+    hydra = _read_yaml(run_dir / ".hydra" / "hydra.yaml")
+    try:
+        return Path(hydra["hydra"]["runtime"]["cwd"])
+    except (TypeError, KeyError):
+        return None
+
+
+def _resolve(path: str, run_dir: Path) -> Path | None:
+    file = Path(path).expanduser()
+    if file.is_absolute():
+        return file if file.is_file() else None
+    bases = [Path.cwd(), _original_cwd(run_dir), run_dir]
+    for base in bases:
+        if base is not None and (base / file).is_file():
+            return (base / file).resolve()
+    return None
+
+
+def posterior_sources(summary: dict[str, Any], run_dir: Path) -> list[PosteriorSource]:
+    """The posteriors a run drew from: ``posterior_files`` where recorded, else the priors."""
+    entries: list[tuple[str, str, str, int | None]] = []
+    recorded = summary.get("posterior_files")
+    if isinstance(recorded, list) and recorded:
+        for item in recorded:
+            entries.append(
+                (
+                    str(item["parameter"]),
+                    str(item["path"]),
+                    str(item["variable"]),
+                    item.get("draws"),
+                )
+            )
+    else:
+        for name, text in (summary.get("priors") or {}).items():
+            match = _POSTERIOR_PRIOR.match(str(text))
+            if match:
+                entries.append((name, match["path"], match["variable"].strip(), None))
+    sources = []
+    for parameter, path, variable, draws in entries:
+        resolved = _resolve(path, run_dir)
+        sources.append(
+            PosteriorSource(
+                parameter=parameter,
+                path=path,
+                variable=variable,
+                draws=draws,
+                resolved=resolved,
+                calibration=find_calibration(resolved.parent) if resolved else None,
+            )
+        )
+    return sources
+
+
+def find_calibration(directory: Path) -> Calibration | None:
+    """The calibration run directory beside a posterior file, if it is one."""
+    files = {
+        name: directory / name
+        for name in ("calibration.json", "posterior_summary.csv", "prior_posterior.png")
+    }
+    if not any(f.is_file() for f in files.values()):
+        return None
+    info = None
+    if files["calibration.json"].is_file():
+        try:
+            info = json.loads(files["calibration.json"].read_text())
+        except (OSError, ValueError):
+            info = None
+    return Calibration(
+        directory=directory,
+        info=info if isinstance(info, dict) else None,
+        summary_csv=files["posterior_summary.csv"]
+        if files["posterior_summary.csv"].is_file()
+        else None,
+        prior_posterior_png=files["prior_posterior.png"]
+        if files["prior_posterior.png"].is_file()
+        else None,
+    )
