@@ -22,7 +22,7 @@ from ._outcomes import (
     fastest_time_to_gain,
     first_completion,
     has_non_finite,
-    max_progress_in_window,
+    max_progress_in_windows,
     peak_rate,
     time_at_doublings,
 )
@@ -146,10 +146,11 @@ def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Arr
             for y in settings.progress_levels_years
         ]
     )
-    windows = jnp.stack(
-        [max_progress_in_window(path, w, horizon) for w in settings.windows_years]
-        or [jnp.zeros((), dtype)]
-    )[: len(settings.windows_years)]
+    windows = (
+        max_progress_in_windows(path, settings.windows_years, horizon)
+        if settings.windows_years
+        else jnp.zeros((0,), dtype)
+    )
 
     def times_to(levels_years: tuple[float, ...]) -> jax.Array:
         levels = jnp.asarray(levels_years, dtype) * per_year

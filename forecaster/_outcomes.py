@@ -160,31 +160,36 @@ def _min_span(starts: jax.Array, ends: jax.Array) -> jax.Array:
     return jnp.min(jnp.where(ok, ends - starts, jnp.inf))
 
 
-def max_progress_in_window(
-    path: Path, window_years: float, horizon_years: float, stride: int = 8
+def max_progress_in_windows(
+    path: Path, windows_years: tuple[float, ...], horizon_years: float, stride: int = 8
 ) -> jax.Array:
-    """The most doublings made in any window of length ``window_years``.
+    """The most doublings made in any window of each length in ``windows_years`` [W].
 
     Windows start at nodes (the far end inverted linearly): first every ``stride``-th node,
     then every node around the best of those, plus the window that ends where the path ends
-    (its last node reached, or the horizon). The search is the cost of this outcome, and
-    the gain over starts is smooth, so the refinement finds the same maximum.
+    (its last node reached, or the horizon). The gain over starts is smooth, so the
+    refinement finds the same maximum; all windows share each search (it is this outcome's
+    cost).
     """
     ok = reached(path, horizon_years)
     n = path.t.shape[0]
+    w = jnp.asarray(windows_years, path.t.dtype)[:, None]  # [W, 1]
 
-    def gain_from(idx):
-        ends = jnp.minimum(path.t[idx] + window_years, horizon_years)
+    def gain_from(idx):  # idx [W, K] -> gains [W, K]
+        ends = jnp.minimum(path.t[idx] + w, horizon_years)
         return jnp.where(ok[idx], doublings_at_time(path, ends) - path.x[idx], 0.0)
 
-    coarse = jnp.arange(0, n, stride)
+    coarse = jnp.broadcast_to(jnp.arange(0, n, stride), (w.shape[0], -(-n // stride)))
     coarse_gain = gain_from(coarse)
-    best = coarse[jnp.argmax(coarse_gain)]
-    fine_gain = gain_from(jnp.clip(best + jnp.arange(-stride, stride + 1), 0, n - 1))
+    best = jnp.take_along_axis(coarse, jnp.argmax(coarse_gain, axis=1)[:, None], axis=1)
+    fine_gain = gain_from(jnp.clip(best + jnp.arange(-stride, stride + 1)[None, :], 0, n - 1))
     continuing = jnp.any(~ok & jnp.isfinite(path.t))  # the path runs past the horizon
     t_end = jnp.where(continuing, horizon_years, jnp.max(jnp.where(ok, path.t, 0.0)))
-    last = doublings_at_time(path, jnp.stack([t_end, jnp.maximum(t_end - window_years, 0.0)]))
-    return jnp.maximum(jnp.maximum(jnp.max(coarse_gain), jnp.max(fine_gain)), last[0] - last[1])
+    ends = jnp.concatenate([jnp.broadcast_to(t_end, w.shape), jnp.maximum(t_end - w, 0.0)], 1)
+    last = doublings_at_time(path, ends)
+    return jnp.maximum(
+        jnp.maximum(coarse_gain.max(axis=1), fine_gain.max(axis=1)), last[:, 0] - last[:, 1]
+    )
 
 
 def peak_rate(path: Path, horizon_years: float, smooth: bool) -> jax.Array:
