@@ -17,6 +17,9 @@ import jax.numpy as jnp
 from ._model import Params, Returns, initial_rate, log_rate_function
 
 
+# Steps per loop iteration (unrolling 8 or 32 steps measured no faster on a 2-core CPU).
+_SCAN_UNROLL = 1
+
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class Path:
@@ -88,7 +91,9 @@ def rk4_path(
         return (t_next, alive), (t_next, 1.0 / k1)
 
     zero = jnp.zeros_like(params.f)
-    (t_last, _), (t_nodes, rates) = jax.lax.scan(step, (zero, jnp.array(True)), x[:-1])
+    (t_last, _), (t_nodes, rates) = jax.lax.scan(
+        step, (zero, jnp.array(True)), x[:-1], unroll=_SCAN_UNROLL
+    )
     rate_last = jnp.exp(log_rate(x[-1], t_last))
     t = jnp.concatenate([zero[None], t_nodes])
     rate = jnp.concatenate([rates, rate_last[None]])
@@ -145,7 +150,10 @@ def doublings_path(
     zero = jnp.zeros_like(params.f)
     dt0 = 1.0 / initial_rate(params)
     (_, dt_last, _, _), (t_nodes, rates) = jax.lax.scan(
-        step, (zero, dt0, params.r0, jnp.array(True)), jnp.arange(max_doublings, dtype=dtype)
+        step,
+        (zero, dt0, params.r0, jnp.array(True)),
+        jnp.arange(max_doublings, dtype=dtype),
+        unroll=_SCAN_UNROLL,
     )
     x = jnp.arange(max_doublings + 1, dtype=dtype)
     t = jnp.concatenate([zero[None], t_nodes])

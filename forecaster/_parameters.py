@@ -70,7 +70,13 @@ PARAMETERS: dict[str, ParameterSpec] = {
         1.0, 0.0, 1.0, False, False, "-", "AI share of research tasks eventually"
     ),
     "x_phi": ParameterSpec(
-        10.0, 0.0, _INF, True, True, "doublings", "doublings over which automation spreads"
+        10.0,
+        0.0,
+        _INF,
+        True,
+        False,
+        "doublings",
+        "doublings over which automation spreads (inf: the share stays at phi0)",
     ),
     "rho": ParameterSpec(
         0.0, -20.0, 0.9, False, False, "-", "CES substitution (0 Cobb-Douglas, -1 Amdahl)"

@@ -277,7 +277,10 @@ def parse_prior(
 
 def _distribution(kind: str, a: dict[str, Any], field: str) -> Any:
     if kind == "fixed":
-        return dist.Delta(_number(f"{field}.value", a["value"]))
+        value = a["value"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise ConfigError(f"{field}.value", value, "a number, finite or where allowed inf")
+        return dist.Delta(float(value))  # +-inf only where the parameter's range allows it
     if kind == "uniform":
         low, high = _number(f"{field}.low", a["low"]), _number(f"{field}.high", a["high"])
         _ordered(field, low, high)
