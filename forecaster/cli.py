@@ -89,33 +89,30 @@ def _persistent_compilation_cache() -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
-def _forecast_task(cfg) -> None:
+def _run_job(job: Callable, cfg) -> None:
+    """Run ``job(cfg, run_dir)`` inside a Hydra app: a user's mistake is one line, exit 2."""
     from hydra.core.hydra_config import HydraConfig
 
     from ._errors import ConfigError
-    from ._forecast import run_forecast_job
 
     global _task_started
     _task_started = True
     try:
-        run_forecast_job(cfg, Path(HydraConfig.get().runtime.output_dir))
+        job(cfg, Path(HydraConfig.get().runtime.output_dir))
     except ConfigError as err:
         fail(str(err))
+
+
+def _forecast_task(cfg) -> None:
+    from ._forecast import run_forecast_job
+
+    _run_job(run_forecast_job, cfg)
 
 
 def _calibrate_task(cfg) -> None:
-    from hydra.core.hydra_config import HydraConfig
+    from .calibration import run_calibration
 
-    from ._errors import ConfigError
-
-    global _task_started
-    _task_started = True
-    try:
-        from .calibration import run_calibration
-
-        run_calibration(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except ConfigError as err:
-        fail(str(err))
+    _run_job(run_calibration, cfg)
 
 
 def _resume_arguments(args: list[str]) -> list[str]:

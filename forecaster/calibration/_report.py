@@ -108,8 +108,8 @@ def console_summary(result: Mapping[str, Any]) -> str:
         diagnostics_frame(diag).to_string(float_format=_number),
         "posterior (key quantities):",
         quantiles_frame(result["quantiles"]).to_string(float_format=_number),
-        f"forecast prior: {{dist: posterior, path: {result['posterior_path']}, "
-        f"variable: {result['forecast_variable']}}}",
+        "use it in a forecast: 'scenario.params.<name>=\"posterior(path="
+        f"{result['posterior_path']}, variable={result['forecast_variable']})\"'",
     ]
     lines += [f"  ! {failure}" for failure in diag["failures"]]
     return "\n".join(lines)
