@@ -14,6 +14,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._integrate import Path, doublings_path, rk4_path
 from ._model import Params, doublings_per_year_of_progress, initial_rate
@@ -153,8 +154,11 @@ def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Arr
     )
 
     def times_to(levels_years: tuple[float, ...]) -> jax.Array:
-        levels = jnp.asarray(levels_years, dtype) * per_year
-        times = jax.vmap(lambda level: time_at_doublings(path, level, spacing, smooth))(levels)
+        if static_per_year is not None:  # grid positions known now: constant indices
+            levels = np.asarray(levels_years, np.float64) * static_per_year
+        else:
+            levels = jnp.asarray(levels_years, dtype) * per_year
+        times = time_at_doublings(path, levels.astype(dtype), spacing, smooth)
         return jnp.where(times <= horizon, times, jnp.inf)
 
     by_horizon = doublings_at_time(path, jnp.asarray(horizon, dtype))
