@@ -14,7 +14,7 @@ import pandas as pd
 from ._errors import ConfigError
 from ._kernel import INTEGRATORS, KernelSettings, draw_outcomes, static_features, trajectory
 from ._model import RETURNS, doublings_per_year_of_progress
-from ._parameters import resolve, to_params
+from ._parameters import PARAMETERS, resolve, to_params
 
 PRECISIONS: tuple[str, ...] = ("float32", "float64")
 
@@ -91,8 +91,6 @@ def _settings(options: dict[str, Any], values: dict[str, float]) -> KernelSettin
 
 
 def _split(kwargs: dict[str, Any]) -> tuple[dict[str, float], KernelSettings, Any]:
-    from ._parameters import PARAMETERS
-
     precision = kwargs.pop("precision", "float32")
     params = {k: v for k, v in kwargs.items() if k in PARAMETERS}
     options = {k: v for k, v in kwargs.items() if k not in PARAMETERS}

@@ -31,10 +31,8 @@ def run_forecast_job(cfg: Any, run_dir: Path) -> dict:
 
 
 def _write_report(run_dir: Path) -> None:
-    try:
-        from .report import write_report
-    except ImportError:  # the report subsystem is optional at import time
-        return
+    from .report import write_report  # matplotlib is imported only when a report is asked for
+
     write_report(run_dir)
     print(f"report: {run_dir / 'report.html'}", file=sys.stdout)
 

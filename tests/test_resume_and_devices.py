@@ -23,6 +23,21 @@ def forecaster(*args: str, env: dict | None = None, cwd: Path | None = None):
     )
 
 
+def run_concurrently(argument_lists: list[list[str]]) -> None:
+    """Run several ``forecaster`` processes at once and require that each succeeds."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "forecaster", *arguments],
+            env={**os.environ, "JAX_PLATFORMS": "cpu"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        for arguments in argument_lists
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+
+
 def summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
@@ -97,18 +112,11 @@ def test_one_and_four_devices_give_the_same_numbers(tmp_path):
 
 def test_four_shards_in_separate_processes_merge_to_the_single_run(tmp_path):
     args = (*COMMON, "n_draws=12001", "chunk_size=1024", "seed=3")
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "forecaster", "forecast", *args, "num_shards=4",
-             f"shard_index={i}", f"hydra.run.dir={tmp_path / f'shard{i}'}"],
-            env={**os.environ, "JAX_PLATFORMS": "cpu"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
+    run_concurrently([
+        ["forecast", *args, "num_shards=4", f"shard_index={i}",
+         f"hydra.run.dir={tmp_path / f'shard{i}'}"]
         for i in range(4)
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err[-2000:]
+    ])
     shards = [str(tmp_path / f"shard{i}") for i in range(4)]
     merged = forecaster("merge", *shards, "--out", str(tmp_path / "merged"))
     assert merged.returncode == 0, merged.stderr[-2000:]
@@ -151,19 +159,12 @@ def test_one_jax_multiprocess_job_merges_to_the_single_run(tmp_path):
         port = s.getsockname()[1]
     args = ("n_draws=10000", "chunk_size=4096", "output.report=false", "output.progress_bar=false")
     run = tmp_path / "run"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "forecaster", "forecast", *args, "distributed.enabled=true",
-             f"distributed.coordinator_address=localhost:{port}", "distributed.num_processes=2",
-             f"distributed.process_id={i}", f"hydra.run.dir={run}"],
-            env={**os.environ, "JAX_PLATFORMS": "cpu"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
+    run_concurrently([
+        ["forecast", *args, "distributed.enabled=true",
+         f"distributed.coordinator_address=localhost:{port}", "distributed.num_processes=2",
+         f"distributed.process_id={i}", f"hydra.run.dir={run}"]
         for i in range(2)
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err[-2000:]
+    ])
     single = forecaster("forecast", *args, f"hydra.run.dir={tmp_path / 'single'}")
     assert single.returncode == 0, single.stderr[-2000:]
     a, b = summary(run), summary(tmp_path / "single")
