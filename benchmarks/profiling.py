@@ -7,14 +7,15 @@ scaled to a chunk (x chunk / block):
 
 - ``sampling``: copula uniforms from (seed, draw index) and the prior transform
   (``forecaster._priors.uniforms_at`` / ``transform`` / ``model_values``);
-- ``paths``: the integrator alone (``forecaster.trajectory`` vmapped), reduced to one number
-  per draw so that the path is computed but not written out;
-- ``outcomes`` = ``kernel`` - ``paths``, ``kernel`` being paths and per-draw outcomes
-  (``forecaster.batched_outcomes(settings)``; approximate: fusion differs);
+- ``paths``: the integrator alone (``forecaster._kernel.batch_paths``, the engine's first
+  program), the paths written out;
+- ``outcomes``: the per-draw outcomes from those paths (``batch_path_outcomes``, the first
+  half of the engine's second program); ``kernel`` = ``paths`` + ``outcomes``;
 - ``statistics``: ``forecaster._accumulate.chunk_statistics`` on prepared outcomes;
-- ``device_counts_only``: sampling, kernel and statistics in one function returning the
-  counts only; ``engine_call``: the engine's own compiled call (which also returns the
-  per-draw values for the sample), as many calls as a chunk holds, dispatched back to back;
+- ``device_counts_only``: sampling and paths, then outcomes and statistics (two programs,
+  as the engine runs them) returning the counts only; ``engine_call``: the engine's own
+  compiled call (which also returns the per-draw values for the sample), as many calls as a
+  chunk holds, dispatched back to back;
   ``per_draw_outputs`` = the difference;
 - host side, per chunk: ``add_stats`` (device-to-host copy of the counts and the int64
   sums) and ``save_checkpoint`` (the engine's ``np.savez`` + fsync of the accumulators and the
@@ -106,7 +107,7 @@ def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
     from forecaster import _engine as engine
     from forecaster._accumulate import add_stats, chunk_statistics, zeros_like_stats
     from forecaster._api import dtype_for
-    from forecaster._kernel import batched_outcomes, draw_outcomes, trajectory
+    from forecaster._kernel import batch_path_outcomes, batch_paths
     from forecaster._parameters import to_params
     from forecaster._priors import model_values, transform, uniforms_at
 
@@ -126,24 +127,28 @@ def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
         sampled = transform(priors, u, dtype)
         return u, sampled, model_values(sampled, block, dtype)
 
-    def path_summary(p):
-        path = trajectory(p, settings)
-        finite = jnp.isfinite(path.t)
-        return jnp.max(jnp.where(finite, path.t, 0.0)) + jnp.sum(
-            jnp.where(finite, path.rate, 0.0))
-
     def paths(params):
-        return jax.vmap(path_summary)(params)
+        return batch_paths(params, settings)
 
-    kernel = batched_outcomes(settings)
+    def outcomes_of(params, drawn_paths):
+        return batch_path_outcomes(params, drawn_paths, settings)
 
     def stats(outcomes, u, in_range):
         return chunk_statistics(outcomes, u, in_range, settings.windows_years)
 
-    def counts_only(hi, lo, in_range):
+    @jax.jit
+    def sampled_paths(hi, lo):
         u, _, values = sample(hi, lo)
-        out = jax.vmap(lambda p: draw_outcomes(p, settings))(to_params(values, dtype))
-        return stats(out, u, in_range)
+        params = to_params(values, dtype)
+        return u, params, paths(params)
+
+    @jax.jit
+    def counts_of(u, params, drawn_paths, in_range):
+        return stats(outcomes_of(params, drawn_paths), u, in_range)
+
+    def counts_only(hi, lo, in_range):
+        u, params, drawn_paths = sampled_paths(hi, lo)
+        return counts_of(u, params, drawn_paths, in_range)
 
     per_block: dict[str, float] = {}
     compile_s: dict[str, float] = {}
@@ -157,42 +162,38 @@ def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
     timed("sampling", c, hi, lo)
     params = to_params(values, dtype)
     c, compile_s["paths"] = _compile(jax.jit(paths), params)
+    drawn = _ready(c(params))
     timed("paths", c, params)
-    c, compile_s["kernel"] = _compile(kernel, params)
-    outcomes = _ready(c(params))
-    timed("kernel", c, params)
-    cost["kernel"] = _cost(c, block)
-    per_block["outcomes"] = max(per_block["kernel"] - per_block["paths"], 0.0)
+    c, compile_s["outcomes"] = _compile(jax.jit(outcomes_of), params, drawn)
+    outcomes = _ready(c(params, drawn))
+    timed("outcomes", c, params, drawn)
+    cost["outcomes"] = _cost(c, block)
+    per_block["kernel"] = per_block["paths"] + per_block["outcomes"]
     c, compile_s["statistics"] = _compile(jax.jit(stats), outcomes, u, in_range)
     stats0 = _ready(c(outcomes, u, in_range))
     timed("statistics", c, outcomes, u, in_range)
 
     pieces = {k: v * calls for k, v in per_block.items()}
-    notes = []
+    notes: list[str] = []
     if not light:
-        c, compile_s["device_counts_only"] = _compile(jax.jit(counts_only), hi, lo, in_range)
-        timed("device_counts_only", c, hi, lo, in_range)
-        cost["device_counts_only"] = _cost(c, block)
+        t0 = time.perf_counter()
+        _ready(counts_only(hi, lo, in_range))
+        compile_s["device_counts_only"] = time.perf_counter() - t0
+        timed("device_counts_only", counts_only, hi, lo, in_range)
         pieces["device_counts_only"] = per_block["device_counts_only"] * calls
-        call_fn = getattr(engine, "_call_function", None)
-        if call_fn is not None:
-            mesh = Mesh(np.array(jax.local_devices()[:1]), ("draws",))
-            fn = call_fn(plan, block, mesh, dtype)
-            args = (*engine._split_index(0), np.int32(block))
-            compiled, compile_s["engine_call"] = _compile(fn, *args)
-            cost["engine_call"] = _cost(compiled, block)
+        mesh = Mesh(np.array(jax.local_devices()[:1]), ("draws",))
+        t0 = time.perf_counter()
+        call, _ = engine._compile(plan, block, mesh, dtype)
+        compile_s["engine_call"] = time.perf_counter() - t0
 
-            def chunk_of_calls():
-                out = None
-                for i in range(calls):
-                    out = compiled(*engine._split_index(i * block), np.int32(block))
-                return _ready(out)
+        def chunk_of_calls():
+            out = None
+            for i in range(calls):
+                out = call(*engine._split_index(i * block), np.int32(block))
+            return _ready(out)
 
-            pieces["engine_call"] = median(time_call(chunk_of_calls, repeats))
-            pieces["per_draw_outputs"] = max(
-                pieces["engine_call"] - pieces["device_counts_only"], 0.0)
-        else:
-            notes.append("engine call not timed (the engine has no _call_function)")
+        pieces["engine_call"] = median(time_call(chunk_of_calls, repeats))
+        pieces["per_draw_outputs"] = max(pieces["engine_call"] - pieces["device_counts_only"], 0.0)
 
     # Host side of one chunk, as the engine's loop does it.
     totals = zeros_like_stats(stats0)

@@ -15,6 +15,9 @@ from ._errors import ConfigError
 from ._kernel import OUTCOME_NAMES, KernelSettings, batched_outcomes, draw_outcomes, trajectory
 from ._model import Params, growth_rate
 from ._parameters import PARAMETERS
+from ._xla import configure_cpu_scheduler
+
+configure_cpu_scheduler()  # no JAX backend has started yet: XLA reads its flags at the first
 
 try:
     __version__ = version("forecaster")

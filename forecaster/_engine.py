@@ -28,7 +28,7 @@ from ._accumulate import add_stats, calendar_statistics, chunk_statistics, zeros
 from ._api import dtype_for
 from ._config import ForecastPlan
 from ._errors import ConfigError
-from ._kernel import draw_outcomes
+from ._kernel import batch_path_outcomes, batch_paths
 from ._parameters import to_params
 from ._priors import model_values, transform, uniforms_at
 from ._timelines import start_years
@@ -91,19 +91,28 @@ def block_size(platform: str) -> int:
     return BLOCK if platform == "cpu" else ACCELERATOR_BLOCK
 
 
-def _call_function(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> Callable:
-    """The jitted kernel call: draws [start, start + block x devices), the first ``n_valid``
-    real, the rest padding. Each device takes a contiguous block; counts are summed over
-    devices."""
+def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Callable]:
+    """The kernel call as two jitted programs (see :func:`~forecaster._kernel.batch_paths`):
+    ``draw_paths(start_hi, start_lo)`` samples draws [start, start + block x devices) and
+    integrates their paths; ``count(start_hi, start_lo, n_valid, drawn)`` computes their
+    outcomes and counts the first ``n_valid`` (the rest is padding). Each device takes a
+    contiguous block; the paths stay on it in between; counts are summed over devices.
+    """
     priors, settings = plan.priors, plan.settings
-    kernel = jax.vmap(lambda p: draw_outcomes(p, settings))
     size = block * mesh.size
 
-    def on_device(index_hi, index_lo, in_range):
+    def indices(start_hi: jax.Array, start_lo: jax.Array) -> tuple[jax.Array, jax.Array]:
+        lo = start_lo + jnp.arange(size, dtype=jnp.uint32)  # wraps modulo 2^32
+        return start_hi + (lo < start_lo).astype(jnp.uint32), lo
+
+    def paths_on_device(index_hi, index_lo):
         u = uniforms_at(priors, plan.seed, index_hi, index_lo, dtype)
         sampled = transform(priors, u, dtype)
         values = model_values(sampled, u.shape[0], dtype)
-        out = kernel(to_params(values, dtype))
+        return u, sampled, values, batch_paths(to_params(values, dtype), settings)
+
+    def counts_on_device(index_hi, index_lo, in_range, u, sampled, values, paths):
+        out = batch_path_outcomes(to_params(values, dtype), paths, settings)
         stats = chunk_statistics(out, u, in_range, settings.windows_years)
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
         if plan.timelines is not None:
@@ -115,20 +124,39 @@ def _call_function(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> Ca
             per_draw["start_year"] = start
         return jax.lax.psum(stats, "draws"), per_draw
 
-    sharded = jax.shard_map(
-        on_device,
-        mesh=mesh,
-        in_specs=(P("draws"),) * 3,
-        out_specs=(P(), P("draws")),
-        check_vma=False,  # the kernel's scans start from per-device constants
-    )
+    def sharded(fn: Callable, n_in: int, out_specs: Any) -> Callable:
+        # check_vma=False: the kernel's scans start from per-device constants.
+        return jax.shard_map(
+            fn, mesh=mesh, in_specs=(P("draws"),) * n_in, out_specs=out_specs, check_vma=False
+        )
 
-    def run_call(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array):
-        lo = start_lo + jnp.arange(size, dtype=jnp.uint32)  # wraps modulo 2^32
-        hi = start_hi + (lo < start_lo).astype(jnp.uint32)
-        return sharded(hi, lo, jnp.arange(size) < n_valid)
+    @jax.jit
+    def draw_paths(start_hi: jax.Array, start_lo: jax.Array):
+        return sharded(paths_on_device, 2, P("draws"))(*indices(start_hi, start_lo))
 
-    return jax.jit(run_call)
+    @jax.jit
+    def count(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array, drawn: tuple):
+        in_range = jnp.arange(size) < n_valid
+        on_device = sharded(counts_on_device, 7, (P(), P("draws")))
+        return on_device(*indices(start_hi, start_lo), in_range, *drawn)
+
+    return draw_paths, count
+
+
+def _compile(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Any]:
+    """Compile the kernel call ahead of time: (call(start_hi, start_lo, n_valid) -> (counts,
+    per-draw values), the shapes of the counts)."""
+    draw_paths, count = _programs(plan, block, mesh, dtype)
+    args = (*_split_index(plan.draw_range[0]), np.int32(0))
+    drawn = jax.eval_shape(draw_paths, *args[:2])
+    paths_program = draw_paths.lower(*args[:2]).compile()
+    count_program = count.lower(*args, drawn).compile()
+    stats_shapes, _ = jax.eval_shape(count, *args, drawn)
+
+    def call(start_hi, start_lo, n_valid):
+        return count_program(start_hi, start_lo, n_valid, paths_program(start_hi, start_lo))
+
+    return call, stats_shapes
 
 
 @jax.jit
@@ -192,15 +220,12 @@ def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -
             )
         state = saved
 
-    fn = _call_function(plan, block, mesh, dtype)
-    args0 = (*_split_index(start), np.int32(0))
     t0 = time.perf_counter()
-    compiled = fn.lower(*args0).compile()
+    compiled, stats_shapes = _compile(plan, block, mesh, dtype)
     compile_seconds = time.perf_counter() - t0
 
     if "totals" not in state:
-        stats0, _ = jax.eval_shape(fn, *args0)
-        state["totals"] = zeros_like_stats(stats0)
+        state["totals"] = zeros_like_stats(stats_shapes)
         state["sample"] = {}
 
     done = state["next_draw"] - start

@@ -164,35 +164,47 @@ def _min_span(starts: jax.Array, ends: jax.Array) -> jax.Array:
 
 
 def max_progress_in_windows(
-    path: Path, windows_years: tuple[float, ...], horizon_years: float, stride: int = 8
+    path: Path, windows_years: tuple[float, ...], spacing: float, horizon_years: float
 ) -> jax.Array:
     """The most doublings made in any window of each length in ``windows_years`` [W].
 
-    Windows start at nodes (the far end inverted linearly): first every ``stride``-th node,
-    then every node around the best of those, plus the window that ends where the path ends
-    (its last node reached, or the horizon). The gain over starts is smooth, so the
-    refinement finds the same maximum; all windows share each search (it is this outcome's
-    cost).
+    Windows start at nodes reached within the horizon (the far end inverted linearly), plus
+    the window that ends where the path ends (its last node reached, or the horizon).
+
+    Exact over all start nodes, without a search per start: the fastest time to make m
+    whole steps, min_i (t[i + m] - t[i]), increases with m, so the most whole steps within w
+    is found by bisection on m (each probe one shifted copy of the path); the last, partial
+    step is then interpolated from every start at once.
     """
+    t = path.t
+    n = t.shape[0]
     ok = reached(path, horizon_years)
-    n = path.t.shape[0]
-    w = jnp.asarray(windows_years, path.t.dtype)[:, None]  # [W, 1]
+    starts = jnp.where(ok, t, -jnp.inf)  # an unreached start makes every span +inf
+    never = jnp.full((n + 1,), jnp.inf, t.dtype)
+    ends_within = jnp.concatenate([jnp.where(ok, t, jnp.inf), never])
+    ends_all = jnp.concatenate([t, never])
 
-    def gain_from(idx):  # idx [W, K] -> gains [W, K]
-        ends = jnp.minimum(path.t[idx] + w, horizon_years)
-        return jnp.where(ok[idx], doublings_at_time(path, ends) - path.x[idx], 0.0)
+    def most_in(w):
+        m = jnp.zeros((), jnp.int32)
+        for bit in reversed(range((n - 1).bit_length())):
+            probe = m + (1 << bit)
+            span = jnp.min(jax.lax.dynamic_slice(ends_within, (probe,), (n,)) - starts)
+            m = jnp.where(span <= w, probe, m)
+        # End nodes of m steps and the node after (unmasked: a step may cross the horizon).
+        pair = jax.lax.dynamic_slice(ends_all, (m,), (n + 1,))
+        end, following = pair[:-1], pair[1:]
+        stepping = jnp.isfinite(following) & (following > end)
+        part = (jnp.minimum(t + w, horizon_years) - end) / jnp.where(stepping, following - end, 1)
+        part = jnp.where(stepping, jnp.clip(part, 0.0, 1.0), 0.0)
+        within = ok & (end <= horizon_years) & (end - t <= w)
+        return jnp.max(jnp.where(within, m.astype(t.dtype) + part, 0.0)) * spacing
 
-    coarse = jnp.broadcast_to(jnp.arange(0, n, stride), (w.shape[0], -(-n // stride)))
-    coarse_gain = gain_from(coarse)
-    best = jnp.take_along_axis(coarse, jnp.argmax(coarse_gain, axis=1)[:, None], axis=1)
-    fine_gain = gain_from(jnp.clip(best + jnp.arange(-stride, stride + 1)[None, :], 0, n - 1))
-    continuing = jnp.any(~ok & jnp.isfinite(path.t))  # the path runs past the horizon
-    t_end = jnp.where(continuing, horizon_years, jnp.max(jnp.where(ok, path.t, 0.0)))
-    ends = jnp.concatenate([jnp.broadcast_to(t_end, w.shape), jnp.maximum(t_end - w, 0.0)], 1)
-    last = doublings_at_time(path, ends)
-    return jnp.maximum(
-        jnp.maximum(coarse_gain.max(axis=1), fine_gain.max(axis=1)), last[:, 0] - last[:, 1]
-    )
+    w = jnp.asarray(windows_years, t.dtype)
+    gains = jax.lax.map(most_in, w)
+    continuing = jnp.any(~ok & jnp.isfinite(t))  # the path runs past the horizon
+    t_end = jnp.where(continuing, horizon_years, jnp.max(jnp.where(ok, t, 0.0)))
+    last = doublings_at_time(path, jnp.stack([jnp.full_like(w, t_end), jnp.maximum(t_end - w, 0)]))
+    return jnp.maximum(gains, last[0] - last[1])
 
 
 def peak_rate(path: Path, horizon_years: float, smooth: bool) -> jax.Array:

@@ -344,13 +344,18 @@ def test_batched_equals_one_at_a_time():
 def test_one_compilation_per_chunk_shape(monkeypatch):
     """The same settings and shape compile once, whatever the values; a new shape compiles again."""
     traces = []
-    original = kernel.draw_outcomes
+    original_paths, original_outcomes = kernel.trajectory, kernel.path_outcomes
 
-    def counting(params, settings):
-        traces.append(jnp.shape(params.f))
-        return original(params, settings)
+    def counting_paths(params, settings):
+        traces.append(("paths", jnp.shape(params.f)))
+        return original_paths(params, settings)
 
-    monkeypatch.setattr(kernel, "draw_outcomes", counting)
+    def counting_outcomes(params, path, settings):
+        traces.append(("outcomes", jnp.shape(params.f)))
+        return original_outcomes(params, path, settings)
+
+    monkeypatch.setattr(kernel, "trajectory", counting_paths)
+    monkeypatch.setattr(kernel, "path_outcomes", counting_outcomes)
     # Settings no other test uses, so batched_outcomes' cache builds a fresh jitted function;
     # a small kernel, to compile fast.
     settings = KernelSettings(
@@ -371,13 +376,13 @@ def test_one_compilation_per_chunk_shape(monkeypatch):
 
     first = fn(values(8, 4.0))
     second = fn(values(8, 16.0))
-    assert len(traces) == 1 and fn._cache_size() == 1
+    assert len(traces) == 2  # the paths program and the outcomes program, traced once each
     assert not np.allclose(first["peak_speedup"], second["peak_speedup"])  # values did change
     fn(values(5, 4.0))
-    assert len(traces) == 2 and fn._cache_size() == 2
+    assert len(traces) == 4
     fn(values(5, 9.0))
     fn(values(8, 9.0))
-    assert len(traces) == 2 and fn._cache_size() == 2
+    assert len(traces) == 4
 
 
 def _relative(a, b, floor):
