@@ -257,7 +257,8 @@ def _max_window_reference(t, x, w, horizon):
 
 
 def test_max_progress_in_window_against_exhaustive_search(general_paths):
-    """The kernel searches every 8th start node, then refines: it must find the true maximum."""
+    """The kernel bisects on whole steps, then interpolates the last one from every start: it
+    must find the true maximum over start nodes."""
     t, x, out = general_paths
     for wi, w in enumerate(S_LIN.windows_years):
         expected = np.array([_max_window_reference(t[i], x[i], w, 20.0) for i in range(CHUNK)])
