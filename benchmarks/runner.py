@@ -572,6 +572,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"forecaster at {results['code'].get('commit')} with "
         f"{results['code'].get('uncommitted_files')} uncommitted file(s) in forecaster/ and "
         f"conf/ (sources {results['code'].get('forecaster_sources_sha256')})",
+        f"- XLA_FLAGS: `{results['settings'].get('xla_flags') or '(none)'}`",
         f"- load average (1, 5, 15 min) at start {results['load_start']}, "
         f"at end {results.get('load_end')}; total {results.get('total_seconds', 0):.0f} s"
         + ("; **--quick smoke run, not a measurement**" if results["quick"] else ""),
@@ -743,6 +744,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import jax
 
+    import forecaster  # noqa: F401  (before JAX starts a backend: sets its XLA:CPU flag)
+
     cache = None
     if not args.no_compile_cache:
         cache = tempfile.mkdtemp(prefix="forecaster-bench-jaxcache-")
@@ -769,7 +772,8 @@ def main(argv: list[str] | None = None) -> int:
         "device": device,
         "settings": {k: v for k, v in cfg.items() if k != "quick"}
         | {"sections": args.sections, "compile_cache": cache is not None,
-           "xla_python_client_preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE")},
+           "xla_python_client_preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE"),
+           "xla_flags": os.environ.get("XLA_FLAGS", "")},
         "load_start": load_start,
         "errors": [],
     }
