@@ -1,0 +1,46 @@
+"""forecaster's XLA:CPU flag (forecaster/_xla.py): added at import where it is safe, never
+over the user's own setting or after a backend has started."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from forecaster._xla import SCHEDULER_FLAG, _xla_knows
+
+
+def _xla_flags_after(code: str, env_flags: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    if env_flags is not None:
+        env["XLA_FLAGS"] = env_flags
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport os; print(os.environ.get('XLA_FLAGS', ''))"],
+        env={**env, "JAX_PLATFORMS": "cpu"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+
+def test_this_jaxlib_knows_the_flag_and_not_a_made_up_one():
+    assert _xla_knows(SCHEDULER_FLAG)
+    assert not _xla_knows("xla_cpu_flag_that_does_not_exist_" + "x" * 8)
+
+
+def test_import_adds_the_flag_and_keeps_the_users_flags():
+    flags = _xla_flags_after("import forecaster", "--xla_force_host_platform_device_count=2")
+    assert flags == f"--xla_force_host_platform_device_count=2 --{SCHEDULER_FLAG}=false"
+    assert _xla_flags_after("import forecaster", None) == f"--{SCHEDULER_FLAG}=false"
+
+
+def test_the_users_own_setting_wins():
+    mine = f"--{SCHEDULER_FLAG}=true"
+    assert _xla_flags_after("import forecaster", mine) == mine
+
+
+def test_nothing_is_added_once_a_backend_runs():
+    # XLA reads its flags when the first backend starts: later they would only mislead.
+    assert _xla_flags_after("import jax; jax.devices(); import forecaster", None) == ""
