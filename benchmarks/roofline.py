@@ -206,12 +206,11 @@ def outcome_counts(s: dict[str, Any]) -> Counts:
         interpolated = smooth and pos - m > 1e-9
         c.ops += (17 if interpolated else 6) * (nodes - m)
         reads += 4 if interpolated else 2
-    # most progress in each window: coarse starts, refinement, the end window
-    stride = 8
-    queries = math.ceil(nodes / stride) + 2 * stride + 1 + 2
+    # most progress in each window: bisection on whole steps (a shifted copy of the path and
+    # a min per probe), the partial last step from every start, the end window (2 searches)
     for _ in s["windows_years"]:
-        c.ops += queries * (locate + 5) + 5 * nodes
-        reads += 3
+        c.ops += log_n * 2 * nodes + 12 * nodes + 2 * (locate + 5)
+        reads += 2 * log_n + 3
     # times to progress levels and fan levels: Hermite (smooth) or a gather
     levels = len(s["progress_levels_years"]) + len(s["fan_levels_years"])
     c.ops += levels * ((35 if smooth else 6) + 2)

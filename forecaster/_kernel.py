@@ -136,8 +136,8 @@ def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Arr
 
 # Paths and outcomes run as two compiled programs, the paths written to memory in between.
 # In one program XLA:CPU ran the outcomes 1.5-2x slower (measured on a 2-core CPU, JAX 0.10:
-# D&H 460k vs 670k draws/s, decaying 144k vs 301k), whatever barrier was put between them;
-# the outcomes' searches want each draw's path contiguous, as a program's output is.
+# D&H 460k vs 670k draws/s, decaying 144k vs 301k), whatever barrier was put between them
+# (measured, see benchmarks/PROFILING.md; XLA's fusion and scheduling decide it, not the math).
 def batch_paths(params: Params, settings: KernelSettings) -> Path:
     """The paths of a batch of draws (leaves of shape [n]): [n, nodes] arrays."""
     return jax.vmap(trajectory, in_axes=(0, None))(params, settings)
