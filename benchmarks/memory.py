@@ -158,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-draws", type=int, required=True)
     parser.add_argument("--chunk-size", type=int, default=None)
     args = parser.parse_args(argv)
+    import forecaster
+
+    forecaster.configure_cpu_scheduler()  # as the parent and the CLI run
     result = child(args.scenario, args.n_draws, args.chunk_size)
     print(MARKER + json.dumps(result), flush=True)
     return 0

@@ -106,7 +106,7 @@ def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
 
     from forecaster import _engine as engine
     from forecaster._accumulate import add_stats, chunk_statistics, zeros_like_stats
-    from forecaster._api import dtype_for
+    from forecaster._settings import dtype_for
     from forecaster._kernel import batch_path_outcomes, batch_paths
     from forecaster._parameters import to_params
     from forecaster._priors import model_values, transform, uniforms_at

@@ -744,7 +744,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import jax
 
-    import forecaster  # noqa: F401  (before JAX starts a backend: sets its XLA:CPU flag)
+    import forecaster
+
+    forecaster.configure_cpu_scheduler()  # before JAX starts a backend, as the CLI does
 
     cache = None
     if not args.no_compile_cache:

@@ -9,7 +9,6 @@ allowed, before any work starts.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import field
 from typing import Any
 
@@ -17,14 +16,16 @@ import numpy as np
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from ._api import PRECISIONS, check_settings
+from . import _validate as check
 from ._errors import ConfigError
-from ._kernel import KernelSettings, static_features
+from ._kernel import CPU_BLOCK, KernelSettings, static_features
 from ._priors import PriorSet, build_prior_set
+from ._settings import DOUBLINGS_REQUIRES, PRECISIONS, Precision, check_settings
 from ._timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
-SHARD_ALIGNMENT = 4096  # = the engine's kernel block
+SHARD_ALIGNMENT = CPU_BLOCK  # shards start on a kernel block, so they compute what one run does
 MAX_CHUNK = 1 << 24  # per-chunk counts stay exact in float32 and int32
+_KERNEL = KernelSettings()  # the kernel's defaults are the scenario's
 
 
 @dataclasses.dataclass
@@ -33,12 +34,12 @@ class ScenarioConfig:
 
     name: str = MISSING
     description: str = ""
-    integrator: str = "rk4"
-    returns: str = "linear_to_ceiling"
-    steps: int = 256
-    max_doublings: float = 200.0
-    stop_doubling_years: float = math.inf
-    accelerate_factor: float = 2.0
+    integrator: str = _KERNEL.integrator
+    returns: str = _KERNEL.returns
+    steps: int = _KERNEL.steps
+    max_doublings: float = _KERNEL.max_doublings
+    stop_doubling_years: float = _KERNEL.stop_doubling_years
+    accelerate_factor: float = _KERNEL.accelerate_factor
     params: dict[str, Any] = field(default_factory=dict)
     correlations: list[Any] = field(default_factory=list)
 
@@ -73,9 +74,11 @@ class ForecastConfig:
     seed: int = 0
     chunk_size: int = 65_536
     precision: str = "float32"
-    windows_months: list[float] = field(default_factory=lambda: [4.0, 12.0])
+    windows_months: list[float] = field(
+        default_factory=lambda: [12.0 * w for w in _KERNEL.windows_years]
+    )
     progress_years: list[float] = field(default_factory=lambda: [1.0, 3.0, 10.0, 30.0])
-    horizon_years: float = 20.0
+    horizon_years: float = _KERNEL.horizon_years
     fan_points: int = 48
     devices: Any = "all"
     resume: Any = None
@@ -101,7 +104,7 @@ class ForecastPlan:
     n_draws: int
     seed: int
     chunk_size: int
-    precision: str
+    precision: Precision
     windows_months: tuple[float, ...]
     progress_years: tuple[float, ...]
     sample_size: int
@@ -126,33 +129,6 @@ def _container(cfg: Any) -> Any:
     return cfg
 
 
-def _int(field_name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(field_name, value, f"an integer in [{low}, {high}]")
-    return value
-
-
-def _positive_list(field_name: str, value: Any, upper: float | None = None) -> tuple[float, ...]:
-    if not isinstance(value, list | tuple) or not value:
-        raise ConfigError(field_name, value, "a non-empty list of positive numbers")
-    out = []
-    for item in value:
-        if isinstance(item, bool) or not isinstance(item, int | float) or not 0 < item < math.inf:
-            raise ConfigError(field_name, value, "a non-empty list of positive numbers")
-        if upper is not None and item > upper:
-            raise ConfigError(field_name, value, f"numbers no larger than {upper:g}")
-        out.append(float(item))
-    if len(set(out)) != len(out):
-        raise ConfigError(field_name, value, "a list without repeated values")
-    return tuple(out)
-
-
-def _number(field_name: str, value: Any, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low < value <= high:
-        raise ConfigError(field_name, value, f"a number in ({low:g}, {high:g}]")
-    return float(value)
-
-
 def plan_forecast(cfg: Any) -> ForecastPlan:
     """Validate a composed forecast config and return its plan.
 
@@ -168,17 +144,16 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     if not isinstance(s, dict) or not s.get("name"):
         raise ConfigError("scenario", s, "a scenario preset (scenario=<name>)")
 
-    n_draws = _int("n_draws", c["n_draws"], 1, 10**13)
-    seed = _int("seed", c["seed"], 0, 2**31 - 1)
-    chunk = _int("chunk_size", c["chunk_size"], 1, MAX_CHUNK)
-    if c["precision"] not in PRECISIONS:
-        raise ConfigError("precision", c["precision"], f"one of {PRECISIONS}")
-    horizon = _number("horizon_years", c["horizon_years"], 0.0, 1e4)
-    windows = _positive_list("windows_months", c["windows_months"], upper=12 * horizon)
-    levels = _positive_list("progress_years", c["progress_years"])
-    fan_points = _int("fan_points", c["fan_points"], 2, 1000)
-    num_shards = _int("num_shards", c["num_shards"], 1, 10**6)
-    shard_index = _int("shard_index", c["shard_index"], 0, num_shards - 1)
+    n_draws = check.integer("n_draws", c["n_draws"], 1, 10**13)
+    seed = check.integer("seed", c["seed"], 0, 2**31 - 1)
+    chunk = check.integer("chunk_size", c["chunk_size"], 1, MAX_CHUNK)
+    precision = check.choice("precision", c["precision"], PRECISIONS)
+    horizon = check.number("horizon_years", c["horizon_years"], 0.0, 1e4, high_open=False)
+    windows = check.positive_list("windows_months", c["windows_months"], upper=12 * horizon)
+    levels = check.positive_list("progress_years", c["progress_years"])
+    fan_points = check.integer("fan_points", c["fan_points"], 2, 1000)
+    num_shards = check.integer("num_shards", c["num_shards"], 1, 10**6)
+    shard_index = check.integer("shard_index", c["shard_index"], 0, num_shards - 1)
     devices = c["devices"]
     if not (
         devices == "all"
@@ -186,11 +161,10 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     ):
         raise ConfigError("devices", devices, "'all' or a positive integer (number of devices)")
     out = c["output"]
-    sample_size = _int("output.sample_size", out["sample_size"], 0, 10_000_000)
+    sample_size = check.integer("output.sample_size", out["sample_size"], 0, 10_000_000)
 
     for key in ("integrator", "returns"):
-        if not isinstance(s[key], str):
-            raise ConfigError(f"scenario.{key}", s[key], "a string")
+        check.text(f"scenario.{key}", s[key])
     settings = KernelSettings(
         integrator=s["integrator"],
         returns=s["returns"],
@@ -199,9 +173,11 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         horizon_years=horizon,
         windows_years=tuple(w / 12.0 for w in windows),
         progress_levels_years=levels,
-        accelerate_factor=_number("scenario.accelerate_factor", s["accelerate_factor"], 0.0, 1e12),
-        stop_doubling_years=_number(
-            "scenario.stop_doubling_years", s["stop_doubling_years"], 0.0, math.inf
+        accelerate_factor=check.number(
+            "scenario.accelerate_factor", s["accelerate_factor"], 0.0, 1e12, high_open=False
+        ),
+        stop_doubling_years=check.number(
+            "scenario.stop_doubling_years", s["stop_doubling_years"], 0.0, high_open=False
         ),
     )
     try:
@@ -229,7 +205,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         n_draws=n_draws,
         seed=seed,
         chunk_size=chunk,
-        precision=c["precision"],
+        precision=precision,
         windows_months=windows,
         progress_years=levels,
         sample_size=sample_size,
@@ -272,7 +248,7 @@ def _check_grid_covers_ceiling(priors: PriorSet, settings: KernelSettings) -> No
 
 def _check_doublings_priors(priors: PriorSet) -> None:
     """Davidson & Houlden's rule assumes full automation and fixed compute."""
-    required = {"phi0": 1.0, "phi_inf": 1.0, "gC": 0.0}
+    required = DOUBLINGS_REQUIRES
     for prior in priors.priors:
         if prior.name in required:
             ok = prior.fixed and float(prior.args["value"]) == required[prior.name]

@@ -25,17 +25,16 @@ from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
 from ._accumulate import add_stats, calendar_statistics, chunk_statistics, zeros_like_stats
-from ._api import dtype_for
 from ._config import ForecastPlan
 from ._errors import ConfigError
-from ._kernel import batch_path_outcomes, batch_paths
+from ._kernel import ACCELERATOR_BLOCK, CPU_BLOCK, batch_path_outcomes, batch_paths
 from ._parameters import to_params
 from ._priors import model_values, transform, uniforms_at
+from ._settings import precision_scope
 from ._timelines import start_years
 
 CHECKPOINT = "accumulators.npz"
-BLOCK = 4096  # draws per CPU device per kernel call; chunks and shards are multiples
-ACCELERATOR_BLOCK = 1 << 18  # the same on a GPU or TPU
+BLOCK = CPU_BLOCK
 
 
 @dataclasses.dataclass
@@ -191,8 +190,16 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 
 
 def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -> ForecastResult:
-    """Run (or resume) a forecast, checkpointing into ``run_dir`` after every chunk."""
-    dtype = dtype_for(plan.precision)
+    """Run (or resume) a forecast, checkpointing into ``run_dir`` after every chunk.
+
+    A float64 plan runs inside :func:`precision_scope`: JAX's 64-bit mode is on for the run
+    only.
+    """
+    with precision_scope(plan.precision) as dtype:
+        return _run(plan, run_dir, progress_bar, dtype)
+
+
+def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> ForecastResult:
     devices = select_devices(plan.devices)
     mesh = Mesh(np.array(devices), ("draws",))
     n_dev = len(devices)

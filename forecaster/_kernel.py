@@ -10,14 +10,14 @@ import dataclasses
 import functools
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ._integrate import Path, doublings_path, rk4_path
-from ._model import Params, doublings_per_year_of_progress, initial_rate
+from ._model import Params, Returns, doublings_per_year_of_progress, initial_rate
 from ._outcomes import (
     doublings_at_time,
     fastest_time_to_gain,
@@ -28,7 +28,11 @@ from ._outcomes import (
     time_at_doublings,
 )
 
-INTEGRATORS: tuple[str, ...] = ("rk4", "doublings")
+CPU_BLOCK = 4096  # draws per CPU device per kernel call; chunks and shards are multiples
+ACCELERATOR_BLOCK = 1 << 18  # the same on a GPU or TPU
+
+Integrator = Literal["rk4", "doublings"]
+INTEGRATORS: tuple[Integrator, ...] = get_args(Integrator)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,8 +64,8 @@ class KernelSettings:
             completed (``event_completion_years``), for calendar dates; None to skip.
     """
 
-    integrator: str = "rk4"
-    returns: str = "linear_to_ceiling"
+    integrator: Integrator = "rk4"
+    returns: Returns = "linear_to_ceiling"
     steps: int = 256
     max_doublings: float = 200.0
     horizon_years: float = 20.0

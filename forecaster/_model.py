@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 import jax
 import jax.numpy as jnp
@@ -23,7 +23,7 @@ import jax.numpy as jnp
 LN2 = 0.6931471805599453
 
 Returns = Literal["constant", "linear_to_ceiling"]
-RETURNS: tuple[str, ...] = ("constant", "linear_to_ceiling")
+RETURNS: tuple[Returns, ...] = get_args(Returns)
 
 # rho this close to 0 uses the Cobb-Douglas limit and its first-order term: the CES formula
 # loses all precision there.

@@ -15,7 +15,6 @@ import jax.numpy as jnp
 
 from ._integrate import Path
 
-_SEARCH = "sort"
 
 
 def reached(path: Path, horizon_years: float) -> jax.Array:

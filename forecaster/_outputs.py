@@ -29,8 +29,6 @@ from ._summaries import (
     sensitivity_table,
 )
 
-HEADLINE_YEARS = (1.0, 3.0, 10.0, 30.0)
-
 
 def _finite_or_none(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
@@ -111,7 +109,7 @@ def headline_numbers(result: ForecastResult) -> dict[str, Any]:
         (
             r
             for r in rows
-            if r["outcome"] == "time_to_progress_years" and r["series"] == "10 years of progress"
+            if r["outcome"] == "time_to_progress_years" and r["years"] == 10.0
         ),
         None,
     )

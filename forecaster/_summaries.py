@@ -13,6 +13,7 @@ from scipy import stats as st
 
 from ._accumulate import CALENDAR, HISTOGRAMS, SENSITIVITY_BINS, Histogram
 from ._config import ForecastPlan
+from ._events import FLAG_EVENTS, Series, event_names, grid_events
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 FAN_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -42,10 +43,9 @@ def proportion(k: int, n: int) -> dict[str, float | None]:
     return {"p": p, "se": math.sqrt(p * (1 - p) / n), "ci_low": float(low), "ci_high": float(high)}
 
 
-def event_names(plan: ForecastPlan) -> list[str]:
+def plan_event_names(plan: ForecastPlan) -> list[str]:
     """Names of the binary events counted by the engine, in their accumulator order."""
-    grid = [f"P(>={y:g}y in {w:g}m)" for w in plan.windows_months for y in plan.progress_years]
-    return [*grid, "accelerated", "reached_ceiling"]
+    return event_names(plan.windows_months, plan.progress_years)
 
 
 def probability_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
@@ -53,12 +53,17 @@ def probability_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
     n = int(totals["finite"][0])
     events = totals["events"]
     rows = []
-    index = 0
-    for w in plan.windows_months:
-        for y in plan.progress_years:
-            k = int(events[index])
-            rows.append({"years": y, "window_months": w, "count": k, "n": n, **proportion(k, n)})
-            index += 1
+    for index, event in enumerate(grid_events(plan.windows_months, plan.progress_years)):
+        k = int(events[index])
+        rows.append(
+            {
+                "years": event.years,
+                "window_months": event.window_months,
+                "count": k,
+                "n": n,
+                **proportion(k, n),
+            }
+        )
     return rows
 
 
@@ -91,14 +96,12 @@ def histogram_quantiles(
     return out
 
 
-def _series_labels(plan: ForecastPlan, name: str) -> list[str]:
+def _series(plan: ForecastPlan, name: str) -> list[Series]:
     if name == "max_progress_years":
-        return [f"window {w:g} months" for w in plan.windows_months]
+        return [Series("window", w) for w in plan.windows_months]
     if name in ("time_to_progress_years", "fastest_years_to_progress"):
-        return [f"{y:g} years of progress" for y in plan.progress_years]
-    if name == "time_to_fan_levels_years":
-        return [f"{y:.4g} years of progress" for y in plan.settings.fan_levels_years]
-    return [""]
+        return [Series("progress", y) for y in plan.progress_years]
+    return [Series()]
 
 
 def quantile_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
@@ -108,14 +111,14 @@ def quantile_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list
         if name == "time_to_fan_levels_years":
             continue
         hist = totals[f"hist_{name}"]
-        for label, counts in zip(_series_labels(plan, name), hist, strict=True):
+        for series, counts in zip(_series(plan, name), hist, strict=True):
             values = histogram_quantiles(counts, spec)
             n = int(counts.sum())
             never = int(counts[spec.bins + 2])
             rows.append(
                 {
                     "outcome": name,
-                    "series": label,
+                    **series.columns(),
                     "n": n,
                     "fraction_never": never / n if n else None,
                     **{
@@ -208,7 +211,7 @@ def sensitivity_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
     if "bin_draws" not in totals:
         return []
     indices = first_order_indices(totals["bin_draws"], totals["bin_events"])
-    names = event_names(plan)
+    names = plan_event_names(plan)
     rows = []
     for k, prior in enumerate(plan.priors.uncertain):
         for e, event in enumerate(names):
@@ -228,8 +231,8 @@ def flag_probabilities(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> 
     n = int(totals["finite"][0])
     n_grid = len(plan.windows_months) * len(plan.progress_years)
     return {
-        "accelerated": proportion(int(totals["events"][n_grid]), n),
-        "reached_ceiling": proportion(int(totals["events"][n_grid + 1]), n),
+        flag: proportion(int(totals["events"][n_grid + i]), n)
+        for i, flag in enumerate(FLAG_EVENTS)
     }
 
 

@@ -6,6 +6,10 @@ searches with the rest of its work; on a 2-core CPU (JAX 0.10) that made the out
 when the first backend starts, and aborts the process on a flag it does not know, so the
 flag is added only if this jaxlib has it, the user did not set it, and no backend runs yet.
 (``compile(compiler_options=...)`` accepts the option but did not change the schedule.)
+
+It is opt-in: :func:`configure_cpu_scheduler` is called by the command line and the
+benchmarks before JAX starts; a library user calls it first thing, or sets the flag in
+``XLA_FLAGS`` themselves.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ def _xla_knows(flag: str) -> bool:
 
 def configure_cpu_scheduler() -> bool:
     """Turn XLA:CPU's concurrency-optimised scheduler off for this process, where allowed.
+
+    Call it before anything starts a JAX backend (the first array, ``jax.devices()``): it
+    adds ``--xla_cpu_enable_concurrency_optimized_scheduler=false`` to ``XLA_FLAGS`` unless
+    the user set that flag, a backend already runs, or this jaxlib does not know the flag.
+    GPU and TPU backends ignore it.
 
     Returns whether the flag was added.
     """

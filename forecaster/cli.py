@@ -178,6 +178,9 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``forecaster`` console script and ``python -m forecaster``."""
+    from ._xla import configure_cpu_scheduler
+
+    configure_cpu_scheduler()  # before any JAX backend starts: XLA reads its flags then
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)

@@ -1,5 +1,6 @@
-"""forecaster's XLA:CPU flag (forecaster/_xla.py): added at import where it is safe, never
-over the user's own setting or after a backend has started."""
+"""forecaster's XLA:CPU flag (forecaster/_xla.py): added by the explicit
+``configure_cpu_scheduler()`` (the CLI's first step) where it is safe, never over the user's
+own setting or after a backend has started."""
 
 from __future__ import annotations
 
@@ -30,17 +31,25 @@ def test_this_jaxlib_knows_the_flag_and_not_a_made_up_one():
     assert not _xla_knows("xla_cpu_flag_that_does_not_exist_" + "x" * 8)
 
 
-def test_import_adds_the_flag_and_keeps_the_users_flags():
-    flags = _xla_flags_after("import forecaster", "--xla_force_host_platform_device_count=2")
+CONFIGURE = "import forecaster; forecaster.configure_cpu_scheduler()"
+
+
+def test_the_call_adds_the_flag_and_keeps_the_users_flags():
+    flags = _xla_flags_after(CONFIGURE, "--xla_force_host_platform_device_count=2")
     assert flags == f"--xla_force_host_platform_device_count=2 --{SCHEDULER_FLAG}=false"
-    assert _xla_flags_after("import forecaster", None) == f"--{SCHEDULER_FLAG}=false"
+    assert _xla_flags_after(CONFIGURE, None) == f"--{SCHEDULER_FLAG}=false"
 
 
 def test_the_users_own_setting_wins():
     mine = f"--{SCHEDULER_FLAG}=true"
-    assert _xla_flags_after("import forecaster", mine) == mine
+    assert _xla_flags_after(CONFIGURE, mine) == mine
 
 
 def test_nothing_is_added_once_a_backend_runs():
     # XLA reads its flags when the first backend starts: later they would only mislead.
-    assert _xla_flags_after("import jax; jax.devices(); import forecaster", None) == ""
+    assert _xla_flags_after(f"import jax; jax.devices(); {CONFIGURE}", None) == ""
+
+
+def test_the_command_line_adds_the_flag():
+    code = "from forecaster.cli import main; main(['--help'])"
+    assert _xla_flags_after(code, None) == f"--{SCHEDULER_FLAG}=false"
