@@ -59,7 +59,9 @@ def number(
         below = v < high if high_open else v <= high
         if above and below:
             return v
-    raise ConfigError(field, value, allowed or f"a number in {_bounds(low, high, low_open, high_open)}")
+    raise ConfigError(
+        field, value, allowed or f"a number in {_bounds(low, high, low_open, high_open)}"
+    )
 
 
 def finite(field: str, value: Any) -> float:
@@ -69,12 +71,16 @@ def finite(field: str, value: Any) -> float:
 
 def positive(field: str, value: Any) -> float:
     """A finite number > 0."""
-    return number(field, value, 0.0, allowed="a number > 0")
+    return number(field, value, 0.0, allowed="a positive number (> 0)")
 
 
 def integer(field: str, value: Any, low: int, high: int) -> int:
     """An integer in [low, high] (a float such as 2.0 is refused: counts are whole)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not low <= value <= high
+    ):
         raise ConfigError(field, value, f"an integer in [{low}, {high}]")
     return int(value)
 
@@ -96,7 +102,7 @@ def choice(field: str, value: Any, allowed: Sequence[T]) -> T:
 def text(field: str, value: Any) -> str:
     """A non-empty string."""
     if not isinstance(value, str) or not value:
-        raise ConfigError(field, value, "a string, not empty")
+        raise ConfigError(field, value, "a string (non-empty)")
     return value
 
 

@@ -1,8 +1,9 @@
 """Priors of the calibration models, built from config entries.
 
-A prior is written in YAML as ``{dist: <name>, <param>: <number>, ...}``, for example
-``{dist: lognormal, loc: 0.7, scale: 1.0}``. Keeping the vocabulary small and explicit lets a
-typo be reported with the allowed names instead of failing inside NumPyro.
+They use the forecast's prior vocabulary (:data:`forecaster._priors.KINDS`): the same names
+and arguments, written as a mapping (``{dist: log_normal, median: 2, sigma: 1}``) or in the
+compact form (``"log_normal(median=2, sigma=1)"``). A calibration may use every kind with a
+log density, including the scale priors ``half_normal``, ``half_cauchy`` and ``exponential``.
 """
 
 from __future__ import annotations
@@ -13,62 +14,35 @@ from typing import Any
 import numpyro.distributions as dist
 
 from .._errors import ConfigError
+from .._priors import CALIBRATION_KINDS, KINDS, build_distribution, spec_mapping
 
-#: name -> (NumPyro constructor, its parameters in order, support is positive)
-DISTRIBUTIONS: dict[str, tuple[type[dist.Distribution], tuple[str, ...], bool]] = {
-    "normal": (dist.Normal, ("loc", "scale"), False),
-    "studentt": (dist.StudentT, ("df", "loc", "scale"), False),
-    "lognormal": (dist.LogNormal, ("loc", "scale"), True),
-    "halfnormal": (dist.HalfNormal, ("scale",), True),
-    "halfcauchy": (dist.HalfCauchy, ("scale",), True),
-    "exponential": (dist.Exponential, ("rate",), True),
-    "uniform": (dist.Uniform, ("low", "high"), False),
-}
-_POSITIVE_PARAMS = ("scale", "df", "rate")
+#: Kinds whose support is (0, inf) whatever their arguments (for scales and rates).
+POSITIVE_KINDS: tuple[str, ...] = tuple(n for n in CALIBRATION_KINDS if KINDS[n].positive)
 
 
-def make_prior(spec: Mapping[str, Any], field: str, positive: bool = False) -> dist.Distribution:
-    """The NumPyro distribution described by ``spec`` (a config mapping).
+def make_prior(spec: Any, field: str, positive: bool = False) -> dist.Distribution:
+    """The NumPyro distribution described by ``spec`` (a config mapping or compact string).
 
     ``field`` is the config path used in error messages (``model.priors.tau``). With
     ``positive`` the distribution must have positive support (a scale or a rate), so a
     ``normal`` prior on a standard deviation is refused rather than sampled into NaNs.
     """
-    if not isinstance(spec, Mapping) or "dist" not in spec:
+    mapping = spec_mapping(spec, field) if not isinstance(spec, Mapping) else dict(spec)
+    if "dist" not in mapping:
         raise ConfigError(
             field,
             spec,
-            f"a mapping {{dist: <name>, <parameters>...}} with dist one of {sorted(DISTRIBUTIONS)}",
+            f"a mapping {{dist: <name>, <arguments>...}}, dist one of {list(CALIBRATION_KINDS)}",
         )
-    name = str(spec["dist"]).lower()
-    if name not in DISTRIBUTIONS:
-        raise ConfigError(f"{field}.dist", spec["dist"], f"one of {sorted(DISTRIBUTIONS)}")
-    constructor, params, positive_support = DISTRIBUTIONS[name]
-    extra = sorted(set(spec) - {"dist", *params})
-    if extra:
-        raise ConfigError(
-            f"{field}", dict(spec), f"{name} takes the parameters {list(params)} (unknown: {extra})"
-        )
-    values = {}
-    for param in params:
-        value = spec.get(param)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{field}.{param}", value, f"a number ({name} needs {list(params)})")
-        if param in _POSITIVE_PARAMS and value <= 0:
-            raise ConfigError(f"{field}.{param}", value, "a positive number")
-        values[param] = float(value)
-    if name == "uniform":
-        if values["low"] >= values["high"]:
-            raise ConfigError(f"{field}.high", values["high"], f"a number > low={values['low']}")
-        positive_support = values["low"] >= 0
-    if positive and not positive_support:
-        allowed = sorted(n for n, (_, _, pos) in DISTRIBUTIONS.items() if pos)
+    kind, args, distribution = build_distribution(mapping, field, CALIBRATION_KINDS)
+    if positive and not (KINDS[kind].positive or KINDS[kind].support(args)[0] >= 0):
         raise ConfigError(
             f"{field}.dist",
-            name,
-            f"a distribution on positive values: one of {allowed} or uniform with low >= 0",
+            kind,
+            f"a distribution on positive values: one of {list(POSITIVE_KINDS)} "
+            "or uniform with low >= 0",
         )
-    return constructor(*values.values())
+    return distribution
 
 
 def make_priors(

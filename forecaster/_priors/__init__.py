@@ -1,0 +1,43 @@
+"""Priors over the model parameters: host-side specs (:mod:`._specs`, one vocabulary in
+:mod:`._kinds`) and device-side sampling (:mod:`._sampling`)."""
+
+from ._kinds import CALIBRATION_KINDS, FORECAST_KINDS, KINDS, Kind
+from ._posterior import PosteriorSamples
+from ._sampling import draw_uniforms, icdf, model_values, transform, uniforms_at
+from ._specs import (
+    DERIVED,
+    DISTRIBUTIONS,
+    MODEL_TABLE,
+    Prior,
+    PriorSet,
+    _distribution,
+    build_distribution,
+    build_prior_set,
+    parse_compact,
+    parse_prior,
+    spec_mapping,
+)
+
+__all__ = [
+    "CALIBRATION_KINDS",
+    "DERIVED",
+    "DISTRIBUTIONS",
+    "FORECAST_KINDS",
+    "KINDS",
+    "MODEL_TABLE",
+    "Kind",
+    "PosteriorSamples",
+    "Prior",
+    "PriorSet",
+    "_distribution",
+    "build_distribution",
+    "build_prior_set",
+    "draw_uniforms",
+    "icdf",
+    "model_values",
+    "parse_compact",
+    "parse_prior",
+    "spec_mapping",
+    "transform",
+    "uniforms_at",
+]

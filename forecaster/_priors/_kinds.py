@@ -1,0 +1,213 @@
+"""The prior vocabulary: every distribution a forecast or a calibration may name, in one table.
+
+Each kind lists its arguments, builds its NumPyro distribution after checking them, and says
+where it can serve: a forecast draws a prior through its inverse CDF (``quantile``), NUTS
+needs its log density (``density``). Forecast and calibration configs share the names and
+argument names, and both accept the compact form ``log_normal(median=2, sigma=1)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpyro.distributions as dist
+from scipy import stats
+
+from .. import _validate as check
+from .._errors import ConfigError
+from ._posterior import PosteriorSamples
+
+Args = Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """One distribution of the vocabulary.
+
+    Attributes:
+        args: its arguments, in order; ``alternative_args`` another accepted set.
+        build: checks the arguments (``field`` names them in errors) and returns the
+            distribution (a NumPyro Distribution, or :class:`PosteriorSamples`).
+        support: the closed hull of the values it can take.
+        scipy: the same distribution in scipy.stats, for tests and reports (None: none).
+        quantile: has an inverse CDF, so a forecast can draw it by the copula's uniforms.
+        density: has a log density, so a calibration model can use it.
+        open_support: the ends of ``support`` are never drawn.
+        positive: its values are >= 0 whatever the arguments (fit for a scale or a rate).
+    """
+
+    args: tuple[str, ...]
+    build: Callable[[Args, str], Any]
+    support: Callable[[Args], tuple[float, float]]
+    scipy: Callable[[Args], Any] | None = None
+    quantile: bool = True
+    density: bool = True
+    open_support: bool = False
+    positive: bool = False
+    alternative_args: tuple[str, ...] | None = None
+
+    def needed(self, given: Args) -> tuple[str, ...]:
+        """The argument set ``given`` is written in."""
+        if self.alternative_args and self.args[0] not in given:
+            return self.alternative_args
+        return self.args
+
+
+def _interval(field: str, a: Args, positive: bool = False) -> tuple[float, float]:
+    take = check.positive if positive else check.finite
+    low, high = take(f"{field}.low", a["low"]), take(f"{field}.high", a["high"])
+    check.ordered(f"{field}.high", low, high)
+    return low, high
+
+
+def _fixed(a: Args, field: str) -> Any:
+    value = a["value"]
+    if not check.is_number(value) or math.isnan(value):
+        raise ConfigError(f"{field}.value", value, "a number, finite or where allowed inf")
+    return dist.Delta(float(value))  # +-inf only where the parameter's range allows it
+
+
+def log_normal_median_sigma(a: Args) -> tuple[float, float]:
+    """Median and sigma of a log-normal given either way (median/sigma or an interval)."""
+    if "median" in a:
+        return float(a["median"]), float(a["sigma"])
+    low, high, coverage = float(a["low"]), float(a["high"]), float(a["coverage"])
+    z = stats.norm.ppf(0.5 + coverage / 2)
+    return math.sqrt(low * high), (math.log(high) - math.log(low)) / (2 * z)
+
+
+def _log_normal(a: Args, field: str) -> Any:
+    if "median" in a:
+        check.positive(f"{field}.median", a["median"])
+        check.positive(f"{field}.sigma", a["sigma"])
+    else:
+        _interval(field, a, positive=True)
+        check.number(
+            f"{field}.coverage", a["coverage"], 0.0, 1.0, allowed="a number in (0, 1), e.g. 0.8"
+        )
+    median, sigma = log_normal_median_sigma(a)
+    return dist.LogNormal(math.log(median), sigma)
+
+
+def _truncated_normal(a: Args, field: str) -> Any:
+    low, high = _interval(field, a)
+    loc = check.finite(f"{field}.loc", a["loc"])
+    return dist.TruncatedNormal(
+        loc, check.positive(f"{field}.scale", a["scale"]), low=low, high=high
+    )
+
+
+def _posterior(a: Args, field: str) -> Any:
+    for key in ("path", "variable"):
+        check.text(f"{field}.{key}", a[key])
+    return PosteriorSamples(a["path"], a["variable"], field)
+
+
+def _truncnorm(a: Args) -> Any:
+    lo, hi = (a["low"] - a["loc"]) / a["scale"], (a["high"] - a["loc"]) / a["scale"]
+    return stats.truncnorm(lo, hi, loc=a["loc"], scale=a["scale"])
+
+
+def _log_normal_scipy(a: Args) -> Any:
+    median, sigma = log_normal_median_sigma(a)
+    return stats.lognorm(s=sigma, scale=median)
+
+
+_REAL_LINE = (-math.inf, math.inf)
+_POSITIVE = (0.0, math.inf)
+
+KINDS: dict[str, Kind] = {
+    "fixed": Kind(
+        ("value",), _fixed, lambda a: (float(a["value"]), float(a["value"])), density=False
+    ),
+    "uniform": Kind(
+        ("low", "high"),
+        lambda a, f: dist.Uniform(*_interval(f, a)),
+        lambda a: (float(a["low"]), float(a["high"])),
+        lambda a: stats.uniform(a["low"], a["high"] - a["low"]),
+    ),
+    "log_uniform": Kind(
+        ("low", "high"),
+        lambda a, f: dist.LogUniform(*_interval(f, a, positive=True)),
+        lambda a: (float(a["low"]), float(a["high"])),
+        lambda a: stats.loguniform(a["low"], a["high"]),
+        positive=True,
+    ),
+    "normal": Kind(
+        ("loc", "scale"),
+        lambda a, f: dist.Normal(
+            check.finite(f"{f}.loc", a["loc"]), check.positive(f"{f}.scale", a["scale"])
+        ),
+        lambda a: _REAL_LINE,
+        lambda a: stats.norm(a["loc"], a["scale"]),
+        open_support=True,
+    ),
+    "log_normal": Kind(
+        ("median", "sigma"),
+        _log_normal,
+        lambda a: _POSITIVE,
+        _log_normal_scipy,
+        open_support=True,
+        alternative_args=("low", "high", "coverage"),  # a central interval and its coverage
+        positive=True,
+    ),
+    "beta": Kind(
+        ("a", "b"),
+        lambda a, f: dist.Beta(check.positive(f"{f}.a", a["a"]), check.positive(f"{f}.b", a["b"])),
+        lambda a: (0.0, 1.0),
+        lambda a: stats.beta(a["a"], a["b"]),
+        open_support=True,
+        positive=True,
+    ),
+    "truncated_normal": Kind(
+        ("loc", "scale", "low", "high"),
+        _truncated_normal,
+        lambda a: (float(a["low"]), float(a["high"])),
+        _truncnorm,
+    ),
+    "posterior": Kind(("path", "variable"), _posterior, lambda a: _REAL_LINE, None, density=False),
+    # Calibration only: no inverse CDF on the device.
+    "student_t": Kind(
+        ("df", "loc", "scale"),
+        lambda a, f: dist.StudentT(
+            check.positive(f"{f}.df", a["df"]),
+            check.finite(f"{f}.loc", a["loc"]),
+            check.positive(f"{f}.scale", a["scale"]),
+        ),
+        lambda a: _REAL_LINE,
+        lambda a: stats.t(a["df"], a["loc"], a["scale"]),
+        quantile=False,
+    ),
+    "half_normal": Kind(
+        ("scale",),
+        lambda a, f: dist.HalfNormal(check.positive(f"{f}.scale", a["scale"])),
+        lambda a: _POSITIVE,
+        lambda a: stats.halfnorm(scale=a["scale"]),
+        quantile=False,
+        positive=True,
+    ),
+    "half_cauchy": Kind(
+        ("scale",),
+        lambda a, f: dist.HalfCauchy(check.positive(f"{f}.scale", a["scale"])),
+        lambda a: _POSITIVE,
+        lambda a: stats.halfcauchy(scale=a["scale"]),
+        quantile=False,
+        positive=True,
+    ),
+    "exponential": Kind(
+        ("rate",),
+        lambda a, f: dist.Exponential(check.positive(f"{f}.rate", a["rate"])),
+        lambda a: _POSITIVE,
+        lambda a: stats.expon(scale=1 / a["rate"]),
+        quantile=False,
+        positive=True,
+    ),
+}
+
+#: Forecast priors: drawn through their inverse CDF (name -> arguments).
+FORECAST_KINDS: dict[str, tuple[str, ...]] = {n: k.args for n, k in KINDS.items() if k.quantile}
+#: Calibration priors: used through their log density.
+CALIBRATION_KINDS: dict[str, tuple[str, ...]] = {n: k.args for n, k in KINDS.items() if k.density}

@@ -1,0 +1,65 @@
+"""Priors drawn from a saved posterior: one variable's draws, resampled by rank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._errors import ConfigError
+
+
+class PosteriorSamples:
+    """Draws of one variable from a saved posterior, resampled through their empirical CDF.
+
+    Reads an ArviZ netCDF file (``posterior`` group, chains x draws flattened) or a CSV with a
+    column of that name. ``icdf(u)`` returns the sorted draw at rank ``floor(u n)``, which is
+    resampling with replacement and keeps rank correlations of the copula.
+    """
+
+    def __init__(self, path: str, variable: str, field: str):
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise ConfigError(f"{field}.path", path, "an existing posterior file (.nc or .csv)")
+        values = read_posterior(file, variable, field)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            raise ConfigError(f"{field}.variable", variable, "a variable with finite draws")
+        self.path = str(file.resolve())
+        self.variable = variable
+        self.sorted = np.sort(values)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return float(self.sorted[0]), float(self.sorted[-1])
+
+    def icdf(self, u: jax.Array) -> jax.Array:
+        n = self.sorted.size
+        rank = jnp.clip(jnp.floor(u * n).astype(jnp.int32), 0, n - 1)
+        return jnp.asarray(self.sorted, u.dtype)[rank]
+
+
+def read_posterior(file: Path, variable: str, field: str) -> np.ndarray:
+    """All draws of ``variable`` in ``file`` (.nc ArviZ netCDF or .csv), flattened."""
+    if file.suffix == ".csv":
+        import pandas as pd
+
+        frame = pd.read_csv(file)
+        if variable not in frame.columns:
+            raise ConfigError(f"{field}.variable", variable, f"a column of {file}: {list(frame)}")
+        return pd.to_numeric(frame[variable], errors="coerce").to_numpy(float)
+    if file.suffix in (".nc", ".netcdf", ".h5"):
+        from .._arviz import az
+
+        try:
+            idata = az.from_netcdf(file)
+        except Exception as exc:  # a corrupt or foreign file is the user's to fix
+            raise ConfigError(f"{field}.path", str(file), f"an ArviZ netCDF file ({exc})") from None
+        posterior = idata.posterior
+        if variable not in posterior.data_vars:
+            allowed = sorted(posterior.data_vars)
+            raise ConfigError(f"{field}.variable", variable, f"a posterior variable: {allowed}")
+        return np.asarray(posterior[variable].values, dtype=float).reshape(-1)
+    raise ConfigError(f"{field}.path", str(file), "a .nc (ArviZ netCDF) or .csv file")

@@ -1,0 +1,265 @@
+"""Host-side prior specifications: YAML or compact strings checked into :class:`Prior` values.
+
+Specification forms (YAML), for a parameter of ``forecaster.PARAMETERS`` or the derived
+``ceiling_years`` (distance to limits in years of progress; D = ceiling_years (1/Ts)/s)::
+
+    8.0                                          # fixed
+    {dist: fixed, value: 8.0}
+    {dist: uniform, low: 6, high: 16}
+    {dist: log_uniform, low: 2, high: 32}
+    {dist: normal, loc: 0, scale: 1}
+    {dist: log_normal, median: 1.2, sigma: 0.5}
+    {dist: log_normal, low: 0.5, high: 3, coverage: 0.8}   # central 80% interval
+    {dist: beta, a: 2, b: 5}
+    {dist: truncated_normal, loc: 0.3, scale: 0.1, low: 0.05, high: 1}
+    {dist: posterior, path: outputs/calibrate/returns/.../posterior.nc, variable: r_new}
+    "log_uniform(low=2, high=32)"                # the compact form of any of them
+
+The kinds and their arguments are one table, :data:`~forecaster._priors._kinds.KINDS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from .. import _validate as check
+from .._errors import ConfigError
+from .._parameters import PARAMETERS, ParameterSpec
+from ._kinds import FORECAST_KINDS, KINDS
+
+DERIVED: dict[str, ParameterSpec] = {
+    "ceiling_years": ParameterSpec(
+        11.0, 0.0, math.inf, True, True, "years of progress", "distance to the effective limits"
+    ),
+}
+MODEL_TABLE: dict[str, ParameterSpec] = {**PARAMETERS, **DERIVED}
+DISTRIBUTIONS = FORECAST_KINDS  # what a forecast prior may be: name -> arguments
+
+
+@dataclasses.dataclass(frozen=True)
+class Prior:
+    """One parameter's prior: the spec as given and the distribution it maps to."""
+
+    name: str
+    kind: str
+    args: Mapping[str, Any]
+    distribution: Any  # a numpyro Distribution, or PosteriorSamples
+
+    @property
+    def fixed(self) -> bool:
+        return self.kind == "fixed"
+
+    def icdf(self, u: jax.Array) -> jax.Array:
+        """Quantile function: maps a uniform draw to the parameter value."""
+        from ._sampling import icdf
+
+        return icdf(self, u)
+
+    def support(self) -> tuple[float, float]:
+        if self.kind == "posterior":
+            return self.distribution.support
+        return KINDS[self.kind].support(self.args)
+
+    def scipy(self) -> Any:
+        """The same distribution in scipy.stats (for tests and reports); None for posteriors."""
+        make = KINDS[self.kind].scipy
+        return None if make is None else make(self.args)
+
+
+_COMPACT = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
+
+
+def parse_compact(text: str, field: str) -> dict[str, Any]:
+    """``"log_uniform(low=2, high=32)"`` -> ``{dist: log_uniform, low: 2, high: 32}``.
+
+    The compact form is what summaries print, and it replaces a preset's prior from the
+    command line in one override (a mapping override would merge into the old one).
+    """
+    match = _COMPACT.match(text)
+    if not match:
+        raise ConfigError(field, text, "a number, a mapping, or 'dist(key=value, ...)'")
+    spec: dict[str, Any] = {"dist": match.group(1)}
+    for item in filter(None, (part.strip() for part in match.group(2).split(","))):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(
+                field, text, "arguments written key=value, e.g. uniform(low=1, high=2)"
+            )
+        try:
+            spec[key.strip()] = float(value)
+        except ValueError:
+            spec[key.strip()] = value.strip()
+    return spec
+
+
+def spec_mapping(spec: Any, field: str) -> dict[str, Any]:
+    """A prior spec as a mapping: a number is ``fixed``, a string the compact form."""
+    if check.is_number(spec):
+        spec = {"dist": "fixed", "value": spec}
+    if isinstance(spec, str):
+        spec = parse_compact(spec, field)
+    if not isinstance(spec, Mapping):
+        raise ConfigError(field, spec, "a number or a mapping with 'dist' (a prior spec)")
+    return dict(spec)
+
+
+def build_distribution(
+    spec: Mapping[str, Any], field: str, allowed: Mapping[str, tuple[str, ...]]
+) -> tuple[str, dict[str, Any], Any]:
+    """Check a spec mapping against the kinds ``allowed``; (kind, arguments, distribution)."""
+    args = dict(spec)
+    kind = args.pop("dist", None)
+    if kind not in allowed:
+        raise ConfigError(f"{field}.dist", kind, f"one of {list(allowed)}")
+    needed = KINDS[kind].needed(args)
+    missing = [k for k in needed if k not in args]
+    extra = [k for k in args if k not in needed]
+    if missing:
+        raise ConfigError(f"{field}.{missing[0]}", None, f"required for dist={kind}: {needed}")
+    if extra:
+        raise ConfigError(f"{field}.{extra[0]}", args[extra[0]], f"dist={kind} takes {needed}")
+    return kind, args, KINDS[kind].build(args, field)
+
+
+def _distribution(kind: str, args: Mapping[str, Any], field: str) -> Any:
+    """The checked distribution of one kind with its arguments (no range check)."""
+    return KINDS[kind].build(args, field)
+
+
+def parse_prior(
+    name: str,
+    spec: Any,
+    field: str | None = None,
+    table: Mapping[str, ParameterSpec] | None = None,
+) -> Prior:
+    """Map one YAML prior specification to a :class:`Prior`, checking every value.
+
+    Raises:
+        ConfigError: naming the field, the value and what is allowed.
+    """
+    field = field or f"scenario.params.{name}"
+    table = MODEL_TABLE if table is None else table
+    if name not in table:
+        raise ConfigError(field, name, f"a parameter name, one of {list(table)}")
+    kind, args, distribution = build_distribution(spec_mapping(spec, field), field, DISTRIBUTIONS)
+    prior = Prior(name, kind, args, distribution)
+    _check_support(prior, field, table[name])
+    return prior
+
+
+def _check_support(prior: Prior, field: str, spec: ParameterSpec) -> None:
+    """The prior's values lie in the parameter's range (an open support may touch an open
+    bound: its ends are never drawn, so log_normal on r0's (0, inf) is fine)."""
+    low, high = prior.support()
+    is_open = KINDS[prior.kind].open_support
+    low_ok = spec.contains(low) or (is_open and low >= spec.low)
+    high_ok = spec.contains(high) or (is_open and high <= spec.high)
+    if not (low_ok and high_ok):
+        if prior.fixed:
+            raise ConfigError(field, low, spec.describe())
+        raise ConfigError(
+            field,
+            f"{prior.kind} with support [{low:g}, {high:g}]",
+            f"a prior inside {prior.name}'s range, {spec.describe()}"
+            + (" (use truncated_normal or log_normal)" if prior.kind == "normal" else ""),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class PriorSet:
+    """All priors of a scenario, the order of the uncertain ones and their copula."""
+
+    priors: tuple[Prior, ...]
+    cholesky: np.ndarray | None  # of the Gaussian copula's correlation matrix
+
+    @property
+    def uncertain(self) -> tuple[Prior, ...]:
+        return tuple(p for p in self.priors if not p.fixed)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.priors)
+
+    def fixed_values(self) -> dict[str, float | None]:
+        """Each model parameter's value when it is the same for every draw, else None."""
+        out: dict[str, float | None] = {n: spec.default for n, spec in PARAMETERS.items()}
+        for p in self.priors:
+            out[p.name] = float(p.args["value"]) if p.fixed else None
+        if "ceiling_years" in out:
+            years = out.pop("ceiling_years")
+            ts, share = out["Ts"], out["software_share"]
+            known = None not in (years, ts, share)
+            out["ceiling_doublings"] = years / (ts * share) if known else None
+        return out
+
+    def describe(self) -> dict[str, str]:
+        """A readable line per parameter, for summaries and reports (the compact form)."""
+        out = {}
+        for p in self.priors:
+            args = ", ".join(f"{k}={v}" for k, v in p.args.items())
+            out[p.name] = f"{p.kind}({args})"
+        return out
+
+
+def build_prior_set(
+    specs: Mapping[str, Any],
+    correlations: Sequence[Mapping[str, Any]] = (),
+    field: str = "scenario",
+    table: Mapping[str, ParameterSpec] | None = None,
+) -> PriorSet:
+    """Parse all parameter specs and the optional rank correlations.
+
+    ``correlations`` is a list of ``{params: [a, b], rank: rho_s}`` (Spearman's rho between
+    two uncertain parameters). The copula's Gaussian correlation is 2 sin(pi rho_s / 6).
+    """
+    if "ceiling_years" in specs and "ceiling_doublings" in specs:
+        raise ConfigError(
+            f"{field}.params.ceiling_years",
+            specs["ceiling_years"],
+            "either ceiling_years or ceiling_doublings, not both",
+        )
+    table = MODEL_TABLE if table is None else table
+    order = list(table)
+    priors = tuple(
+        parse_prior(name, specs[name], f"{field}.params.{name}", table)
+        for name in sorted(specs, key=lambda n: order.index(n) if n in order else -1)
+    )
+    uncertain = [p.name for p in priors if not p.fixed]
+    return PriorSet(priors, _copula_cholesky(uncertain, correlations, f"{field}.correlations"))
+
+
+def _copula_cholesky(
+    uncertain: list[str], correlations: Sequence[Mapping[str, Any]], field: str
+) -> np.ndarray | None:
+    if not correlations:
+        return None
+    k = len(uncertain)
+    corr = np.eye(k)
+    for i, entry in enumerate(correlations):
+        item = f"{field}[{i}]"
+        if not isinstance(entry, Mapping) or set(entry) != {"params", "rank"}:
+            raise ConfigError(item, entry, "a mapping {params: [a, b], rank: r}")
+        pair = list(entry["params"])
+        if len(pair) != 2 or pair[0] == pair[1]:
+            raise ConfigError(f"{item}.params", pair, "two different parameter names")
+        for name in pair:
+            if name not in uncertain:
+                raise ConfigError(f"{item}.params", name, f"an uncertain parameter: {uncertain}")
+        rank = check.number(
+            f"{item}.rank", entry["rank"], -1.0, 1.0, allowed="a rank correlation in (-1, 1)"
+        )
+        a, b = uncertain.index(pair[0]), uncertain.index(pair[1])
+        corr[a, b] = corr[b, a] = 2 * math.sin(math.pi * rank / 6)
+    eigenvalues = np.linalg.eigvalsh(corr)
+    if eigenvalues.min() <= 1e-10:
+        raise ConfigError(
+            field, correlations, "rank correlations forming a positive definite matrix"
+        )
+    return np.linalg.cholesky(corr)
