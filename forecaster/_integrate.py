@@ -13,6 +13,7 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+from jaxtyping import Array, Float
 
 from ._model import Params, Returns, initial_rate, log_rate_function
 
@@ -22,7 +23,7 @@ _SCAN_UNROLL = 1
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class Path:
-    """A trajectory on nodes in x.
+    """A trajectory on nodes in x (one draw: ``[nodes]``; a batch: ``[n, nodes]``).
 
     Attributes:
         x: doublings at the nodes, increasing [doublings].
@@ -31,9 +32,9 @@ class Path:
             rate of the step that starts at the node.
     """
 
-    x: jax.Array
-    t: jax.Array
-    rate: jax.Array
+    x: Float[Array, "*batch nodes"]
+    t: Float[Array, "*batch nodes"]
+    rate: Float[Array, "*batch nodes"]
 
 
 def rk4_path(

@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array, Shaped
 
 from ._integrate import Path, doublings_path, rk4_path
 from ._model import Params, Returns, doublings_per_year_of_progress, initial_rate
@@ -91,6 +92,10 @@ class KernelSettings:
         return self.max_doublings / self.steps if self.smooth else 1.0
 
 
+#: Outcomes by name (see ``OUTCOME_NAMES``): per draw, ``()`` or ``[levels]`` (one value per
+#: progress level or window); a batch adds a leading ``[n]``.
+Outcomes = dict[str, Shaped[Array, "..."]]
+
 OUTCOME_NAMES: tuple[str, ...] = (
     "fastest_years_to_progress",
     "max_progress_years",
@@ -128,7 +133,7 @@ def trajectory(params: Params, settings: KernelSettings) -> Path:
     raise ValueError(f"integrator={settings.integrator!r} is not allowed: one of {INTEGRATORS}")
 
 
-def draw_outcomes(params: Params, settings: KernelSettings) -> dict[str, jax.Array]:
+def draw_outcomes(params: Params, settings: KernelSettings) -> Outcomes:
     """Outcomes of one draw (see ``OUTCOME_NAMES``), computed from its path.
 
     Progress is in years of pre-automation AI progress; times in years since automation.
@@ -147,14 +152,12 @@ def batch_paths(params: Params, settings: KernelSettings) -> Path:
     return jax.vmap(trajectory, in_axes=(0, None))(params, settings)
 
 
-def batch_path_outcomes(
-    params: Params, paths: Path, settings: KernelSettings
-) -> dict[str, jax.Array]:
+def batch_path_outcomes(params: Params, paths: Path, settings: KernelSettings) -> Outcomes:
     """:func:`path_outcomes` of a batch of draws and their paths."""
     return jax.vmap(path_outcomes, in_axes=(0, 0, None))(params, paths, settings)
 
 
-def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> dict[str, jax.Array]:
+def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> Outcomes:
     """Outcomes of one draw from its parameters and its path (see :func:`draw_outcomes`)."""
     smooth, spacing = settings.smooth, settings.spacing
     horizon = settings.horizon_years
@@ -230,7 +233,7 @@ def static_features(fixed: Mapping[str, float | None]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=32)
-def batched_outcomes(settings: KernelSettings) -> Callable[[Params], dict[str, jax.Array]]:
+def batched_outcomes(settings: KernelSettings) -> Callable[[Params], Outcomes]:
     """A function from a batch of parameters (leaves of shape [n]) to outcomes: two
     jit-compiled programs, the paths and then the outcomes (see :func:`batch_paths`).
 

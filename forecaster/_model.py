@@ -19,6 +19,7 @@ from typing import Literal, get_args
 
 import jax
 import jax.numpy as jnp
+from jaxtyping import Array, Float
 
 LN2 = 0.6931471805599453
 
@@ -34,6 +35,8 @@ _RHO_COBB_DOUGLAS = 1e-4
 @dataclasses.dataclass(frozen=True)
 class Params:
     """One parameter set (or, with array leaves, a batch of them). Units in brackets.
+
+    Every leaf has the same shape: ``()`` for one draw, ``[n]`` for a batch (``*batch``).
 
     Attributes:
         f: initial speed-up of software progress at automation [x].
@@ -54,20 +57,20 @@ class Params:
             ``(1 / Ts) / s`` software doublings.
     """
 
-    f: jax.Array
-    Ts: jax.Array
-    p: jax.Array
-    alpha: jax.Array
-    r0: jax.Array
-    ceiling_doublings: jax.Array
-    gC: jax.Array
-    gH: jax.Array
-    phi0: jax.Array
-    phi_inf: jax.Array
-    x_phi: jax.Array
-    rho: jax.Array
-    A0: jax.Array
-    software_share: jax.Array
+    f: Float[Array, "*batch"]
+    Ts: Float[Array, "*batch"]
+    p: Float[Array, "*batch"]
+    alpha: Float[Array, "*batch"]
+    r0: Float[Array, "*batch"]
+    ceiling_doublings: Float[Array, "*batch"]
+    gC: Float[Array, "*batch"]
+    gH: Float[Array, "*batch"]
+    phi0: Float[Array, "*batch"]
+    phi_inf: Float[Array, "*batch"]
+    x_phi: Float[Array, "*batch"]
+    rho: Float[Array, "*batch"]
+    A0: Float[Array, "*batch"]
+    software_share: Float[Array, "*batch"]
 
 
 PARAM_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Params))

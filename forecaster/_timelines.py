@@ -19,18 +19,20 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 
+from . import _validate as check
 from ._errors import ConfigError
 from ._parameters import ParameterSpec
 from ._priors import PriorSet, build_prior_set, transform
 
 DAYS_PER_YEAR = 365.25
 MINUTES_PER_HOUR = 60.0
-KINDS = ("none", "metr_trend", "ai2027")
+TimelinesKind = Literal["none", "metr_trend", "ai2027"]
+KINDS: tuple[TimelinesKind, ...] = get_args(TimelinesKind)
 
 TIMELINE_PARAMETERS: dict[str, ParameterSpec] = {
     "current_horizon_hours": ParameterSpec(
@@ -82,17 +84,22 @@ class TimelinePlan:
 
 
 def _probability(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ConfigError(f"timelines.{name}", value, "a probability in [0, 1]")
-    return float(value)
+    return check.number(
+        f"timelines.{name}",
+        value,
+        0.0,
+        1.0,
+        low_open=False,
+        high_open=False,
+        allowed="a probability in [0, 1]",
+    )
 
 
 def plan_timelines(cfg: dict[str, Any] | None) -> TimelinePlan | None:
     """Validate the ``timelines`` group; None for ``timelines=none``."""
     if not cfg or cfg.get("name", "none") == "none":
         return None
-    if cfg["name"] not in KINDS:
-        raise ConfigError("timelines.name", cfg["name"], f"one of {KINDS}")
+    check.choice("timelines.name", cfg["name"], KINDS)
     params = cfg.get("params") or {}
     if not isinstance(params, dict):
         raise ConfigError("timelines.params", params, "a mapping of timeline parameter -> prior")
@@ -111,29 +118,24 @@ def plan_timelines(cfg: dict[str, Any] | None) -> TimelinePlan | None:
     p_sub = _probability("p_subexponential", cfg["p_subexponential"])
     if p_super + p_sub > 1:
         raise ConfigError("timelines.p_subexponential", p_sub, f"at most 1 - {p_super:g}")
-    change = cfg["doubling_change"]
-    if isinstance(change, bool) or not isinstance(change, int | float) or not 0 < change < 1:
-        raise ConfigError("timelines.doubling_change", change, "a number in (0, 1)")
-    reference = cfg["reference_year"]
-    if isinstance(reference, bool) or not isinstance(reference, int | float):
-        raise ConfigError("timelines.reference_year", reference, "a decimal year, e.g. 2026.1")
+    change = check.number("timelines.doubling_change", cfg["doubling_change"], 0.0, 1.0)
+    reference = check.number(
+        "timelines.reference_year", cfg["reference_year"], allowed="a decimal year, e.g. 2026.1"
+    )
     years = cfg["calendar_years"]
     if not isinstance(years, list | tuple) or not years or sorted(years) != list(years):
         raise ConfigError("timelines.calendar_years", years, "an increasing list of years")
-    event_years = cfg["explosion_years"]
-    window = cfg["explosion_window_months"]
-    for name, value in (("explosion_years", event_years), ("explosion_window_months", window)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"timelines.{name}", value, "a positive number")
+    event_years = check.positive("timelines.explosion_years", cfg["explosion_years"])
+    window = check.positive("timelines.explosion_window_months", cfg["explosion_window_months"])
     return TimelinePlan(
         name=cfg["name"],
         priors=priors,
-        reference_year=float(reference),
+        reference_year=reference,
         p_superexponential=p_super,
         p_subexponential=p_sub,
-        doubling_change=float(change),
-        explosion_years=float(event_years),
-        explosion_window_years=float(window) / 12.0,
+        doubling_change=change,
+        explosion_years=event_years,
+        explosion_window_years=window / 12.0,
         calendar_years=tuple(float(y) for y in years),
     )
 
