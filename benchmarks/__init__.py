@@ -1,4 +1,4 @@
-"""Benchmark suite of forecaster (issue 7): ``python -m benchmarks [--quick]``.
+"""Benchmark suite of forecaster: ``python -m benchmarks [--quick]``.
 
 Throughput of the whole forecast per preset and n_draws, two baselines of the Davidson &
 Houlden model (vectorised NumPy, per-draw Python loop), peak memory in child processes,

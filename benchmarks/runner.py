@@ -125,7 +125,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 QUICK_SCENARIOS = (DH,)
 
-# Targets of issue 7 (benchmarks, not tests).
+# Speed and memory targets (benchmarks, not tests).
 CPU_TARGETS = {"dh_draws_per_second": 1e6, "dh_vs_loop": 100.0, "general_draws_per_second": 2e5,
                "memory_ratio_1e7_1e5": 1.5}
 GPU_TARGETS = {"dh_draws_per_second": 1e8, "general_draws_per_second": 1e7}
@@ -497,7 +497,7 @@ def roofline_section(results: dict[str, Any], cfg: dict[str, Any]) -> dict[str, 
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 7's targets against what was measured (None where not measured)."""
+    """The speed and memory targets against what was measured (None where not measured)."""
     platform = results["device"]["platform"]
     points = results.get("throughput", {}).get("points", [])
 
