@@ -198,6 +198,8 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         settings = dataclasses.replace(settings, event=event)
     if settings.integrator == "doublings":
         _check_doublings_priors(priors)
+    # A keyword constructor call, alike in shape to TimelinePlan's (duplicates lists the pair):
+    # deliberate, no logic is shared.
     return ForecastPlan(
         scenario=s["name"],
         priors=priors,

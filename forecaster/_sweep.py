@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 from hydra.experimental.callback import Callback
 
+from ._events import Event
+
 
 def comparison_table(sweep_dir: Path) -> pd.DataFrame:
     """One row per finished job of a sweep: its overrides and headline probabilities."""
@@ -17,7 +19,7 @@ def comparison_table(sweep_dir: Path) -> pd.DataFrame:
         summary = json.loads(summary_file.read_text())
         row: dict[str, Any] = {"job": summary_file.parent.name, "scenario": summary["scenario"]}
         for p in summary["probabilities"]:
-            key = f"P(>={p['years']:g}y in {p['window_months']:g}m)"
+            key = Event(p["years"], p["window_months"]).name
             row[key] = p["p"]
             row[key + " se"] = p["se"]
         row["median peak speed-up"] = summary["headline"]["median_peak_speedup"]

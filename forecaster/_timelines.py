@@ -127,6 +127,8 @@ def plan_timelines(cfg: dict[str, Any] | None) -> TimelinePlan | None:
         raise ConfigError("timelines.calendar_years", years, "an increasing list of years")
     event_years = check.positive("timelines.explosion_years", cfg["explosion_years"])
     window = check.positive("timelines.explosion_window_months", cfg["explosion_window_months"])
+    # A keyword constructor call, alike in shape to ForecastPlan's (duplicates lists the pair):
+    # deliberate, no logic is shared.
     return TimelinePlan(
         name=cfg["name"],
         priors=priors,

@@ -119,6 +119,19 @@ def _log_normal_scipy(a: Args) -> Any:
 _REAL_LINE = (-math.inf, math.inf)
 _POSITIVE = (0.0, math.inf)
 
+
+def _scale_kind(arg: str, make: Callable[[float], Any], scipy: Callable[[float], Any]) -> Kind:
+    """A calibration-only kind on (0, inf) with one positive argument (a scale or a rate)."""
+    return Kind(
+        (arg,),
+        lambda a, f: make(check.positive(f"{f}.{arg}", a[arg])),
+        lambda a: _POSITIVE,
+        lambda a: scipy(a[arg]),
+        quantile=False,
+        positive=True,
+    )
+
+
 KINDS: dict[str, Kind] = {
     "fixed": Kind(
         ("value",), _fixed, lambda a: (float(a["value"]), float(a["value"])), density=False
@@ -181,30 +194,9 @@ KINDS: dict[str, Kind] = {
         lambda a: stats.t(a["df"], a["loc"], a["scale"]),
         quantile=False,
     ),
-    "half_normal": Kind(
-        ("scale",),
-        lambda a, f: dist.HalfNormal(check.positive(f"{f}.scale", a["scale"])),
-        lambda a: _POSITIVE,
-        lambda a: stats.halfnorm(scale=a["scale"]),
-        quantile=False,
-        positive=True,
-    ),
-    "half_cauchy": Kind(
-        ("scale",),
-        lambda a, f: dist.HalfCauchy(check.positive(f"{f}.scale", a["scale"])),
-        lambda a: _POSITIVE,
-        lambda a: stats.halfcauchy(scale=a["scale"]),
-        quantile=False,
-        positive=True,
-    ),
-    "exponential": Kind(
-        ("rate",),
-        lambda a, f: dist.Exponential(check.positive(f"{f}.rate", a["rate"])),
-        lambda a: _POSITIVE,
-        lambda a: stats.expon(scale=1 / a["rate"]),
-        quantile=False,
-        positive=True,
-    ),
+    "half_normal": _scale_kind("scale", dist.HalfNormal, lambda v: stats.halfnorm(scale=v)),
+    "half_cauchy": _scale_kind("scale", dist.HalfCauchy, lambda v: stats.halfcauchy(scale=v)),
+    "exponential": _scale_kind("rate", dist.Exponential, lambda v: stats.expon(scale=1 / v)),
 }
 
 #: Forecast priors: drawn through their inverse CDF (name -> arguments).
