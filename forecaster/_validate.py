@@ -71,7 +71,7 @@ def finite(field: str, value: Any) -> float:
 
 def positive(field: str, value: Any) -> float:
     """A finite number > 0."""
-    return number(field, value, 0.0, allowed="a positive number (> 0)")
+    return number(field, value, 0.0, allowed="a number > 0 (positive)")
 
 
 def integer(field: str, value: Any, low: int, high: int) -> int:
