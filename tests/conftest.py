@@ -1,4 +1,5 @@
-"""Shared fixtures: JAX's 64-bit mode kept per test, and a parameter builder."""
+"""Shared fixtures: JAX's 64-bit mode kept per test, a parameter builder, and the forecast
+config composed (and run) as the command line does it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hydra import compose, initialize_config_dir
 
 from forecaster import PARAMETERS
 from forecaster._parameters import to_params
@@ -43,3 +45,34 @@ def make_params():
         return to_params(values, dtype)
 
     return build
+
+
+def _compose_forecast(*overrides: str):
+    from forecaster._config import register_configs
+    from forecaster._paths import conf_dir
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        return compose(config_name="forecast", overrides=list(overrides))
+
+
+@pytest.fixture(scope="session")
+def compose_forecast():
+    """``compose_forecast(*overrides)``: conf/forecast.yaml composed with Hydra ``overrides``
+    (the structured configs registered first), as ``forecaster forecast`` composes it."""
+    return _compose_forecast
+
+
+@pytest.fixture
+def run_plan(compose_forecast):
+    """``run_plan(run_dir, *overrides)``: the composed forecast planned and run in this process
+    into ``run_dir``, without a progress bar; returns the engine's result."""
+    from forecaster._config import plan_forecast
+    from forecaster._engine import run_forecast
+
+    def run(run_dir, *overrides: str):
+        return run_forecast(
+            plan_forecast(compose_forecast(*overrides)), run_dir, progress_bar=False
+        )
+
+    return run

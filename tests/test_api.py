@@ -184,6 +184,7 @@ def _corner(spec, high):
     return spec.low
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("settings", [S_CONST, S_LIN], ids=["constant", "linear_to_ceiling"])
 def test_no_nan_at_the_edges_of_the_parameter_ranges(settings):
     """Each parameter at either end of its range (inf -> 1e4), the others at their defaults

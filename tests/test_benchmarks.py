@@ -1,4 +1,4 @@
-"""The benchmark suite (benchmarks/, issue 7): the smoke run writes valid results, and the
+"""The benchmark suite (benchmarks/): the smoke run writes valid results, and the
 baselines implement the same recursion. Nothing here asserts a time."""
 
 from __future__ import annotations
@@ -32,12 +32,18 @@ def quick_results(tmp_path_factory):
     env["JAX_PLATFORMS"] = "cpu"
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--quiet", "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc
 
 
+@pytest.mark.slow
 def test_quick_run_writes_json_and_markdown(quick_results):
     out, _ = quick_results
     jsons = sorted(out.glob("*.json"))
@@ -48,9 +54,26 @@ def test_quick_run_writes_json_and_markdown(quick_results):
     results = json.loads(jsons[0].read_text())
     assert "# forecaster benchmarks" in mds[0].read_text()
 
-    for key in ("schema_version", "machine", "date", "quick", "host", "device", "settings",
-                "baselines", "throughput", "comparison", "profile", "memory", "roofline",
-                "targets", "load_start", "load_end", "total_seconds", "errors"):
+    for key in (
+        "schema_version",
+        "machine",
+        "date",
+        "quick",
+        "host",
+        "device",
+        "settings",
+        "baselines",
+        "throughput",
+        "comparison",
+        "profile",
+        "memory",
+        "roofline",
+        "targets",
+        "load_start",
+        "load_end",
+        "total_seconds",
+        "errors",
+    ):
         assert key in results, key
     assert results["quick"] is True
     assert results["errors"] == []
@@ -62,8 +85,16 @@ def test_quick_run_writes_json_and_markdown(quick_results):
     points = results["throughput"]["points"]
     assert {p["scenario"] for p in points} == {"davidson_houlden_2025"}
     for p in points:
-        for key in ("n_draws", "chunk_size", "draws_per_second", "run_seconds",
-                    "compile_seconds_cold", "compile_seconds_cached", "repeats", "runs"):
+        for key in (
+            "n_draws",
+            "chunk_size",
+            "draws_per_second",
+            "run_seconds",
+            "compile_seconds_cold",
+            "compile_seconds_cached",
+            "repeats",
+            "runs",
+        ):
             assert key in p, key
         assert p["repeats"] == 1
         assert isinstance(p["draws_per_second"], float)
@@ -101,6 +132,7 @@ def test_quick_run_writes_json_and_markdown(quick_results):
     assert any(t["target"].startswith("D&H draws/s") for t in results["targets"])
 
 
+@pytest.mark.slow
 def test_quick_run_prints_progress(quick_results):
     _, proc = quick_results
     assert "section throughput" in proc.stderr
@@ -117,17 +149,19 @@ def test_numpy_and_loop_baselines_give_the_same_times():
             args = [float(params[k][i]) for k in ("f", "r0", "ceiling_years", "p")]
             loop = baselines._dh_times(*args, round_d_down=round_down)
             np.testing.assert_allclose(times[: len(loop), i], loop, rtol=1e-12)
-            assert np.all(np.isinf(times[len(loop):, i]))
+            assert np.all(np.isinf(times[len(loop) :, i]))
             styled, _, _ = baselines._simulate_one(*args, round_d_down=round_down)
             np.testing.assert_allclose(styled, loop, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_baselines_reproduce_the_published_figures():
     """The vectorised baseline at 200,000 draws is within 4 standard errors of the published
     code's headline figures (MODEL.md section 5)."""
     counts = baselines.numpy_dh(200_000, seed=7)
-    for (name, est), published in zip(counts.probabilities().items(), baselines.PUBLISHED,
-                                      strict=True):
+    for (name, est), published in zip(
+        counts.probabilities().items(), baselines.PUBLISHED, strict=True
+    ):
         assert name in HEADLINE
         assert abs(est["p"] - published) < 4 * est["se"] + 0.001, (name, est, published)
 
@@ -148,8 +182,12 @@ def test_sizes_between():
 def test_roofline_estimate_is_consistent():
     from forecaster import KernelSettings
 
-    settings = KernelSettings(integrator="doublings", max_doublings=130.0,
-                              doublings_per_year=8.0, fan_levels_years=(0.1, 1.0))
+    settings = KernelSettings(
+        integrator="doublings",
+        max_doublings=130.0,
+        doublings_per_year=8.0,
+        fan_levels_years=(0.1, 1.0),
+    )
     counts = kernel_counts(settings, n_uncertain=4)
     assert counts["ops"] > 130 * 10  # at least the stepper's work
     assert counts["bytes_path"] > counts["bytes_min"] > 0

@@ -1,4 +1,4 @@
-"""Calibration subsystem (issue 5): models, diagnostics, outputs, data validation.
+"""Calibration subsystem: models, diagnostics, outputs, data validation.
 
 The sampling tests run NUTS on 2 CPU cores; a full run takes 5-15 s, so the runs on the
 shipped data are module fixtures shared by several tests.
@@ -25,7 +25,10 @@ from forecaster._errors import ConfigError
 from forecaster._paths import conf_dir, data_dir
 from forecaster.calibration import MODELS, run_calibration
 from forecaster.calibration._data import log_interval_sd
-from forecaster.calibration._models import trend_log2, trend_slope, years_to_level
+from forecaster.calibration._time_horizons import trend_log2, trend_slope, years_to_level
+
+# The module's NUTS runs (5-15 s each) set its pace; the data checks ride along with them.
+pytestmark = pytest.mark.slow
 
 FAST = ["plots=false"]
 
@@ -358,12 +361,12 @@ def test_bad_role(tmp_path: Path) -> None:
         (
             "model.priors.doublings_per_year.dist=gaussian",
             "model.priors.doublings_per_year.dist",
-            "lognormal",
+            "log_normal",
         ),
         (
             "model.priors.sigma_extra.dist=normal +model.priors.sigma_extra.loc=0",
             "model.priors.sigma_extra.dist",
-            "halfnormal",
+            "half_normal",
         ),
         ("model.priors.intercept.scale=-1", "model.priors.intercept.scale", "positive"),
         ("model.start_date=2023-13-01", "model.start_date", "YYYY-MM-DD"),

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test reads the output of the module's subprocesses.
+pytestmark = pytest.mark.slow
+
 # name -> (arguments after `python -m forecaster`, does it need a run dir)
 CASES: dict[str, tuple[list[str], bool]] = {
     "value_out_of_range": (["forecast", "scenario.params.phi0=1.5"], True),

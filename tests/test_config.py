@@ -1,5 +1,5 @@
 """Config composition (Hydra) and validation into a ForecastPlan: every mistake is a
-ConfigError naming its field and what is allowed (issue 3)."""
+ConfigError naming its field and what is allowed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from forecaster import PARAMETERS, ConfigError
@@ -30,12 +29,6 @@ NOT_POSITIVE_DEFINITE = (
     "scenario.correlations=[{params: [f, r0], rank: 0.9}, {params: [f, p], rank: 0.9},"
     " {params: [r0, p], rank: -0.9}]"
 )
-
-
-def compose_forecast(*overrides: str):
-    register_configs()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return compose(config_name="forecast", overrides=list(overrides))
 
 
 # (overrides, field of the ConfigError, fragment of what is allowed)
@@ -156,7 +149,7 @@ BAD_OVERRIDES = [
     BAD_OVERRIDES,
     ids=[" ".join(case[0])[:60] for case in BAD_OVERRIDES],
 )
-def test_bad_configuration_is_a_config_error(overrides, field, fragment):
+def test_bad_configuration_is_a_config_error(overrides, field, fragment, compose_forecast):
     cfg = compose_forecast(*overrides)
     with pytest.raises(ConfigError) as err:
         plan_forecast(cfg)
@@ -168,9 +161,9 @@ def test_bad_configuration_is_a_config_error(overrides, field, fragment):
     assert "\n" not in message
 
 
-def _edit(path: str, value):
-    """A composed default config, as a plain dict, with one entry set (dotted path)."""
-    c = OmegaConf.to_container(compose_forecast(), resolve=True)
+def _edit(cfg, path: str, value):
+    """The composed config ``cfg``, as a plain dict, with one entry set (dotted path)."""
+    c = OmegaConf.to_container(cfg, resolve=True)
     *parents, last = path.split(".")
     node = c
     for key in parents:
@@ -200,9 +193,9 @@ BAD_DICTS = [
 @pytest.mark.parametrize(
     ("path", "value", "field", "fragment"), BAD_DICTS, ids=[c[0] for c in BAD_DICTS]
 )
-def test_bad_configuration_built_in_python(path, value, field, fragment):
+def test_bad_configuration_built_in_python(path, value, field, fragment, compose_forecast):
     with pytest.raises(ConfigError) as err:
-        plan_forecast(_edit(path, value))
+        plan_forecast(_edit(compose_forecast(), path, value))
     assert err.value.field == field
     assert fragment in err.value.allowed
 
@@ -217,7 +210,7 @@ def test_bad_configuration_built_in_python(path, value, field, fragment):
         ["scenario.params.gH={dist: uniform, low: 0, high: 0.3}"],  # new key needs '+'
     ],
 )
-def test_hydra_refuses_before_validation(overrides):
+def test_hydra_refuses_before_validation(overrides, compose_forecast):
     with pytest.raises(Exception) as err:  # noqa: B017 - Hydra's own exception types vary
         compose_forecast(*overrides)
     assert not isinstance(err.value, ConfigError)
@@ -227,7 +220,7 @@ def test_hydra_refuses_before_validation(overrides):
 # --- valid configurations ------------------------------------------------------------------
 
 
-def test_defaults():
+def test_defaults(compose_forecast):
     plan = plan_forecast(compose_forecast())
     assert plan.scenario == "decaying"
     assert (plan.n_draws, plan.seed, plan.chunk_size) == (1_000_000, 0, 65_536)
@@ -253,7 +246,7 @@ def test_defaults():
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_preset_file_is_consistent(preset):
+def test_preset_file_is_consistent(preset, compose_forecast):
     raw = OmegaConf.load(conf_dir() / "scenario" / f"{preset}.yaml")
     assert raw.name == preset
     assert raw.description
@@ -270,14 +263,14 @@ def prior_of(plan, name):
     return prior
 
 
-def test_overrides_change_one_value():
+def test_overrides_change_one_value(compose_forecast):
     base = plan_forecast(compose_forecast("scenario=explosive"))
     plan = plan_forecast(compose_forecast("scenario=explosive", "scenario.params.r0.high=4"))
     assert prior_of(plan, "r0").args == {**prior_of(base, "r0").args, "high": 4}
     assert plan.priors.describe()["f"] == base.priors.describe()["f"]
 
 
-def test_override_replaces_a_prior_form():
+def test_override_replaces_a_prior_form(compose_forecast):
     plan = plan_forecast(
         compose_forecast(
             "~scenario.params.r0",
@@ -288,7 +281,7 @@ def test_override_replaces_a_prior_form():
     assert (r0.kind, dict(r0.args)) == ("log_normal", {"median": 1.2, "sigma": 0.5})
 
 
-def test_compact_string_replaces_a_prior_in_one_override():
+def test_compact_string_replaces_a_prior_in_one_override(compose_forecast):
     plan = plan_forecast(
         compose_forecast("scenario.params.r0='log_normal(low=0.8, high=3.6, coverage=0.8)'")
     )
@@ -301,7 +294,7 @@ def test_compact_string_replaces_a_prior_in_one_override():
     assert prior_of(again, "r0").scipy().ppf(0.3) == pytest.approx(r0.scipy().ppf(0.3), 1e-12)
 
 
-def test_override_adds_a_parameter_and_a_correlation():
+def test_override_adds_a_parameter_and_a_correlation(compose_forecast):
     plan = plan_forecast(
         compose_forecast(
             "+scenario.params.gH={dist: uniform, low: 0, high: 0.3}",
@@ -314,14 +307,14 @@ def test_override_adds_a_parameter_and_a_correlation():
 
 
 @pytest.mark.parametrize("high", [16, 32])
-def test_sweep_values_compose(high):
+def test_sweep_values_compose(high, compose_forecast):
     # What `forecaster forecast -m scenario.params.f.high=16,32` runs, one job per value.
     plan = plan_forecast(compose_forecast(f"scenario.params.f.high={high}"))
     assert prior_of(plan, "f").args["high"] == high
 
 
 @pytest.mark.parametrize(("n_draws", "num_shards"), [(10, 3), (1_000_000, 7), (2, 3), (5, 1)])
-def test_shards_cover_the_draws_exactly(n_draws, num_shards):
+def test_shards_cover_the_draws_exactly(n_draws, num_shards, compose_forecast):
     ranges = []
     for index in range(num_shards):
         cfg = compose_forecast(
@@ -334,7 +327,7 @@ def test_shards_cover_the_draws_exactly(n_draws, num_shards):
     assert all(start <= stop for start, stop in ranges)
 
 
-def test_register_configs_is_idempotent():
+def test_register_configs_is_idempotent(compose_forecast):
     register_configs()
     register_configs()
     assert compose_forecast().scenario.name == "decaying"

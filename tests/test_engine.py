@@ -8,14 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 from scipy import stats
 
 from forecaster._accumulate import chunk_statistics
-from forecaster._config import plan_forecast, register_configs
-from forecaster._engine import run_forecast
 from forecaster._forecast import run_forecast_job
-from forecaster._paths import conf_dir
 from forecaster._summaries import proportion, wilson_interval
 
 # Davidson & Houlden's published code at 500,000 draws (MODEL.md section 5).
@@ -23,18 +19,8 @@ DH_PUBLISHED = {(3.0, 12.0): 0.566, (3.0, 4.0): 0.424, (10.0, 12.0): 0.166, (10.
 DH_PUBLISHED_DRAWS = 500_000
 
 
-def compose_forecast(*overrides: str):
-    register_configs()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return compose(config_name="forecast", overrides=list(overrides))
-
-
-def run_plan(tmp_path, *overrides: str):
-    plan = plan_forecast(compose_forecast(*overrides))
-    return run_forecast(plan, tmp_path, progress_bar=False)
-
-
-def test_reproduces_davidson_houlden_published_figures(tmp_path):
+@pytest.mark.slow
+def test_reproduces_davidson_houlden_published_figures(tmp_path, compose_forecast):
     n = 200_000
     cfg = compose_forecast("scenario=davidson_houlden_2025", f"n_draws={n}", "output.report=false")
     summary = run_forecast_job(cfg, tmp_path)
@@ -48,7 +34,8 @@ def test_reproduces_davidson_houlden_published_figures(tmp_path):
         assert abs(row["p"] - published) < 3 * se, (key, row["p"], published, se)
 
 
-def test_same_numbers_for_any_chunk_size(tmp_path):
+@pytest.mark.slow
+def test_same_numbers_for_any_chunk_size(tmp_path, run_plan):
     overrides = ("scenario=expanding_pie", "n_draws=9000", "output.sample_size=100")
     small = run_plan(tmp_path / "a", *overrides, "chunk_size=1000")
     large = run_plan(tmp_path / "b", *overrides, "chunk_size=4096")
@@ -59,22 +46,35 @@ def test_same_numbers_for_any_chunk_size(tmp_path):
         np.testing.assert_array_equal(small.sample[key], large.sample[key], err_msg=key)
 
 
-def test_same_numbers_for_the_rk4_and_stepper_presets_at_chunk_sizes(tmp_path):
+@pytest.mark.slow
+def test_same_numbers_for_the_rk4_and_stepper_presets_at_chunk_sizes(tmp_path, run_plan):
     for scenario in ("decaying", "davidson_houlden_2025"):
-        a = run_plan(tmp_path / f"{scenario}a", f"scenario={scenario}", "n_draws=5000",
-                     "chunk_size=4096")
-        b = run_plan(tmp_path / f"{scenario}b", f"scenario={scenario}", "n_draws=5000",
-                     "chunk_size=1024")
+        a = run_plan(
+            tmp_path / f"{scenario}a", f"scenario={scenario}", "n_draws=5000", "chunk_size=4096"
+        )
+        b = run_plan(
+            tmp_path / f"{scenario}b", f"scenario={scenario}", "n_draws=5000", "chunk_size=1024"
+        )
         np.testing.assert_array_equal(a.totals["events"], b.totals["events"])
 
 
-def test_outputs_are_complete(tmp_path):
+def test_outputs_are_complete(tmp_path, compose_forecast):
     cfg = compose_forecast("n_draws=3000", "chunk_size=1024", "output.report=false")
     summary = run_forecast_job(cfg, tmp_path)
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert on_disk == summary
-    for key in ("scenario", "n_draws", "seed", "non_finite", "probabilities", "quantiles",
-                "sensitivity", "timing", "device", "versions"):
+    for key in (
+        "scenario",
+        "n_draws",
+        "seed",
+        "non_finite",
+        "probabilities",
+        "quantiles",
+        "sensitivity",
+        "timing",
+        "device",
+        "versions",
+    ):
         assert key in summary
     assert {"jax", "numpyro", "forecaster"} <= set(summary["versions"])
     assert {"draws_per_second", "compile_seconds"} <= set(summary["timing"])
@@ -90,14 +90,16 @@ def test_outputs_are_complete(tmp_path):
     assert summary["n_draws"] == 3000 and summary["finite_draws"] + summary["non_finite"] == 3000
 
 
-def test_probabilities_fall_with_more_progress_and_rise_with_longer_windows(tmp_path):
+@pytest.mark.slow
+def test_probabilities_fall_with_more_progress_and_rise_with_longer_windows(tmp_path, run_plan):
     result = run_plan(tmp_path, "n_draws=4000", "chunk_size=4096")
     events = result.totals["events"][:8].reshape(2, 4)  # windows 4, 12 months x years 1..30
     assert np.all(np.diff(events, axis=1) <= 0)
     assert np.all(events[1] >= events[0])
 
 
-def test_sample_matches_the_accumulated_counts(tmp_path):
+@pytest.mark.slow
+def test_sample_matches_the_accumulated_counts(tmp_path, run_plan):
     """The per-draw sample and the streamed counts describe the same draws."""
     result = run_plan(tmp_path, "n_draws=3000", "chunk_size=1024", "output.sample_size=3000")
     fastest = result.sample["out_fastest_years_to_progress"]
@@ -152,26 +154,31 @@ def test_wilson_interval_covers_a_known_p():
     assert np.std(k / n) == pytest.approx(math.sqrt(p * (1 - p) / n), rel=0.05)
 
 
-def test_sensitivity_indices_rank_the_drivers(tmp_path):
+@pytest.mark.slow
+def test_sensitivity_indices_rank_the_drivers(tmp_path, run_plan):
     result = run_plan(tmp_path, "scenario=davidson_houlden_2025", "n_draws=20000")
     from forecaster._summaries import sensitivity_table
 
-    rows = [r for r in sensitivity_table(result.plan, result.totals)
-            if r["event"] == "P(>=3y in 12m)"]
+    rows = [
+        r for r in sensitivity_table(result.plan, result.totals) if r["event"] == "P(>=3y in 12m)"
+    ]
     by_name = {r["parameter"]: r["first_order_index"] for r in rows}
     # r0 decides whether progress accelerates: it drives the event far more than p does.
     assert by_name["r0"] > by_name["p"]
     assert sum(v for v in by_name.values()) <= 1.05
 
 
-def test_forecast_draws_a_parameter_from_a_saved_posterior(tmp_path):
+@pytest.mark.slow
+def test_forecast_draws_a_parameter_from_a_saved_posterior(tmp_path, compose_forecast):
     from forecaster._arviz import az
 
     draws = np.random.default_rng(1).lognormal(np.log(1.3), 0.3, size=(2, 400))
     posterior = tmp_path / "posterior.nc"
     az.from_dict(posterior={"r_new": draws}).to_netcdf(str(posterior))
     cfg = compose_forecast(
-        "n_draws=4000", "output.report=false", "output.sample_size=4000",
+        "n_draws=4000",
+        "output.report=false",
+        "output.sample_size=4000",
         f'scenario.params.r0="posterior(path={posterior}, variable=r_new)"',
     )
     summary = run_forecast_job(cfg, tmp_path / "run")

@@ -183,6 +183,7 @@ def test_rk4_fast_paths_give_the_same_numbers(
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rk4_fourth_order_with_compute_and_human_growth(x64, make_params):
     """gC > 0, gH > 0, phi rising to < 1, rho < 0: the error at the grid end falls as h^4."""
     params = make_params(

@@ -285,6 +285,7 @@ def test_fastest_progress_is_consistent_with_windows_and_times(general_paths):
         assert np.all((a == b) | near)
 
 
+@pytest.mark.slow
 def test_static_fast_paths_give_the_same_outcomes():
     """The engine's specialisations (phi = 1, gC = gH = 0, fixed (1/Ts)/s) change no outcome."""
     values = general_draws(CHUNK, seed=9)
@@ -342,6 +343,7 @@ def test_batched_equals_one_at_a_time():
             )
 
 
+@pytest.mark.slow
 def test_one_compilation_per_chunk_shape(monkeypatch):
     """The same settings and shape compile once, whatever the values; a new shape compiles again."""
     traces = []
@@ -390,6 +392,7 @@ def _relative(a, b, floor):
     return np.abs(a - b) / np.maximum(np.abs(a), floor)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("settings", [S_CONST, S_LIN], ids=["constant", "linear_to_ceiling"])
 def test_float32_agrees_with_float64(settings):
     """256 general draws; every outcome within 3e-4 relative, every flag the same."""

@@ -1,5 +1,5 @@
 """Priors: spec -> distribution, sampling by (seed, draw index), the Gaussian copula, presets and
-posterior resampling (issue 3).
+posterior resampling.
 
 Statistical tests run at one fixed seed, so they are deterministic: they either always pass or
 always fail. A p-value threshold of 1e-3 means that, were the sampler right, a given seed would
@@ -17,13 +17,11 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 from scipy import stats
 
 import forecaster
 from forecaster import ConfigError
-from forecaster._config import plan_forecast, register_configs
-from forecaster._paths import conf_dir
+from forecaster._config import plan_forecast
 from forecaster._priors import (
     DERIVED,
     Prior,
@@ -60,17 +58,11 @@ def sample(prior_set, n=N, seed=SEED, dtype=jnp.float32) -> dict[str, np.ndarray
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
 
-def compose_forecast(*overrides: str):
-    register_configs()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return compose(config_name="forecast", overrides=list(overrides))
-
-
 # --- presets -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_preset_composes_validates_and_samples(preset):
+def test_preset_composes_validates_and_samples(preset, compose_forecast):
     plan = plan_forecast(compose_forecast(f"scenario={preset}", "n_draws=1000"))
     assert plan.scenario == preset
     assert plan.n_draws == 1000
@@ -93,7 +85,7 @@ def test_preset_composes_validates_and_samples(preset):
         assert constant == prior.fixed, prior.name
 
 
-def test_davidson_houlden_2025_priors_are_theirs():
+def test_davidson_houlden_2025_priors_are_theirs(compose_forecast):
     plan = plan_forecast(compose_forecast("scenario=davidson_houlden_2025"))
     priors = {p.name: p for p in plan.priors.priors}
     expected = {
@@ -370,6 +362,7 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and np.array_equal(a.view(np.uint32), b.view(np.uint32))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["copula_set", "independent_set"])
 def test_draws_do_not_depend_on_chunking(request, which):
     prior_set = request.getfixturevalue(which)
@@ -454,7 +447,7 @@ def test_posterior_resampling_reproduces_the_file(kind, posterior_files, posteri
     assert np.array_equal(picked, np.sort(source).astype(np.float32))
 
 
-def test_posterior_prior_in_a_scenario(posterior_files):
+def test_posterior_prior_in_a_scenario(posterior_files, compose_forecast):
     path = posterior_files["nc"]
     cfg = compose_forecast(
         "~scenario.params.r0",

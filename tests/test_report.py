@@ -22,15 +22,13 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 from matplotlib.figure import Figure
 
 from forecaster import ConfigError
-from forecaster._config import register_configs
 from forecaster._forecast import run_forecast_job
-from forecaster._paths import conf_dir
-from forecaster.report import _build, write_report
 from forecaster.report import _figures as figs
+from forecaster.report import _run_report as _build  # sentence, headline_events, percent_cell
+from forecaster.report import write_report
 
 SCENARIOS = ("explosive", "decaying", "amdahl", "expanding_pie")
 RUN_SECTIONS = (
@@ -46,10 +44,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"")
 
 
-def compose_forecast(*overrides: str):
-    register_configs()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return compose(config_name="forecast", overrides=list(overrides))
+# Every test needs the module's forecast run (made while the sweep runs), the sweep itself, or a
+# subprocess of its own.
+pytestmark = pytest.mark.slow
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -140,7 +137,7 @@ def calibration_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, sweep, calibration_dir) -> Path:
+def run_dir(tmp_path_factory, sweep, calibration_dir, compose_forecast) -> Path:
     """A default-scenario forecast (r0 from the posterior) that writes its report itself."""
     directory = tmp_path_factory.mktemp("run") / "run"
     posterior = calibration_dir / "posterior.nc"

@@ -11,15 +11,22 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from forecaster._engine import CHECKPOINT, load_checkpoint
+
+pytestmark = pytest.mark.slow  # every test starts forecaster processes
 
 
 def forecaster(*args: str, env: dict | None = None, cwd: Path | None = None):
     full_env = {**os.environ, "JAX_PLATFORMS": "cpu", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "forecaster", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=600,
     )
 
 
@@ -29,7 +36,9 @@ def run_concurrently(argument_lists: list[list[str]]) -> None:
         subprocess.Popen(
             [sys.executable, "-m", "forecaster", *arguments],
             env={**os.environ, "JAX_PLATFORMS": "cpu"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for arguments in argument_lists
     ]
@@ -52,7 +61,8 @@ def test_killed_run_resumes_to_the_same_numbers(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "forecaster", "forecast", *args, f"hydra.run.dir={killed}"],
         env={**os.environ, "JAX_PLATFORMS": "cpu"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     checkpoint = killed / CHECKPOINT
     deadline = time.time() + 300
@@ -97,7 +107,9 @@ def test_one_and_four_devices_give_the_same_numbers(tmp_path):
     one = forecaster("forecast", *args, "devices=1", f"hydra.run.dir={tmp_path / 'one'}")
     assert one.returncode == 0, one.stderr[-2000:]
     four = forecaster(
-        "forecast", *args, f"hydra.run.dir={tmp_path / 'four'}",
+        "forecast",
+        *args,
+        f"hydra.run.dir={tmp_path / 'four'}",
         env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"},
     )
     assert four.returncode == 0, four.stderr[-2000:]
@@ -112,11 +124,18 @@ def test_one_and_four_devices_give_the_same_numbers(tmp_path):
 
 def test_four_shards_in_separate_processes_merge_to_the_single_run(tmp_path):
     args = (*COMMON, "n_draws=12001", "chunk_size=1024", "seed=3")
-    run_concurrently([
-        ["forecast", *args, "num_shards=4", f"shard_index={i}",
-         f"hydra.run.dir={tmp_path / f'shard{i}'}"]
-        for i in range(4)
-    ])
+    run_concurrently(
+        [
+            [
+                "forecast",
+                *args,
+                "num_shards=4",
+                f"shard_index={i}",
+                f"hydra.run.dir={tmp_path / f'shard{i}'}",
+            ]
+            for i in range(4)
+        ]
+    )
     shards = [str(tmp_path / f"shard{i}") for i in range(4)]
     merged = forecaster("merge", *shards, "--out", str(tmp_path / "merged"))
     assert merged.returncode == 0, merged.stderr[-2000:]
@@ -130,8 +149,9 @@ def test_four_shards_in_separate_processes_merge_to_the_single_run(tmp_path):
     assert missing.returncode == 2 and "missing" in missing.stderr
     assert not (tmp_path / "partial" / "summary.json").exists()
     other = tmp_path / "other"
-    forecaster("forecast", *args, "seed=4", "num_shards=4", "shard_index=3",
-               f"hydra.run.dir={other}")
+    forecaster(
+        "forecast", *args, "seed=4", "num_shards=4", "shard_index=3", f"hydra.run.dir={other}"
+    )
     mixed = forecaster("merge", *shards[:3], str(other), "--out", str(tmp_path / "mixed"))
     assert mixed.returncode == 2 and "same configuration" in mixed.stderr
 
@@ -139,8 +159,14 @@ def test_four_shards_in_separate_processes_merge_to_the_single_run(tmp_path):
 def test_sweep_writes_a_comparison_table(tmp_path):
     sweep = tmp_path / "sweep"
     result = forecaster(
-        "forecast", "-m", "scenario=explosive,amdahl", "n_draws=2000", "chunk_size=1024",
-        "output.report=false", "output.progress_bar=false", f"hydra.sweep.dir={sweep}",
+        "forecast",
+        "-m",
+        "scenario=explosive,amdahl",
+        "n_draws=2000",
+        "chunk_size=1024",
+        "output.report=false",
+        "output.progress_bar=false",
+        f"hydra.sweep.dir={sweep}",
     )
     assert result.returncode == 0, result.stderr[-2000:]
     import pandas as pd
@@ -159,12 +185,20 @@ def test_one_jax_multiprocess_job_merges_to_the_single_run(tmp_path):
         port = s.getsockname()[1]
     args = ("n_draws=10000", "chunk_size=4096", "output.report=false", "output.progress_bar=false")
     run = tmp_path / "run"
-    run_concurrently([
-        ["forecast", *args, "distributed.enabled=true",
-         f"distributed.coordinator_address=localhost:{port}", "distributed.num_processes=2",
-         f"distributed.process_id={i}", f"hydra.run.dir={run}"]
-        for i in range(2)
-    ])
+    run_concurrently(
+        [
+            [
+                "forecast",
+                *args,
+                "distributed.enabled=true",
+                f"distributed.coordinator_address=localhost:{port}",
+                "distributed.num_processes=2",
+                f"distributed.process_id={i}",
+                f"hydra.run.dir={run}",
+            ]
+            for i in range(2)
+        ]
+    )
     single = forecaster("forecast", *args, f"hydra.run.dir={tmp_path / 'single'}")
     assert single.returncode == 0, single.stderr[-2000:]
     a, b = summary(run), summary(tmp_path / "single")

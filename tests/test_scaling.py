@@ -35,6 +35,7 @@ class RecordingExecutor:
         return [Done(fn(*call)) for call in zip(*args, strict=True)]
 
 
+@pytest.mark.slow
 def test_slurm_launcher_submits_gpu_jobs(tmp_path, monkeypatch):
     monkeypatch.setattr(submitit, "AutoExecutor", RecordingExecutor)
     monkeypatch.setenv("SUBMITIT_DEBUG_JOB_ID", "0")  # jobs run here, as submitit's debug jobs
@@ -42,11 +43,18 @@ def test_slurm_launcher_submits_gpu_jobs(tmp_path, monkeypatch):
     from forecaster.cli import main
 
     sweep = tmp_path / "sweep"
-    code = main([
-        "forecast", "-m", "hydra/launcher=slurm_gpu", "scenario=explosive,amdahl",
-        "n_draws=2000", "output.report=false", "output.progress_bar=false",
-        f"hydra.sweep.dir={sweep}",
-    ])
+    code = main(
+        [
+            "forecast",
+            "-m",
+            "hydra/launcher=slurm_gpu",
+            "scenario=explosive,amdahl",
+            "n_draws=2000",
+            "output.report=false",
+            "output.progress_bar=false",
+            f"hydra.sweep.dir={sweep}",
+        ]
+    )
     assert code == 0
     (executor,) = RecordingExecutor.instances
     assert executor.cluster == "slurm"
@@ -66,8 +74,14 @@ def test_sbatch_script_carries_the_gpu_request():
     from submitit.slurm.slurm import _make_sbatch_string
 
     script = _make_sbatch_string(
-        command="forecaster forecast", folder="/tmp/x", partition="gpu", gpus_per_node=1,
-        ntasks_per_node=1, cpus_per_task=8, mem="64GB", time=240,
+        command="forecaster forecast",
+        folder="/tmp/x",
+        partition="gpu",
+        gpus_per_node=1,
+        ntasks_per_node=1,
+        cpus_per_task=8,
+        mem="64GB",
+        time=240,
     )
     assert "#SBATCH --partition=gpu" in script
     assert "#SBATCH --gpus-per-node=1" in script

@@ -5,7 +5,6 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from test_engine import compose_forecast, run_plan
 
 from forecaster._timelines import DAYS_PER_YEAR, plan_timelines, start_years
 
@@ -48,8 +47,13 @@ def test_degenerate_prior_gives_the_closed_form_start():
 
 
 def test_threshold_already_reached_starts_at_the_reference_year():
-    plan = timeline(params={"current_horizon_hours": 50.0, "doubling_time_days": 100.0,
-                            "threshold_horizon_hours": 10.0})
+    plan = timeline(
+        params={
+            "current_horizon_hours": 50.0,
+            "doubling_time_days": 100.0,
+            "threshold_horizon_hours": 10.0,
+        }
+    )
     np.testing.assert_allclose(starts(plan), 2026.0, atol=YEAR_TOLERANCE)
 
 
@@ -84,9 +88,15 @@ def test_bad_timeline_configs_are_refused():
         timeline(params={"doubling_time_days": 100.0, "threshold_horizon_hours": 10.0})
 
 
-def test_forecast_reports_calendar_dates(tmp_path):
-    result = run_plan(tmp_path / "a", "timelines=metr_trend", "n_draws=6000", "chunk_size=4096",
-                      "output.sample_size=6000")
+@pytest.mark.slow
+def test_forecast_reports_calendar_dates(tmp_path, run_plan):
+    result = run_plan(
+        tmp_path / "a",
+        "timelines=metr_trend",
+        "n_draws=6000",
+        "chunk_size=4096",
+        "output.sample_size=6000",
+    )
     from forecaster._outputs import build_summary
 
     calendar = build_summary(result)["calendar"]
@@ -101,12 +111,17 @@ def test_forecast_reports_calendar_dates(tmp_path):
         lo = np.mean(sample_start <= float(year) - 0.05)
         hi = np.mean(sample_start <= float(year) + 0.05)
         assert lo - 1e-9 <= p <= hi + 1e-9
-    other = run_plan(tmp_path / "b", "timelines=metr_trend", "n_draws=6000", "chunk_size=8192",
-                     "output.sample_size=10")
+    other = run_plan(
+        tmp_path / "b",
+        "timelines=metr_trend",
+        "n_draws=6000",
+        "chunk_size=8192",
+        "output.sample_size=10",
+    )
     assert build_summary(other)["calendar"] == calendar
 
 
-def test_no_timelines_means_no_calendar(tmp_path):
+def test_no_timelines_means_no_calendar(compose_forecast):
     from forecaster._config import plan_forecast
 
     assert plan_forecast(compose_forecast("n_draws=10")).timelines is None
