@@ -53,6 +53,7 @@ def _doublings_to_limits(ceiling_years, round_down: bool):
     d = DOUBLINGS_PER_YEAR * ceiling_years
     return np.floor(d) if round_down else d
 
+
 # The events counted: (years of progress, window in months), window-major like the engine.
 GRID: tuple[tuple[float, float], ...] = tuple(
     (y, w) for w in (4.0, 12.0) for y in (1.0, 3.0, 10.0, 30.0)
@@ -144,8 +145,9 @@ def _conditions_met(times: list, events) -> dict:
     return met
 
 
-def python_loop_dh(n_draws: int, seed: int = 0, round_d_down: bool = ROUND_D_DOWN
-                   ) -> BaselineCounts:
+def python_loop_dh(
+    n_draws: int, seed: int = 0, round_d_down: bool = ROUND_D_DOWN
+) -> BaselineCounts:
     """The model one draw at a time, in the published code's style."""
     rng = np.random.default_rng(seed)
     events = [(int(y * DOUBLINGS_PER_YEAR), w / 12.0) for y, w in GRID]
@@ -158,8 +160,9 @@ def python_loop_dh(n_draws: int, seed: int = 0, round_d_down: bool = ROUND_D_DOW
     return BaselineCounts([hits[e] for e in events], n_draws)
 
 
-def _dh_times(f: float, r0: float, ceiling_years: float, p: float,
-              round_d_down: bool = ROUND_D_DOWN) -> list[float]:
+def _dh_times(
+    f: float, r0: float, ceiling_years: float, p: float, round_d_down: bool = ROUND_D_DOWN
+) -> list[float]:
     total = DOUBLINGS_PER_YEAR * ceiling_years
     if round_d_down:
         total = math.floor(total)
@@ -180,8 +183,9 @@ def _dh_times(f: float, r0: float, ceiling_years: float, p: float,
     return times
 
 
-def python_loop_floats_dh(n_draws: int, seed: int = 0, round_d_down: bool = ROUND_D_DOWN
-                          ) -> BaselineCounts:
+def python_loop_floats_dh(
+    n_draws: int, seed: int = 0, round_d_down: bool = ROUND_D_DOWN
+) -> BaselineCounts:
     """The same per-draw loop written lean: Python floats, ``random``, no bookkeeping."""
     rng = random.Random(seed)
     log_f = (math.log(F_RANGE[0]), math.log(F_RANGE[1]))
@@ -221,8 +225,7 @@ def sample_dh_parameters(rng: np.random.Generator, n: int) -> dict[str, np.ndarr
     }
 
 
-def numpy_dh_times(params: dict[str, np.ndarray], round_d_down: bool = ROUND_D_DOWN
-                   ) -> np.ndarray:
+def numpy_dh_times(params: dict[str, np.ndarray], round_d_down: bool = ROUND_D_DOWN) -> np.ndarray:
     """Times of every whole doubling, shape [MAX_DOUBLINGS + 1, n]; +inf once stopped."""
     f, r0, p = params["f"], params["r0"], params["p"]
     n = f.shape[0]
@@ -267,8 +270,9 @@ def numpy_grid_hits(times: np.ndarray) -> list[int]:
     return [int(np.count_nonzero(fastest[y] < w / 12.0)) for y, w in GRID]
 
 
-def numpy_dh(n_draws: int, seed: int = 0, chunk: int = 65_536,
-             round_d_down: bool = ROUND_D_DOWN) -> BaselineCounts:
+def numpy_dh(
+    n_draws: int, seed: int = 0, chunk: int = 65_536, round_d_down: bool = ROUND_D_DOWN
+) -> BaselineCounts:
     """The model vectorised over chunks of ``chunk`` draws."""
     rng = np.random.default_rng(seed)
     total = BaselineCounts([0] * len(GRID), 0)

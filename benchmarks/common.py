@@ -21,8 +21,9 @@ DH = "davidson_houlden_2025"
 GENERAL = ("decaying", "explosive", "amdahl", "expanding_pie")
 
 
-def make_plan(scenario: str, n_draws: int, chunk_size: int | None = None,
-              overrides: Sequence[str] = ()) -> Any:
+def make_plan(
+    scenario: str, n_draws: int, chunk_size: int | None = None, overrides: Sequence[str] = ()
+) -> Any:
     """A validated :class:`~forecaster._config.ForecastPlan` of a preset, composed by Hydra
     exactly as ``forecaster forecast scenario=<name> n_draws=<n>`` would (no outputs)."""
     from hydra import compose, initialize_config_dir
@@ -109,7 +110,10 @@ def gpu_names() -> list[str]:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         out = subprocess.run(
             ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=20, check=False,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
         return [line.strip() for line in out.stdout.splitlines() if line.strip()]
     return []
@@ -153,8 +157,9 @@ def code_version() -> dict[str, Any]:
 
     def git(*args: str) -> str | None:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                                  timeout=20, check=False)
+            proc = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=20, check=False
+            )
             return proc.stdout.strip() if proc.returncode == 0 else None
         return None
 

@@ -125,8 +125,15 @@ def measure(
     """Start a fresh Python process that runs one forecast and return what it reports (or
     ``{"error": ...}``). Children compile cold (the compile's memory is part of a real run's
     peak) unless ``compile_cache`` names a persistent compilation cache (smoke runs)."""
-    cmd = [sys.executable, "-m", "benchmarks.memory", "--scenario", scenario,
-           "--n-draws", str(int(n_draws))]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.memory",
+        "--scenario",
+        scenario,
+        "--n-draws",
+        str(int(n_draws)),
+    ]
     if chunk_size is not None:
         cmd += ["--chunk-size", str(int(chunk_size))]
     env = dict(os.environ)
@@ -141,13 +148,20 @@ def measure(
         env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={host_devices}"
     point = {"scenario": scenario, "n_draws": int(n_draws), "chunk_size": chunk_size}
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                              cwd=str(ROOT), check=False)
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=str(ROOT),
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return point | {"error": f"timed out after {timeout:.0f} s"}
     for line in proc.stdout.splitlines():
         if line.startswith(MARKER):
-            return json.loads(line[len(MARKER):])
+            return json.loads(line[len(MARKER) :])
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
     return point | {"error": f"exit {proc.returncode}: " + " | ".join(tail)}
 

@@ -61,8 +61,11 @@ def _cost(compiled, draws: int) -> dict[str, float] | None:
         analysis = analysis[0] if analysis else None
     if not analysis:
         return None
-    keys = {"flops": "flops", "transcendentals": "transcendentals",
-            "bytes accessed": "bytes_accessed"}
+    keys = {
+        "flops": "flops",
+        "transcendentals": "transcendentals",
+        "bytes accessed": "bytes_accessed",
+    }
     return {v: float(analysis[k]) / draws for k, v in keys.items() if k in analysis}
 
 
@@ -92,8 +95,9 @@ def _run_forecast_seconds(plan: Any) -> dict[str, Any]:
     return dict(result.timing)
 
 
-def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
-                     light: bool = False) -> dict[str, Any]:
+def profile_scenario(
+    scenario: str, chunk: int = 65_536, repeats: int = 5, light: bool = False
+) -> dict[str, Any]:
     """Seconds per chunk of each piece (medians), their shares and compile times.
 
     ``light`` (smoke runs) skips the comparison pieces (counts-only function, the engine's
@@ -106,10 +110,10 @@ def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
 
     from forecaster import _engine as engine
     from forecaster._accumulate import add_stats, chunk_statistics, zeros_like_stats
-    from forecaster._settings import dtype_for
     from forecaster._kernel import batch_path_outcomes, batch_paths
     from forecaster._parameters import to_params
     from forecaster._priors import model_values, transform, uniforms_at
+    from forecaster._settings import dtype_for
 
     platform = jax.devices()[0].platform
     block = engine_block(platform)
@@ -198,16 +202,26 @@ def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
     # Host side of one chunk, as the engine's loop does it.
     totals = zeros_like_stats(stats0)
     pieces["add_stats"] = median(time_call(lambda: add_stats(totals, stats0), repeats * 4))
-    sample_store = {name: np.zeros(plan.sample_size, np.float32)
-                    for name in (*values, *(f"out_{k}" for k in outcomes))}
+    sample_store = {
+        name: np.zeros(plan.sample_size, np.float32)
+        for name in (*values, *(f"out_{k}" for k in outcomes))
+    }
     for k, v in outcomes.items():  # the sample's real shapes (outcomes with series)
         sample_store[f"out_{k}"] = np.zeros((plan.sample_size, *v.shape[1:]), np.float32)
-    state = {"totals": totals, "sample": sample_store, "next_draw": chunk, "stop_draw": chunk,
-             "fingerprint": "x", "seconds": 0.0, "shard": [0, 1]}
+    state = {
+        "totals": totals,
+        "sample": sample_store,
+        "next_draw": chunk,
+        "stop_draw": chunk,
+        "fingerprint": "x",
+        "seconds": 0.0,
+        "shard": [0, 1],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "accumulators.npz"
-        pieces["save_checkpoint"] = median(time_call(
-            lambda: engine._save_checkpoint(path, state), repeats * 2))
+        pieces["save_checkpoint"] = median(
+            time_call(lambda: engine._save_checkpoint(path, state), repeats * 2)
+        )
         checkpoint_bytes = path.stat().st_size
     host = pieces["add_stats"] + pieces["save_checkpoint"]
 
@@ -236,14 +250,18 @@ def profile_scenario(scenario: str, chunk: int = 65_536, repeats: int = 5,
         "repeats": repeats,
         "seconds_per_chunk": {k: round(v, 6) for k, v in pieces.items()},
         "share_of_chunk": {k: round(v / whole, 4) for k, v in shares.items()},
-        "breakdown": [{"piece": k, "ms_per_chunk": round(v * 1e3, 3), "share": round(v / whole, 4)}
-                      for k, v in shares.items()],
+        "breakdown": [
+            {"piece": k, "ms_per_chunk": round(v * 1e3, 3), "share": round(v / whole, 4)}
+            for k, v in shares.items()
+        ],
         "draws_per_second": {
             "sum_of_pieces": chunk / whole,
             "device_counts_only": chunk / pieces["device_counts_only"]
-            if "device_counts_only" in pieces else None,
+            if "device_counts_only" in pieces
+            else None,
             "run_forecast": chunk / pieces["run_forecast_per_chunk"]
-            if "run_forecast_per_chunk" in pieces else None,
+            if "run_forecast_per_chunk" in pieces
+            else None,
         },
         "compile_seconds": {k: round(v, 3) for k, v in compile_s.items()},
         "checkpoint_bytes": checkpoint_bytes,
@@ -274,13 +292,15 @@ def block_sweep(scenario: str, chunk: int, blocks: list[int]) -> list[dict[str, 
             setattr(engine, name, block)
             try:
                 timing = _run_forecast_seconds(make_plan(scenario, 2 * chunk, chunk))
-                out.append({
-                    "block": block,
-                    "chunk_size": int(timing.get("chunk_size", chunk)),
-                    "draws_per_second": timing["draws_per_second"],
-                    "compile_seconds": timing["compile_seconds"],
-                    "default": block == original,
-                })
+                out.append(
+                    {
+                        "block": block,
+                        "chunk_size": int(timing.get("chunk_size", chunk)),
+                        "draws_per_second": timing["draws_per_second"],
+                        "compile_seconds": timing["compile_seconds"],
+                        "default": block == original,
+                    }
+                )
             except Exception as exc:  # a block size the engine cannot take
                 out.append({"block": block, "error": f"{type(exc).__name__}: {exc}"})
     finally:

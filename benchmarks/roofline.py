@@ -70,8 +70,9 @@ PEAKS: dict[str, DevicePeak] = {
 }
 
 
-def cpu_peak(cores: int, ghz: float, lanes: int = 16, ops_per_cycle: int = 2,
-             dram_gb_per_core: float = 15.0) -> DevicePeak:
+def cpu_peak(
+    cores: int, ghz: float, lanes: int = 16, ops_per_cycle: int = 2, dram_gb_per_core: float = 15.0
+) -> DevicePeak:
     """A CPU's peak: cores x lanes (16 fp32 for AVX-512, 8 for AVX2) x vector ALU ops per
     cycle x clock."""
     return DevicePeak(
@@ -100,16 +101,29 @@ def peak_for(device: dict[str, Any], host: dict[str, Any] | None = None) -> Devi
             return _times(peak, count)
     if "h100" in kind:
         return _times(PEAKS["h100 sxm"], count)
-    return _times(DevicePeak(f"unknown accelerator ({kind})", math.nan, math.nan, math.nan,
-                             "unknown: pass peaks by hand"), count)
+    return _times(
+        DevicePeak(
+            f"unknown accelerator ({kind})",
+            math.nan,
+            math.nan,
+            math.nan,
+            "unknown: pass peaks by hand",
+        ),
+        count,
+    )
 
 
 def _times(peak: DevicePeak, count: int) -> DevicePeak:
     if count == 1:
         return peak
     t = peak.transcendentals_per_s
-    return DevicePeak(f"{count} x {peak.name}", peak.ops_per_s * count,
-                      None if t is None else t * count, peak.bytes_per_s * count, peak.source)
+    return DevicePeak(
+        f"{count} x {peak.name}",
+        peak.ops_per_s * count,
+        None if t is None else t * count,
+        peak.bytes_per_s * count,
+        peak.source,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -126,8 +140,12 @@ class Counts:
     out_bytes: float = 0.0  # bytes written per draw regardless (engine outputs)
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(*(a + b for a, b in zip(dataclasses.astuple(self),
-                                              dataclasses.astuple(other), strict=True)))
+        return Counts(
+            *(
+                a + b
+                for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)
+            )
+        )
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 1) for k, v in dataclasses.asdict(self).items()}
@@ -170,15 +188,19 @@ def path_counts(s: dict[str, Any]) -> Counts:
         # Simpson: 2 steps + 1 evaluations at once, increments (4 ops), cumsum, 1/slope,
         # _stop mask (~6 ops per node).
         n_eval = 2 * steps + 1
-        total = Counts(ops=ev.ops * n_eval + steps * (4 + 1) + nodes * (1 + 6),
-                       transcendentals=ev.transcendentals * n_eval)
+        total = Counts(
+            ops=ev.ops * n_eval + steps * (4 + 1) + nodes * (1 + 6),
+            transcendentals=ev.transcendentals * n_eval,
+        )
         total.path_bytes = (2 * nodes + 2 * steps) * F32 * 2  # slopes, t, rate: written, read
         return total
     # RK4 scan: 4 evaluations a step + stage arithmetic (8), combination (6), alive (4),
     # stalled (5), selects (2), rate (1).
     per_step = Counts(ops=4 * ev.ops + 26, transcendentals=4 * ev.transcendentals)
-    total = Counts(ops=per_step.ops * steps + ev.ops,
-                   transcendentals=per_step.transcendentals * steps + ev.transcendentals)
+    total = Counts(
+        ops=per_step.ops * steps + ev.ops,
+        transcendentals=per_step.transcendentals * steps + ev.transcendentals,
+    )
     total.path_bytes = 2 * nodes * F32 * 2
     return total
 
@@ -236,8 +258,9 @@ def statistics_counts(s: dict[str, Any], n_uncertain: int) -> Counts:
 def sampling_counts(n_uncertain: int) -> Counts:
     """Threefry: fold_in twice and ceil(k/2) blocks of bits; icdf of each prior."""
     hashes = 2 + math.ceil(n_uncertain / 2)
-    return Counts(ops=hashes * THREEFRY_OPS + n_uncertain * (5 + 4),
-                  transcendentals=1.5 * n_uncertain)
+    return Counts(
+        ops=hashes * THREEFRY_OPS + n_uncertain * (5 + 4), transcendentals=1.5 * n_uncertain
+    )
 
 
 def output_bytes(s: dict[str, Any], n_params: int, n_uncertain: int) -> float:

@@ -126,8 +126,12 @@ PROFILES: dict[str, dict[str, Any]] = {
 QUICK_SCENARIOS = (DH,)
 
 # Speed and memory targets (benchmarks, not tests).
-CPU_TARGETS = {"dh_draws_per_second": 1e6, "dh_vs_loop": 100.0, "general_draws_per_second": 2e5,
-               "memory_ratio_1e7_1e5": 1.5}
+CPU_TARGETS = {
+    "dh_draws_per_second": 1e6,
+    "dh_vs_loop": 100.0,
+    "general_draws_per_second": 2e5,
+    "memory_ratio_1e7_1e5": 1.5,
+}
 GPU_TARGETS = {"dh_draws_per_second": 1e8, "general_draws_per_second": 1e7}
 
 
@@ -141,31 +145,69 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Benchmark suite of forecaster: throughput, baselines, memory, profile, "
         "roofline. Writes <out>/<machine>-<date>.json and .md.",
     )
-    p.add_argument("--quick", action="store_true",
-                   help="smoke version: tiny sizes, 1 repeat, the D&H preset only")
-    p.add_argument("--max-draws", type=float, default=None,
-                   help="largest n_draws for the D&H preset (1e7 on a CPU, 1e9 on a GPU)")
-    p.add_argument("--max-draws-general", type=float, default=None,
-                   help="largest n_draws for the RK4 presets (1e6 on a CPU, 1e8 on a GPU)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke version: tiny sizes, 1 repeat, the D&H preset only",
+    )
+    p.add_argument(
+        "--max-draws",
+        type=float,
+        default=None,
+        help="largest n_draws for the D&H preset (1e7 on a CPU, 1e9 on a GPU)",
+    )
+    p.add_argument(
+        "--max-draws-general",
+        type=float,
+        default=None,
+        help="largest n_draws for the RK4 presets (1e6 on a CPU, 1e8 on a GPU)",
+    )
     p.add_argument("--min-draws", type=float, default=None, help="smallest n_draws (1e3)")
-    p.add_argument("--repeats", type=int, default=None,
-                   help="timed repetitions per figure, after a warm-up (3; 1 with --quick)")
-    p.add_argument("--point-budget", type=float, default=None,
-                   help="seconds: once a figure's repetitions took this long, stop at 2 "
-                   "(60 on a CPU)")
-    p.add_argument("--chunk-size", type=int, default=None,
-                   help="engine chunk size (the config's 65,536 on a CPU; 2^22 on a GPU)")
-    p.add_argument("--scenarios", default=None,
-                   help=f"comma-separated presets (default: {DH},{','.join(GENERAL)})")
-    p.add_argument("--sections", default=",".join(SECTIONS),
-                   help=f"comma-separated sections to run, of {','.join(SECTIONS)}")
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="timed repetitions per figure, after a warm-up (3; 1 with --quick)",
+    )
+    p.add_argument(
+        "--point-budget",
+        type=float,
+        default=None,
+        help="seconds: once a figure's repetitions took this long, stop at 2 (60 on a CPU)",
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help="engine chunk size (the config's 65,536 on a CPU; 2^22 on a GPU)",
+    )
+    p.add_argument(
+        "--scenarios",
+        default=None,
+        help=f"comma-separated presets (default: {DH},{','.join(GENERAL)})",
+    )
+    p.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run, of {','.join(SECTIONS)}",
+    )
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="results folder")
-    p.add_argument("--machine", default=None,
-                   help="name of the results file (default: cpu-<N>core or the GPU's name)")
-    p.add_argument("--platform", choices=("auto", "cpu", "gpu"), default="auto",
-                   help="JAX platform (auto: the GPU when there is one)")
-    p.add_argument("--no-compile-cache", action="store_true",
-                   help="compile every repetition from scratch (no persistent cache)")
+    p.add_argument(
+        "--machine",
+        default=None,
+        help="name of the results file (default: cpu-<N>core or the GPU's name)",
+    )
+    p.add_argument(
+        "--platform",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="JAX platform (auto: the GPU when there is one)",
+    )
+    p.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        help="compile every repetition from scratch (no persistent cache)",
+    )
     p.add_argument("--quiet", action="store_true", help="do not print the Markdown table")
     args = p.parse_args(argv)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -245,14 +287,16 @@ def throughput_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None
                 result, wall = _run_once(plan, tmp / f"{scenario}-{n}-{rep}")
                 spent += wall
                 t = result.timing
-                runs.append({
-                    "draws_per_second": t["draws_per_second"],
-                    "run_seconds": t["run_seconds"],
-                    "compile_seconds": t["compile_seconds"],
-                    "wall_seconds": wall,
-                    "draws_per_second_wall_minus_compile":
-                        n / max(wall - t["compile_seconds"], 1e-12),
-                })
+                runs.append(
+                    {
+                        "draws_per_second": t["draws_per_second"],
+                        "run_seconds": t["run_seconds"],
+                        "compile_seconds": t["compile_seconds"],
+                        "wall_seconds": wall,
+                        "draws_per_second_wall_minus_compile": n
+                        / max(wall - t["compile_seconds"], 1e-12),
+                    }
+                )
                 if scenario == DH and n == max(sizes):
                     dh_result = result
                 if rep + 1 >= 2 and spent + wall > cfg["point_budget"]:
@@ -269,8 +313,9 @@ def throughput_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None
                 "padding_fraction": round(1 - n / computed, 4),
                 "repeats": len(runs),
                 "draws_per_second": median([r["draws_per_second"] for r in runs]),
-                "draws_per_second_wall_minus_compile":
-                    median([r["draws_per_second_wall_minus_compile"] for r in runs]),
+                "draws_per_second_wall_minus_compile": median(
+                    [r["draws_per_second_wall_minus_compile"] for r in runs]
+                ),
                 "run_seconds": median([r["run_seconds"] for r in runs]),
                 "compile_seconds_cold": cold_compile,
                 "compile_seconds_cached": median([r["compile_seconds"] for r in runs]),
@@ -278,8 +323,10 @@ def throughput_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None
                 "load_average": load_average(),
             }
             points.append(point)
-            log(f"  {scenario} n={n:.0e}: {point['draws_per_second']:,.0f} draws/s "
-                f"(median of {len(runs)}, run {point['run_seconds']:.2f} s)")
+            log(
+                f"  {scenario} n={n:.0e}: {point['draws_per_second']:,.0f} draws/s "
+                f"(median of {len(runs)}, run {point['run_seconds']:.2f} s)"
+            )
     out: dict[str, Any] = {"points": points}
     if dh_result is not None:
         out["dh_probabilities"] = forecaster_probabilities(dh_result)
@@ -296,7 +343,8 @@ def forecaster_probabilities(result: Any) -> dict[str, Any]:
     out = {}
     for years, window in HEADLINE:
         index = list(plan.windows_months).index(window) * len(plan.progress_years) + list(
-            plan.progress_years).index(years)
+            plan.progress_years
+        ).index(years)
         k = int(events[index])
         p = k / n
         out[event_name(years, window)] = {"p": p, "se": math.sqrt(p * (1 - p) / n), "n": n}
@@ -356,8 +404,9 @@ def comparison(results: dict[str, Any]) -> dict[str, Any]:
         out["forecaster_dh_n_draws"] = best["n_draws"]
         out["ratios"] = {name: ours / b["draws_per_second"] for name, b in base.items()}
         out["ratios_by_n_draws"] = {
-            str(p["n_draws"]): {name: p["draws_per_second"] / b["draws_per_second"]
-                                for name, b in base.items()}
+            str(p["n_draws"]): {
+                name: p["draws_per_second"] / b["draws_per_second"] for name, b in base.items()
+            }
             for p in points
         }
         out["published_code_reference_draws_per_second"] = 9_500
@@ -374,7 +423,7 @@ def comparison(results: dict[str, Any]) -> dict[str, Any]:
         zs = {}
         sources = list(row)
         for i, a in enumerate(sources):
-            for b in sources[i + 1:]:
+            for b in sources[i + 1 :]:
                 pa, pb = row[a], row[b]
                 se = math.hypot(pa["se"], pb["se"])
                 z = (pa["p"] - pb["p"]) / se if se > 0 else 0.0
@@ -391,8 +440,9 @@ def comparison(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def memory_section(cfg: dict[str, Any], platform: str, log: Callable[[str], None],
-                   compile_cache: str | None = None) -> dict:
+def memory_section(
+    cfg: dict[str, Any], platform: str, log: Callable[[str], None], compile_cache: str | None = None
+) -> dict:
     """Peak RSS of a fresh child per point: against n_draws, against chunk size, and (CPU)
     the throughput with every core as a JAX device."""
     from .memory import measure as measure_child
@@ -412,8 +462,10 @@ def memory_section(cfg: dict[str, Any], platform: str, log: Callable[[str], None
         point = measure(DH, n, chunk)
         out["vs_n_draws"].append(point)
         log(f"  memory {DH} n={n:.0e}: {_mib(point)}")
-    sweeps = [(DH, cfg["memory_chunks"], cfg["memory_chunk_draws"]),
-              ("decaying", cfg["memory_chunks_general"], cfg["memory_chunk_draws_general"])]
+    sweeps = [
+        (DH, cfg["memory_chunks"], cfg["memory_chunk_draws"]),
+        ("decaying", cfg["memory_chunks_general"], cfg["memory_chunk_draws_general"]),
+    ]
     for scenario, chunks, n in sweeps:
         for c in chunks:
             point = measure(scenario, n, c)
@@ -426,8 +478,10 @@ def memory_section(cfg: dict[str, Any], platform: str, log: Callable[[str], None
             point = measure(DH, n, chunk, devices if devices > 1 else None)
             point["host_devices"] = devices
             out["multi_device"].append(point)
-            log(f"  {DH} with {devices} host device(s): "
-                f"{point.get('draws_per_second', float('nan')):,.0f} draws/s")
+            log(
+                f"  {DH} with {devices} host device(s): "
+                f"{point.get('draws_per_second', float('nan')):,.0f} draws/s"
+            )
     by_n = {p["n_draws"]: p.get("peak_rss_mib") for p in out["vs_n_draws"] if "error" not in p}
     if by_n:
         low, high = min(by_n), max(by_n)
@@ -449,8 +503,9 @@ def profile_section(cfg: dict[str, Any], log: Callable[[str], None]) -> dict[str
     out: dict[str, Any] = {}
     for scenario in cfg["profile_scenarios"]:
         try:
-            out[scenario] = profile_scenario(scenario, cfg["profile_chunk"],
-                                             cfg["profile_repeats"], light=cfg.get("quick"))
+            out[scenario] = profile_scenario(
+                scenario, cfg["profile_chunk"], cfg["profile_repeats"], light=cfg.get("quick")
+            )
             shares = out[scenario]["share_of_chunk"]
             log(f"  profile {scenario}: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
         except Exception as exc:  # the engine's internals move; keep the other sections
@@ -460,9 +515,13 @@ def profile_section(cfg: dict[str, Any], log: Callable[[str], None]) -> dict[str
     for scenario in cfg["block_sweep_scenarios"]:
         try:
             sweeps[scenario] = block_sweep(scenario, cfg["profile_chunk"], cfg["block_sizes"])
-            log(f"  block sweep {scenario}: " + ", ".join(
-                f"{p['block']}: {p.get('draws_per_second', float('nan')):,.0f}/s"
-                for p in sweeps[scenario]))
+            log(
+                f"  block sweep {scenario}: "
+                + ", ".join(
+                    f"{p['block']}: {p.get('draws_per_second', float('nan')):,.0f}/s"
+                    for p in sweeps[scenario]
+                )
+            )
         except Exception as exc:
             sweeps[scenario] = [{"error": f"{type(exc).__name__}: {exc}"}]
     if sweeps:
@@ -486,8 +545,7 @@ def roofline_section(results: dict[str, Any], cfg: dict[str, Any]) -> dict[str, 
         if scenario in best:
             row["estimate"] = estimate(counts, best[scenario]["draws_per_second"], peak)
             row["n_draws"] = best[scenario]["n_draws"]
-        goal = GPU_TARGETS["dh_draws_per_second" if scenario == DH
-                           else "general_draws_per_second"]
+        goal = GPU_TARGETS["dh_draws_per_second" if scenario == DH else "general_draws_per_second"]
         row["h100_target"] = estimate(counts, goal, PEAKS["h100 sxm"])
         xla = results.get("profile", {}).get(scenario, {}).get("xla_cost_per_draw")
         if xla:
@@ -509,9 +567,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     def add(name: str, goal: float, measured: float | None, higher: bool = True) -> None:
         met = None if measured is None else (measured >= goal if higher else measured <= goal)
-        rows.append({"target": name, "goal": goal, "measured": measured, "met": met,
-                     "fraction_of_goal": None if measured is None else
-                     (measured / goal if higher else goal / measured)})
+        rows.append(
+            {
+                "target": name,
+                "goal": goal,
+                "measured": measured,
+                "met": met,
+                "fraction_of_goal": None
+                if measured is None
+                else (measured / goal if higher else goal / measured),
+            }
+        )
 
     t = CPU_TARGETS if platform == "cpu" else GPU_TARGETS
     add(f"D&H draws/s ({platform})", t["dh_draws_per_second"], best(DH))
@@ -521,17 +587,30 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     comp = results.get("comparison", {})
     ratios = comp.get("ratios", {})
     if platform == "cpu":
-        add("D&H speed-up over the per-draw loop (published style)", CPU_TARGETS["dh_vs_loop"],
-            ratios.get("python_loop"))
+        add(
+            "D&H speed-up over the per-draw loop (published style)",
+            CPU_TARGETS["dh_vs_loop"],
+            ratios.get("python_loop"),
+        )
         add("D&H speed-up over vectorised NumPy (> 1)", 1.0, ratios.get("numpy_vectorised"))
         mem = results.get("memory", {}).get("ratio_peak_1e7_to_1e5")
-        add("peak memory at 1e7 / at 1e5 draws", CPU_TARGETS["memory_ratio_1e7_1e5"], mem,
-            higher=False)
+        add(
+            "peak memory at 1e7 / at 1e5 draws",
+            CPU_TARGETS["memory_ratio_1e7_1e5"],
+            mem,
+            higher=False,
+        )
     agreement = comp.get("agreement")
     if agreement:
-        rows.append({"target": "headline probabilities agree (max abs z < 4)", "goal": 4.0,
-                     "measured": agreement["max_abs_z"], "met": agreement["agree"],
-                     "fraction_of_goal": None})
+        rows.append(
+            {
+                "target": "headline probabilities agree (max abs z < 4)",
+                "goal": 4.0,
+                "measured": agreement["max_abs_z"],
+                "met": agreement["agree"],
+                "fraction_of_goal": None,
+            }
+        )
     return rows
 
 
@@ -582,12 +661,31 @@ def markdown(results: dict[str, Any]) -> str:
     if tp:
         lines += ["## Throughput (whole forecast: run_forecast)", ""]
         lines += _table(
-            ["preset", "integrator", "n_draws", "chunk", "draws/s (median)", "run s",
-             "compile s cold / cached", "repeats", "padding"],
-            [[p["scenario"], f"{p['integrator']} ({p['steps']})", p["n_draws"], p["chunk_size"],
-              p["draws_per_second"], p["run_seconds"],
-              f"{p['compile_seconds_cold']:.2f} / {p['compile_seconds_cached']:.2f}",
-              p["repeats"], f"{p['padding_fraction']:.0%}"] for p in tp],
+            [
+                "preset",
+                "integrator",
+                "n_draws",
+                "chunk",
+                "draws/s (median)",
+                "run s",
+                "compile s cold / cached",
+                "repeats",
+                "padding",
+            ],
+            [
+                [
+                    p["scenario"],
+                    f"{p['integrator']} ({p['steps']})",
+                    p["n_draws"],
+                    p["chunk_size"],
+                    p["draws_per_second"],
+                    p["run_seconds"],
+                    f"{p['compile_seconds_cold']:.2f} / {p['compile_seconds_cached']:.2f}",
+                    p["repeats"],
+                    f"{p['padding_fraction']:.0%}",
+                ]
+                for p in tp
+            ],
         )
     base = results.get("baselines", {})
     comp = results.get("comparison", {})
@@ -596,8 +694,10 @@ def markdown(results: dict[str, Any]) -> str:
         ratios = comp.get("ratios", {})
         lines += _table(
             ["baseline", "draws/repeat", "draws/s (median)", "forecaster D&H speed-up"],
-            [[k, v["n_draws_per_repeat"], v["draws_per_second"], ratios.get(k)]
-             for k, v in base.items()],
+            [
+                [k, v["n_draws_per_repeat"], v["draws_per_second"], ratios.get(k)]
+                for k, v in base.items()
+            ],
         )
         if "forecaster_dh_draws_per_second" in comp:
             lines += [
@@ -613,32 +713,66 @@ def markdown(results: dict[str, Any]) -> str:
         sources = list(next(iter(agreement["probabilities"].values()))["estimates"])
         rows = []
         for name, row in agreement["probabilities"].items():
-            cells = [f"{row['estimates'][s]['p']:.4f} ± {row['estimates'][s]['se']:.4f}"
-                     for s in sources]
+            cells = [
+                f"{row['estimates'][s]['p']:.4f} ± {row['estimates'][s]['se']:.4f}" for s in sources
+            ]
             worst = max((abs(z) for z in row["z"].values()), default=0.0)
             rows.append([name, *cells, row["published_code"], worst])
         lines += _table(["event", *sources, "published code", "max abs z"], rows)
-        lines += [f"All agree within Monte Carlo error (every pairwise abs z < 4): "
-                  f"{_fmt(agreement['agree'])} (largest abs z = {agreement['max_abs_z']}).", ""]
+        lines += [
+            f"All agree within Monte Carlo error (every pairwise abs z < 4): "
+            f"{_fmt(agreement['agree'])} (largest abs z = {agreement['max_abs_z']}).",
+            "",
+        ]
     mem = results.get("memory", {})
     if mem:
-        lines += ["## Peak memory (fresh child process per point: peak resident set, VmHWM)",
-                  ""]
-        rows = [[sweep, p.get("scenario"), p.get("n_draws"), p.get("chunk_size"),
-                 p.get("peak_rss_mib"), p.get("forecast_peak_rss_mib"),
-                 p.get("rss_before_forecast_mib"), p.get("draws_per_second"),
-                 p.get("device_peak_bytes_in_use"), p.get("error")]
-                for sweep in ("vs_n_draws", "vs_chunk_size") for p in mem.get(sweep, [])]
-        lines += _table(["sweep", "preset", "n_draws", "chunk", "process peak MiB",
-                         "peak during forecast MiB", "before forecast MiB", "draws/s",
-                         "device peak B", "error"], rows)
+        lines += ["## Peak memory (fresh child process per point: peak resident set, VmHWM)", ""]
+        rows = [
+            [
+                sweep,
+                p.get("scenario"),
+                p.get("n_draws"),
+                p.get("chunk_size"),
+                p.get("peak_rss_mib"),
+                p.get("forecast_peak_rss_mib"),
+                p.get("rss_before_forecast_mib"),
+                p.get("draws_per_second"),
+                p.get("device_peak_bytes_in_use"),
+                p.get("error"),
+            ]
+            for sweep in ("vs_n_draws", "vs_chunk_size")
+            for p in mem.get(sweep, [])
+        ]
+        lines += _table(
+            [
+                "sweep",
+                "preset",
+                "n_draws",
+                "chunk",
+                "process peak MiB",
+                "peak during forecast MiB",
+                "before forecast MiB",
+                "draws/s",
+                "device peak B",
+                "error",
+            ],
+            rows,
+        )
         if mem.get("ratio_peak_1e7_to_1e5") is not None:
             lines += [f"Peak at 1e7 / peak at 1e5 draws: {mem['ratio_peak_1e7_to_1e5']:.3f}.", ""]
         if mem.get("multi_device"):
-            lines += _table(["host devices (XLA_FLAGS)", "n_draws", "draws/s", "peak RSS MiB"],
-                            [[p.get("host_devices"), p.get("n_draws"),
-                              p.get("draws_per_second"), p.get("peak_rss_mib")]
-                             for p in mem["multi_device"]])
+            lines += _table(
+                ["host devices (XLA_FLAGS)", "n_draws", "draws/s", "peak RSS MiB"],
+                [
+                    [
+                        p.get("host_devices"),
+                        p.get("n_draws"),
+                        p.get("draws_per_second"),
+                        p.get("peak_rss_mib"),
+                    ]
+                    for p in mem["multi_device"]
+                ],
+            )
     prof = results.get("profile", {})
     if prof:
         lines += ["## Where the time of one chunk goes", ""]
@@ -649,55 +783,102 @@ def markdown(results: dict[str, Any]) -> str:
                 lines += [f"- {scenario}: error {p['error']}", ""]
                 continue
             sec = p["seconds_per_chunk"]
-            lines += [f"**{scenario}** ({p['integrator']}, {p['steps']} steps, chunk "
-                      f"{p['chunk_size']:,} = {p['calls_per_chunk']} calls of {p['block']:,} "
-                      "draws)", ""]
+            lines += [
+                f"**{scenario}** ({p['integrator']}, {p['steps']} steps, chunk "
+                f"{p['chunk_size']:,} = {p['calls_per_chunk']} calls of {p['block']:,} "
+                "draws)",
+                "",
+            ]
             rows = [[b["piece"], b["ms_per_chunk"], f"{b['share']:.1%}"] for b in p["breakdown"]]
-            extra = [("kernel (paths + outcomes)", "kernel"),
-                     ("device work returning counts only", "device_counts_only"),
-                     ("engine's compiled calls (counts + per-draw values)", "engine_call"),
-                     ("checkpoint save alone", "save_checkpoint"),
-                     ("run_forecast, per chunk (everything)", "run_forecast_per_chunk")]
+            extra = [
+                ("kernel (paths + outcomes)", "kernel"),
+                ("device work returning counts only", "device_counts_only"),
+                ("engine's compiled calls (counts + per-draw values)", "engine_call"),
+                ("checkpoint save alone", "save_checkpoint"),
+                ("run_forecast, per chunk (everything)", "run_forecast_per_chunk"),
+            ]
             rows += [[label, sec[key] * 1e3, ""] for label, key in extra if key in sec]
             lines += _table(["piece", "ms / chunk", "share"], rows)
     sweep = prof.get("block_sweep") if prof else None
     if sweep:
-        lines += ["## What-if: kernel block size (engine's BLOCK patched in the benchmark only)",
-                  ""]
-        lines += _table(["preset", "block", "chunk", "draws/s (run_forecast, 2 chunks)",
-                         "default"],
-                        [[scenario, p.get("block"), p.get("chunk_size"),
-                          p.get("draws_per_second"), p.get("default")]
-                         for scenario, points in sweep.items() for p in points])
+        lines += [
+            "## What-if: kernel block size (engine's BLOCK patched in the benchmark only)",
+            "",
+        ]
+        lines += _table(
+            ["preset", "block", "chunk", "draws/s (run_forecast, 2 chunks)", "default"],
+            [
+                [
+                    scenario,
+                    p.get("block"),
+                    p.get("chunk_size"),
+                    p.get("draws_per_second"),
+                    p.get("default"),
+                ]
+                for scenario, points in sweep.items()
+                for p in points
+            ],
+        )
     roof = results.get("roofline", {})
     if roof:
         peak = roof["device_peak"]
-        lines += ["## Roofline", "",
-                  f"Device peak (stated): {peak['name']}: {peak['ops_per_s']:.3g} ALU ops/s, "
-                  "transcendentals "
-                  + (f"{peak['transcendentals_per_s']:.3g}/s" if peak["transcendentals_per_s"]
-                     else "as ALU work") + f", memory {peak['bytes_per_s']:.3g} B/s "
-                  f"({peak['source']}). Counts per draw from benchmarks/roofline.py; "
-                  "'H100' columns: the H100 target (1e8 D&H, 1e7 general) against the "
-                  "H100 SXM roofline.", ""]
+        lines += [
+            "## Roofline",
+            "",
+            f"Device peak (stated): {peak['name']}: {peak['ops_per_s']:.3g} ALU ops/s, "
+            "transcendentals "
+            + (
+                f"{peak['transcendentals_per_s']:.3g}/s"
+                if peak["transcendentals_per_s"]
+                else "as ALU work"
+            )
+            + f", memory {peak['bytes_per_s']:.3g} B/s "
+            f"({peak['source']}). Counts per draw from benchmarks/roofline.py; "
+            "'H100' columns: the H100 target (1e8 D&H, 1e7 general) against the "
+            "H100 SXM roofline.",
+            "",
+        ]
         rows = []
         for scenario, r in roof["scenarios"].items():
             c = r["counts_per_draw"]
             e = r.get("estimate", {})
             g = r.get("h100_target", {})
-            rows.append([scenario, c["ops"], c["transcendentals"], c["bytes_path"],
-                         e.get("measured_draws_per_second"), e.get("roofline_draws_per_second"),
-                         e.get("limited_by"), e.get("fraction_of_roofline"),
-                         g.get("roofline_draws_per_second"), g.get("fraction_of_roofline")])
-        lines += _table(["preset", "ops/draw", "transc./draw", "bytes/draw (path)",
-                         "measured draws/s", "roofline draws/s here", "limited by",
-                         "fraction", "H100 roofline draws/s", "H100 target / roofline"], rows)
+            rows.append(
+                [
+                    scenario,
+                    c["ops"],
+                    c["transcendentals"],
+                    c["bytes_path"],
+                    e.get("measured_draws_per_second"),
+                    e.get("roofline_draws_per_second"),
+                    e.get("limited_by"),
+                    e.get("fraction_of_roofline"),
+                    g.get("roofline_draws_per_second"),
+                    g.get("fraction_of_roofline"),
+                ]
+            )
+        lines += _table(
+            [
+                "preset",
+                "ops/draw",
+                "transc./draw",
+                "bytes/draw (path)",
+                "measured draws/s",
+                "roofline draws/s here",
+                "limited by",
+                "fraction",
+                "H100 roofline draws/s",
+                "H100 target / roofline",
+            ],
+            rows,
+        )
     tg = results.get("targets", [])
     if tg:
         lines += ["## Targets", ""]
-        lines += _table(["target", "goal", "measured", "met", "measured / goal"],
-                        [[t["target"], t["goal"], t["measured"], t["met"],
-                          t["fraction_of_goal"]] for t in tg])
+        lines += _table(
+            ["target", "goal", "measured", "met", "measured / goal"],
+            [[t["target"], t["goal"], t["measured"], t["met"], t["fraction_of_goal"]] for t in tg],
+        )
     if results.get("errors"):
         lines += ["## Errors", ""] + [f"- {e}" for e in results["errors"]] + [""]
     return "\n".join(lines)
@@ -773,14 +954,19 @@ def main(argv: list[str] | None = None) -> int:
         "code": code_version(),
         "device": device,
         "settings": {k: v for k, v in cfg.items() if k != "quick"}
-        | {"sections": args.sections, "compile_cache": cache is not None,
-           "xla_python_client_preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE"),
-           "xla_flags": os.environ.get("XLA_FLAGS", "")},
+        | {
+            "sections": args.sections,
+            "compile_cache": cache is not None,
+            "xla_python_client_preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE"),
+            "xla_flags": os.environ.get("XLA_FLAGS", ""),
+        },
         "load_start": load_start,
         "errors": [],
     }
-    log(f"{machine}: {device['platform']} {device['device_kind']} x {device['count']}; "
-        f"load {load_start}; sections {args.sections}")
+    log(
+        f"{machine}: {device['platform']} {device['device_kind']} x {device['count']}; "
+        f"load {load_start}; sections {args.sections}"
+    )
 
     def section(name: str, fn: Callable[[], Any]) -> None:
         if name not in args.sections:

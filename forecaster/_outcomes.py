@@ -16,7 +16,6 @@ import jax.numpy as jnp
 from ._integrate import Path
 
 
-
 def reached(path: Path, horizon_years: float) -> jax.Array:
     """Nodes reached within the horizon."""
     return path.t <= horizon_years

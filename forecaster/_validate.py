@@ -74,15 +74,15 @@ def positive(field: str, value: Any) -> float:
     return number(field, value, 0.0, allowed="a number > 0 (positive)")
 
 
-def integer(field: str, value: Any, low: int, high: int) -> int:
-    """An integer in [low, high] (a float such as 2.0 is refused: counts are whole)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or not low <= value <= high
-    ):
-        raise ConfigError(field, value, f"an integer in [{low}, {high}]")
-    return int(value)
+def integer(field: str, value: Any, low: int, high: int | None = None) -> int:
+    """An integer in [low, high], or >= low without ``high`` (a float such as 2.0 is refused:
+    counts are whole)."""
+    whole = not isinstance(value, bool) and isinstance(value, int | np.integer)
+    if whole and low <= value and (high is None or value <= high):
+        return int(value)
+    raise ConfigError(
+        field, value, f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+    )
 
 
 def boolean(field: str, value: Any) -> bool:

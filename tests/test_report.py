@@ -27,8 +27,7 @@ from matplotlib.figure import Figure
 from forecaster import ConfigError
 from forecaster._forecast import run_forecast_job
 from forecaster.report import _figures as figs
-from forecaster.report import _run_report as _build  # sentence, headline_events, percent_cell
-from forecaster.report import write_report
+from forecaster.report import _format, _run_report, write_report
 
 SCENARIOS = ("explosive", "decaying", "amdahl", "expanding_pie")
 RUN_SECTIONS = (
@@ -195,7 +194,7 @@ def test_run_report_has_every_section_and_only_embedded_images(run_dir, summary)
     assert len(images) == 5
     # The headline in plain words, with the run's own numbers.
     head = next(r for r in summary["probabilities"] if (r["years"], r["window_months"]) == (3, 12))
-    sentence = _build.sentence("decaying", head)
+    sentence = _run_report.sentence("decaying", head)
     assert re.fullmatch(
         r"In the decaying scenario, there is an? [\d.]+% chance \(95% CI [\d.]+–[\d.]+%\) that AI "
         r"compresses at least 3 years of progress into 12 months\.",
@@ -277,7 +276,7 @@ def test_distributions_and_sensitivity_plot_the_tables(summary):
         values = [q[k] for k in figs.FAN_KEYS]
         assert values == sorted(values)
 
-    events = _build.headline_events(summary["probabilities"])
+    events = _run_report.headline_events(summary["probabilities"])
     assert events[0] == "P(>=3y in 12m)"
     plot = figs.sensitivity_chart(summary["sensitivity"], events)
     ax = plot.figure.axes[0]
@@ -381,7 +380,7 @@ def test_sweep_makes_one_comparison_report(sweep_dir):
     for job in jobs:
         s = json.loads((job / "summary.json").read_text())
         head = next(r for r in s["probabilities"] if (r["years"], r["window_months"]) == (3, 12))
-        assert _build.percent_cell(head) in row
+        assert _format.percent_cell(head) in row
         # Each job has its own report, without a calibration section (no posterior).
         job_html = (job / "report.html").read_text()
         assert '<section id="headline">' in job_html

@@ -20,12 +20,19 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from .._errors import ConfigError
+from .._validate import choice
+from ._common import CalibrationModel
 from ._data import resolve_data_dir
+from ._doubling_times import DOUBLING_TIMES
 from ._inference import Settings, diagnose, free_parameters, sample, summarize
-from ._models import MODELS, CalibrationModel
 from ._report import console_summary, quantiles, write_json, write_markdown
+from ._returns import RETURNS
+from ._time_horizons import TIME_HORIZONS
 
 __all__ = ["MODELS", "CalibrationModel", "run_calibration"]
+
+#: The calibration models by name (MODEL.md section 6).
+MODELS: dict[str, CalibrationModel] = {m.name: m for m in (TIME_HORIZONS, RETURNS, DOUBLING_TIMES)}
 
 
 def _as_dict(cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
@@ -54,9 +61,7 @@ def run_calibration(cfg: DictConfig | dict[str, Any], run_dir: Path) -> dict[str
     started = time.perf_counter()
     config = _as_dict(cfg)
     model_cfg = _section(config, "model")
-    name = model_cfg.get("name")
-    if name not in MODELS:
-        raise ConfigError("model.name", name, f"one of {sorted(MODELS)}")
+    name = choice("model.name", model_cfg.get("name"), sorted(MODELS))
     spec = MODELS[name]
     settings = Settings.from_config(_section(config, "inference"), _section(config, "thresholds"))
     data_dir = resolve_data_dir(config.get("data_dir"))

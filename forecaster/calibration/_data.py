@@ -18,6 +18,7 @@ from scipy.stats import norm
 
 from .._errors import ConfigError
 from .._paths import data_dir as shipped_data_dir
+from .._validate import number, positive
 
 #: Days per year used for decimal years and for doubling times in days (Julian year).
 DAYS_PER_YEAR = 365.25
@@ -158,8 +159,7 @@ def check_interval(
     for i, row in enumerate(table.itertuples(index=False)):
         line = f"{file_name} line {i + 2}"
         v, lo, hi = getattr(row, value), getattr(row, low), getattr(row, high)
-        if v <= 0:
-            raise ConfigError(f"{line} column {value}", v, "a positive number")
+        positive(f"{line} column {value}", v)
         if np.isnan(lo) != np.isnan(hi):
             raise ConfigError(
                 f"{line} columns {low},{high}", (lo, hi), "both ends of the interval, or neither"
@@ -168,8 +168,8 @@ def check_interval(
             raise ConfigError(f"{line} columns {low},{high}", (lo, hi), f"0 < {low} < {high}")
         if level is not None:
             lev = getattr(row, level)
-            if not np.isnan(lev) and not 0 < lev < 1:
-                raise ConfigError(f"{line} column {level}", lev, "a probability in (0, 1)")
+            if not np.isnan(lev):
+                number(f"{line} column {level}", lev, 0.0, 1.0, allowed="a probability in (0, 1)")
 
 
 def unique_labels(labels: list[str]) -> list[str]:

@@ -19,8 +19,8 @@ from numpyro import handlers
 from numpyro.infer import MCMC, NUTS, Predictive
 
 from .._arviz import az
-from .._errors import ConfigError
-from ._models import OBS, Prepared
+from .._validate import choice, integer, number
+from ._common import OBS, Prepared
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")
 
@@ -46,41 +46,30 @@ class Settings:
     def from_config(cls, inference: Mapping[str, Any], thresholds: Mapping[str, Any]) -> Settings:
         """Settings from the ``inference`` and ``thresholds`` config sections, checked."""
 
-        def integer(section: Mapping[str, Any], prefix: str, name: str, low: int) -> int:
-            value = section.get(name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError(f"{prefix}.{name}", value, f"an integer >= {low}")
-            return value
+        def count(section: Mapping[str, Any], prefix: str, name: str, low: int) -> int:
+            return integer(f"{prefix}.{name}", section.get(name), low)
 
-        def number(
+        def real(
             section: Mapping[str, Any], prefix: str, name: str, low: float, high: float
         ) -> float:
-            value = section.get(name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not (low < value < high)
-            ):
-                raise ConfigError(f"{prefix}.{name}", value, f"a number in ({low}, {high})")
-            return float(value)
+            allowed = f"a number in ({low}, {high})"
+            return number(f"{prefix}.{name}", section.get(name), low, high, allowed=allowed)
 
-        method = inference.get("chain_method")
-        if method not in CHAIN_METHODS:
-            raise ConfigError("inference.chain_method", method, f"one of {list(CHAIN_METHODS)}")
+        method = choice("inference.chain_method", inference.get("chain_method"), CHAIN_METHODS)
         inf, thr = "inference", "thresholds"
         return cls(
-            num_warmup=integer(inference, inf, "num_warmup", 1),
-            num_samples=integer(inference, inf, "num_samples", 4),
-            num_chains=integer(inference, inf, "num_chains", 1),
+            num_warmup=count(inference, inf, "num_warmup", 1),
+            num_samples=count(inference, inf, "num_samples", 4),
+            num_chains=count(inference, inf, "num_chains", 1),
             chain_method=method,
-            seed=integer(inference, inf, "seed", 0),
-            target_accept_prob=number(inference, inf, "target_accept_prob", 0.0, 1.0),
-            num_prior_samples=integer(inference, inf, "num_prior_samples", 1),
-            hdi_prob=number(inference, inf, "hdi_prob", 0.0, 1.0),
-            r_hat_max=number(thresholds, thr, "r_hat_max", 1.0, np.inf),
-            ess_bulk_min=number(thresholds, thr, "ess_bulk_min", 0.0, np.inf),
-            ess_tail_min=number(thresholds, thr, "ess_tail_min", 0.0, np.inf),
-            max_divergences=integer(thresholds, thr, "max_divergences", 0),
+            seed=count(inference, inf, "seed", 0),
+            target_accept_prob=real(inference, inf, "target_accept_prob", 0.0, 1.0),
+            num_prior_samples=count(inference, inf, "num_prior_samples", 1),
+            hdi_prob=real(inference, inf, "hdi_prob", 0.0, 1.0),
+            r_hat_max=real(thresholds, thr, "r_hat_max", 1.0, np.inf),
+            ess_bulk_min=real(thresholds, thr, "ess_bulk_min", 0.0, np.inf),
+            ess_tail_min=real(thresholds, thr, "ess_tail_min", 0.0, np.inf),
+            max_divergences=count(thresholds, thr, "max_divergences", 0),
         )
 
 

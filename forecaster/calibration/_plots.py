@@ -1,9 +1,10 @@
-"""PNG plots of a calibration run (matplotlib "Agg" backend; no display needed).
+"""PNG plots of a calibration run (matplotlib figures on an Agg canvas; no display needed).
 
 ``write_plots`` draws, for every model: rank plots of the sampled parameters (ArviZ), prior
 vs posterior of each parameter and forecast quantity, and the observations against their
 posterior predictive intervals; for ``time_horizons`` also the fitted trend with bands over
-the data on a log2 axis, extrapolated to the threshold horizon.
+the data on a log2 axis, extrapolated to the threshold horizon. Every figure is a
+:class:`matplotlib.figure.Figure` of its own: pyplot and the process's backend are left alone.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .._arviz import az  # noqa: E402
-from ._models import OBS, Prepared, trend_log2  # noqa: E402
+from .._arviz import az
+from ._common import OBS, Prepared
+from ._time_horizons import trend_log2
 
 _PRIOR_COLOR, _POSTERIOR_COLOR = "tab:gray", "tab:blue"
 
@@ -52,11 +51,12 @@ def write_plots(
 
 
 def _rank_plot(idata: az.InferenceData, params: list[str], path: Path) -> str:
-    """ArviZ rank-bar trace plot of the sampled parameters."""
+    """ArviZ rank-bar trace plot of the sampled parameters (one row each, compact)."""
+    fig = _figure((12, len(params) * 2))  # the size ArviZ gives its own figure
+    axes = fig.subplots(len(params), 2, squeeze=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        axes = az.plot_trace(idata, var_names=params, kind="rank_bars", compact=True)
-    fig = np.asarray(axes).ravel()[0].figure
+        az.plot_trace(idata, var_names=params, kind="rank_bars", compact=True, axes=axes)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -90,7 +90,8 @@ def _prior_posterior(idata: az.InferenceData, names: list[str], path: Path) -> s
             )
     ncols = min(3, len(panels))
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)
+    fig = _figure((4.2 * ncols, 2.8 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, (title, post, prior) in zip(axes.ravel(), panels, strict=False):
         post, prior = _flat(post), _flat(prior)
         lo = min(np.quantile(post, 0.001), np.quantile(prior, 0.05)) if prior.size else None
@@ -117,7 +118,8 @@ def _predictive(idata: az.InferenceData, prepared: Prepared, path: Path) -> str:
     )
     q05, q25, q50, q75, q95 = np.quantile(draws, [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
     y = np.arange(len(prepared.labels))
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(y) + 1.5))
+    fig = _figure((7.5, 0.45 * len(y) + 1.5))
+    ax = fig.subplots()
     ax.hlines(y, q05, q95, color=_POSTERIOR_COLOR, alpha=0.35, lw=8, label="predictive 90%")
     ax.hlines(y, q25, q75, color=_POSTERIOR_COLOR, alpha=0.7, lw=8, label="predictive 50%")
     ax.plot(q50, y, "|", color="navy", ms=12)
@@ -169,7 +171,8 @@ def _trend(idata: az.InferenceData, prepared: Prepared, path: Path, max_draws: i
         )
     )
     bands = np.quantile(curves, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig = _figure((8, 5))
+    ax = fig.subplots()
     ax.fill_between(
         grid, 2 ** bands[0], 2 ** bands[4], color=_POSTERIOR_COLOR, alpha=0.2, label="90% band"
     )
@@ -208,8 +211,15 @@ def _trend(idata: az.InferenceData, prepared: Prepared, path: Path, max_draws: i
     return _save(fig, path)
 
 
-def _save(fig: plt.Figure, path: Path) -> str:
-    """Save and close ``fig``; return its file name (links are relative to the run dir)."""
+def _figure(figsize: tuple[float, float]) -> Figure:
+    """A new figure on its own Agg canvas (not registered with pyplot)."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> str:
+    """Save ``fig`` and clear it; return its file name (links are relative to the run dir)."""
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    fig.clear()
     return path.name

@@ -47,8 +47,8 @@ def _write_document(directory: Path, document) -> Path:
 
 def write_run_report(run_dir: Path) -> Path:
     """The report of one forecast run; returns the path of report.html."""
-    from ._build import run_document
     from ._figures import style
+    from ._run_report import run_document
 
     run = load_run(run_dir)
     with style():
@@ -58,8 +58,8 @@ def write_run_report(run_dir: Path) -> Path:
 
 def write_sweep_report(sweep_dir: Path) -> Path:
     """The comparison report of a sweep's finished jobs; returns the path of report.html."""
-    from ._build import sweep_document
     from ._figures import style
+    from ._sweep_report import sweep_document
 
     runs = [load_run(job) for job in job_directories(sweep_dir)]
     with style():

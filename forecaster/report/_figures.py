@@ -21,6 +21,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from ._format import months_label, tex_number, years_label
+from ._load import quantile_row
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 BAND = "#0072B2"
@@ -83,22 +86,6 @@ def _float(value: Any, none: float = math.inf) -> float:
     return none if value is None else float(value)
 
 
-def years_label(y: float) -> str:
-    return f"{y:g} year" + ("" if y == 1 else "s")
-
-
-def months_label(w: float) -> str:
-    return f"{w:g} month" + ("" if w == 1 else "s")
-
-
-def tex_number(value: float) -> str:
-    """3 significant digits (whole numbers from 1000); powers of ten (mathtext) from 10^6."""
-    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
-        mantissa, exponent = f"{value:.2e}".split("e")
-        return f"{float(mantissa):g}$\\times$10$^{{{int(exponent)}}}$"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
 def _log_ticks(axis: Any, values: Sequence[float]) -> None:
     """Ticks exactly at ``values`` on a log axis, labelled as plain numbers."""
     axis.set_major_locator(FixedLocator(list(values)))
@@ -143,6 +130,31 @@ def _draw_curve(ax: Any, series: Mapping[str, np.ndarray], color: str, label: st
         x, 100 * series["ci_low"], 100 * series["ci_high"], color=color, alpha=0.2, linewidth=0
     )
     ax.plot(x, 100 * series["p"], "o-", color=color, label=label)
+
+
+def _labels(ax: Any, xlabel: str, ylabel: str, heading: str, **legend: Any) -> None:
+    """Axis labels, the axes' title and the legend (``legend``: arguments of ``Axes.legend``)."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(heading)
+    ax.legend(**legend)
+
+
+def _curve_axes(ax: Any, years: Sequence[float], ylabel: str, heading: str, **legend: Any) -> None:
+    """The axes of a probability curve: Y on a log scale ticked at ``years``, percent up."""
+    if years:
+        ax.set_xscale("log")
+        ticks = sorted(set(years))
+        _log_ticks(ax.xaxis, ticks)
+        _x_limits_log(ax, ticks)
+    _percent_axis(ax)
+    _labels(
+        ax,
+        "Y: years of AI progress (at the pre-automation pace), log scale",
+        ylabel,
+        heading,
+        **legend,
+    )
 
 
 def _point_label(p: float) -> str:
@@ -194,16 +206,13 @@ def probability_curve(probabilities: Sequence[Mapping[str, Any]]) -> Plot:
                 fontsize=8,
                 color=PALETTE[i % len(PALETTE)],
             )
-    if all_years:
-        ax.set_xscale("log")
-        ticks = sorted(set(all_years))
-        _log_ticks(ax.xaxis, ticks)
-        _x_limits_log(ax, ticks)
-    _percent_axis(ax)
-    ax.set_xlabel("Y: years of AI progress (at the pre-automation pace), log scale")
-    ax.set_ylabel("P(≥ Y years of progress within w)")
-    ax.set_title("Chance of compressing Y years of AI progress into a window of w months")
-    ax.legend(loc="upper right")
+    _curve_axes(
+        ax,
+        all_years,
+        "P(≥ Y years of progress within w)",
+        "Chance of compressing Y years of AI progress into a window of w months",
+        loc="upper right",
+    )
     return Plot(
         name="report_probability_curve",
         title="P(≥ Y years of progress within w) against Y",
@@ -226,18 +235,14 @@ def sweep_curves(jobs: Sequence[tuple[str, Sequence[Mapping[str, Any]]]], window
         if series["years"].size:
             all_years += list(series["years"])
             _draw_curve(ax, series, PALETTE[i % len(PALETTE)], label)
-    if all_years:
-        ax.set_xscale("log")
-        ticks = sorted(set(all_years))
-        _log_ticks(ax.xaxis, ticks)
-        _x_limits_log(ax, ticks)
-    _percent_axis(ax)
-    ax.set_xlabel("Y: years of AI progress (at the pre-automation pace), log scale")
-    ax.set_ylabel(f"P(≥ Y years of progress within {months_label(window)})")
-    ax.set_title(
-        f"Scenarios compared: chance of ≥ Y years of progress within {months_label(window)}"
+    _curve_axes(
+        ax,
+        all_years,
+        f"P(≥ Y years of progress within {months_label(window)})",
+        f"Scenarios compared: chance of ≥ Y years of progress within {months_label(window)}",
+        loc="upper right",
+        title="job",
     )
-    ax.legend(loc="upper right", title="job")
     return Plot(
         name="report_comparison",
         title=f"P(≥ Y years within {months_label(window)}) against Y, per job",
@@ -275,24 +280,16 @@ def fan_chart(fan: Sequence[Mapping[str, Any]], top_hint: float | None = None) -
     top = top if top > 0 else 1.0
     ceiling = top * 1.06
     clipped = {k: np.minimum(data[k], ceiling) for k in FAN_KEYS}
-    ax.fill_between(
-        t,
-        clipped["q05"],
-        clipped["q95"],
-        color=BAND,
-        alpha=0.18,
-        linewidth=0,
-        label="5–95% of draws",
-    )
-    ax.fill_between(
-        t,
-        clipped["q25"],
-        clipped["q75"],
-        color=BAND,
-        alpha=0.38,
-        linewidth=0,
-        label="25–75% of draws",
-    )
+    for low, high, alpha in (("q05", "q95", 0.18), ("q25", "q75", 0.38)):  # outer band first
+        ax.fill_between(
+            t,
+            clipped[low],
+            clipped[high],
+            color=BAND,
+            alpha=alpha,
+            linewidth=0,
+            label=f"{int(low[1:])}–{int(high[1:])}% of draws",
+        )
     ax.plot(t, clipped["q50"], color="#0b2f52", label="median")
     if beyond:
         ax.axhline(ceiling, color="0.4", linestyle=":", linewidth=1)
@@ -307,10 +304,15 @@ def fan_chart(fan: Sequence[Mapping[str, Any]], top_hint: float | None = None) -
         )
     ax.set_xlim(0, float(t.max()) if t.size else 1)
     ax.set_ylim(0, ceiling * (1.08 if beyond else 1.0))
-    ax.set_xlabel("Time since full automation of AI R&D (years)")
-    ax.set_ylabel("AI progress (years at the pre-automation pace)")
-    ax.set_title("Progress after automation: fan chart of all draws")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    _labels(
+        ax,
+        "Time since full automation of AI R&D (years)",
+        "AI progress (years at the pre-automation pace)",
+        "Progress after automation: fan chart of all draws",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
+    )
     return Plot(
         name="report_fan",
         title="Fan chart of AI progress against time since automation",
@@ -323,22 +325,11 @@ def fan_chart(fan: Sequence[Mapping[str, Any]], top_hint: float | None = None) -
     )
 
 
-def _quantile_row(rows: Sequence[Mapping[str, Any]], outcome: str, series: str = ""):
-    return next((r for r in rows if r["outcome"] == outcome and r["series"] == series), None)
-
-
 def time_to_rows(quantiles: Sequence[Mapping[str, Any]], levels: Sequence[float] = (1, 3, 10)):
     """Quantile rows of the time to reach each progress level (those present in the table)."""
     rows = [r for r in quantiles if r["outcome"] == "time_to_progress_years"]
-    chosen = [r for r in rows if series_years(r["series"]) in set(map(float, levels))]
+    chosen = [r for r in rows if r.get("years") in set(map(float, levels))]
     return chosen or rows[:3]
-
-
-def series_years(series: str) -> float | None:
-    try:
-        return float(series.split()[0])
-    except (ValueError, IndexError):
-        return None
 
 
 def _strip(ax: Any, y: float, row: Mapping[str, Any], color: str, right: float) -> dict[str, float]:
@@ -384,7 +375,7 @@ def distributions(
     figure, (top, bottom) = new_figure(6.6, nrows=2, height_ratios=[1.0, 1.0])
     data: dict[str, Any] = {}
     # Peak speed-up.
-    peak = _quantile_row(quantiles, "peak_speedup")
+    peak = quantile_row(quantiles, "peak_speedup")
     peak_q = {k: _float(peak.get(k)) for k in FAN_KEYS} if peak else {}
     data["peak_speedup"] = peak_q
     finite_q = [v for v in peak_q.values() if math.isfinite(v) and v > 0]
@@ -418,10 +409,13 @@ def distributions(
             )
     if finite_q or (sample is not None and sample.size):
         top.set_xscale("log")
-    top.set_xlabel("Peak speed-up of AI progress (× the pre-automation pace), log scale")
-    top.set_ylabel("draws in the sample")
-    top.set_title("Peak speed-up")
-    top.legend(loc="upper right")
+    _labels(
+        top,
+        "Peak speed-up of AI progress (× the pre-automation pace), log scale",
+        "draws in the sample",
+        "Peak speed-up",
+        loc="upper right",
+    )
     # Time to reach 1, 3, 10 years of progress.
     rows = time_to_rows(quantiles)
     values = [
@@ -444,7 +438,7 @@ def distributions(
             else f"reached within {horizon:g} y by all draws"
         )
         bottom.text(left * 1.05, y + 0.32, note, fontsize=8, color="0.3", va="bottom")
-        level = series_years(row["series"])
+        level = row.get("years")
         labels.append(years_label(level) if level is not None else row["series"])
     bottom.set_yticks(range(len(rows)), list(reversed(labels)))
     bottom.set_ylim(-0.6, len(rows) - 0.1)
@@ -505,10 +499,14 @@ def sensitivity_chart(
         min(1.0, largest * 1.15) + 0.02,
     )
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("First-order sensitivity index S₁ (share of the event's variance)")
-    ax.set_ylabel("uncertain parameter")
-    ax.set_title("Which prior drives the probability of explosion")
-    ax.legend(loc="lower right", title="event")
+    _labels(
+        ax,
+        "First-order sensitivity index S₁ (share of the event's variance)",
+        "uncertain parameter",
+        "Which prior drives the probability of explosion",
+        loc="lower right",
+        title="event",
+    )
     return Plot(
         name="report_sensitivity",
         title="First-order sensitivity indices",
@@ -544,10 +542,13 @@ def calendar_chart(calendar: Mapping[str, Any]) -> Plot:
             ax.plot(years[order], 100 * p[order], "o-", color=PALETTE[i], label=name, markersize=4)
     _percent_axis(ax)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
-    ax.set_xlabel("Calendar year")
-    ax.set_ylabel("Probability by the start of the year")
-    ax.set_title("When: automation and explosion by calendar year")
-    ax.legend(loc="lower right")
+    _labels(
+        ax,
+        "Calendar year",
+        "Probability by the start of the year",
+        "When: automation and explosion by calendar year",
+        loc="lower right",
+    )
     return Plot(
         name="report_calendar",
         title="Probability by calendar year",

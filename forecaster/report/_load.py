@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,26 @@ class Run:
         if isinstance(scenario, dict) and scenario.get("description"):
             return str(scenario["description"])
         return None
+
+
+def quantile_row(
+    quantiles: Sequence[Mapping[str, Any]],
+    outcome: str,
+    years: float | None = None,
+    window_months: float | None = None,
+) -> Mapping[str, Any] | None:
+    """The row of a quantile table for ``outcome`` and one series: a progress level
+    (``years``), a window (``window_months``) or, with neither, the outcome itself."""
+    return next(
+        (
+            r
+            for r in quantiles
+            if r["outcome"] == outcome
+            and r.get("years") == years
+            and r.get("window_months") == window_months
+        ),
+        None,
+    )
 
 
 def directory_kind(path: Path) -> str:
@@ -145,7 +166,7 @@ def load_run(path: Path) -> Run:
         config=config if isinstance(config, dict) else None,
         overrides=[str(o) for o in overrides] if isinstance(overrides, list) else [],
         peak_sample=_peak_sample(path / "draws.parquet"),
-        posteriors=posterior_sources(summary, path),
+        posteriors=load_posterior_sources(summary, path),
     )
 
 
@@ -180,7 +201,7 @@ def _resolve(path: str, run_dir: Path) -> Path | None:
     return None
 
 
-def posterior_sources(summary: dict[str, Any], run_dir: Path) -> list[PosteriorSource]:
+def load_posterior_sources(summary: dict[str, Any], run_dir: Path) -> list[PosteriorSource]:
     """The posteriors a run drew from: ``posterior_files`` where recorded, else the priors."""
     entries: list[tuple[str, str, str, int | None]] = []
     recorded = summary.get("posterior_files")

@@ -1,91 +1,41 @@
-"""What a report says: the sections of a run's report and of a sweep's comparison report."""
+"""The sections of one forecast run's report, from its summary tables (see docs/REPORTS.md).
+
+Headline (in plain words, with the probability grid), the probability curve, the fan chart,
+the distributions, sensitivity, calendar dates and calibration (where the run has them), and
+the run's facts.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .._events import Event
 from . import _figures as figs
 from ._document import Bullets, Code, Document, Image, Section, Table, Text
-from ._load import Calibration, PosteriorSource, Run
+from ._format import (
+    article,
+    calendar_date,
+    duration,
+    fact,
+    interval,
+    months_label,
+    number,
+    percent,
+    percent_cell,
+    sensitivity_index,
+    share,
+    years_label,
+)
+from ._load import Calibration, PosteriorSource, Run, quantile_row
 
-HEADLINE_EVENT = (3.0, 12.0)  # (years, window in months), when the grid has it
-
-
-# ----------------------------------------------------------------------------- formatting
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def article(number_text: str) -> str:
-    """ "a" or "an" before a number as it is read aloud (an 8%, an 18%, a 1.8%)."""
-    whole = number_text.split(".")[0].replace(",", "")
-    return "an" if whole.startswith("8") or whole in ("11", "18") else "a"
-
-
-def _num(value: float, decimals: int) -> str:
-    if value == 0:
-        return "0"
-    if 0 < abs(value) < 1 and decimals < 2:
-        return f"{value:.2g}"
-    return f"{value:.{decimals}f}"
+#: The event of the plain-words headline, where the grid has it (else the nearest it offers).
+HEADLINE_EVENT = Event(years=3.0, window_months=12.0)
 
 
-def _decimals(row: Mapping[str, Any]) -> int:
-    half = 50 * (row["ci_high"] - row["ci_low"])  # half-width in percentage points
-    return 0 if half >= 0.5 else 1 if half >= 0.05 else 2
-
-
-def percent(row: Mapping[str, Any]) -> str:
-    """``55.7%``, to the precision its interval supports."""
-    if row.get("p") is None:
-        return "n/a"
-    return _num(100 * row["p"], _decimals(row)) + "%"
-
-
-def interval(row: Mapping[str, Any]) -> str:
-    """``55.0–56.4%``: the 95% Wilson interval."""
-    if row.get("p") is None:
-        return "n/a"
-    d = _decimals(row)
-    return f"{_num(100 * row['ci_low'], d)}–{_num(100 * row['ci_high'], d)}%"
-
-
-def percent_cell(row: Mapping[str, Any]) -> str:
-    return "n/a" if row.get("p") is None else f"{percent(row)} ({interval(row)})"
-
-
-def number(value: Any, unit: str = "") -> str:
-    """3 significant digits (whole numbers from 1000, separated); powers of ten from 10^6."""
-    if value is None:
-        return "—"
-    value = float(value)
-    if not math.isfinite(value):
-        return "∞" if value > 0 else "—"
-    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
-        mantissa, exponent = f"{value:.2e}".split("e")
-        power = str(int(exponent)).translate(_SUPERSCRIPT)
-        return f"{float(mantissa):g}·10{power}{unit}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}{unit}"
-    return f"{value:.3g}{unit}"
-
-
-def duration(years: float | None) -> str:
-    """A time in years in the unit a reader would use."""
-    if years is None:
-        return "—"
-    if years < 1 / 12:
-        return f"{years * 365.25:.3g} days"
-    if years < 2:
-        return f"{years * 12:.3g} months"
-    return f"{years:.3g} years"
-
-
-# ----------------------------------------------------------------------------- the grid
 def grid(probabilities: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[float]]:
     years = sorted({float(r["years"]) for r in probabilities})
     windows = sorted({float(r["window_months"]) for r in probabilities})
@@ -98,14 +48,10 @@ def headline_event(probabilities: Sequence[Mapping[str, Any]]) -> Mapping[str, A
     if not rows:
         return None
     years, windows = grid(rows)
-    y = min(years, key=lambda v: (abs(math.log(v / HEADLINE_EVENT[0])) if v > 0 else math.inf, v))
-    w = HEADLINE_EVENT[1] if HEADLINE_EVENT[1] in windows else max(windows)
+    head = HEADLINE_EVENT
+    y = min(years, key=lambda v: (abs(math.log(v / head.years)) if v > 0 else math.inf, v))
+    w = head.window_months if head.window_months in windows else max(windows)
     return next(r for r in rows if r["years"] == y and r["window_months"] == w)
-
-
-def event_name(years: float, window: float) -> str:
-    """The event's name as the sensitivity table spells it."""
-    return f"P(>={years:g}y in {window:g}m)"
 
 
 def sentence(scenario: str, row: Mapping[str, Any], who: str | None = None) -> str:
@@ -114,20 +60,16 @@ def sentence(scenario: str, row: Mapping[str, Any], who: str | None = None) -> s
     p = percent(row)
     return (
         f"In {subject}, there is {article(p)} {p} chance (95% CI {interval(row)}) that AI "
-        f"compresses at least {figs.years_label(row['years'])} of progress into "
-        f"{figs.months_label(row['window_months'])}."
+        f"compresses at least {years_label(row['years'])} of progress into "
+        f"{months_label(row['window_months'])}."
     )
 
 
-def _quantile(summary: Mapping[str, Any], outcome: str, series: str = "") -> Mapping | None:
-    return next(
-        (
-            r
-            for r in summary.get("quantiles", [])
-            if r["outcome"] == outcome and r["series"] == series
-        ),
-        None,
-    )
+def summary_quantile(
+    summary: Mapping[str, Any], outcome: str, years: float | None = None
+) -> Mapping[str, Any] | None:
+    """The quantile row of ``outcome`` (at the progress level ``years``, where it has levels)."""
+    return quantile_row(summary.get("quantiles", []), outcome, years)
 
 
 def _horizon(summary: Mapping[str, Any]) -> float | None:
@@ -135,7 +77,7 @@ def _horizon(summary: Mapping[str, Any]) -> float | None:
 
 
 def peak_sentence(summary: Mapping[str, Any]) -> str | None:
-    peak = _quantile(summary, "peak_speedup")
+    peak = summary_quantile(summary, "peak_speedup")
     if not peak or peak.get("q50") is None:
         return None
     spread = ""
@@ -149,7 +91,7 @@ def peak_sentence(summary: Mapping[str, Any]) -> str | None:
 
 
 def reach_sentence(summary: Mapping[str, Any], years: float = 10.0) -> str | None:
-    row = _quantile(summary, "time_to_progress_years", f"{years:g} years of progress")
+    row = summary_quantile(summary, "time_to_progress_years", years)
     if not row or row.get("fraction_never") is None:
         return None
     horizon = _horizon(summary)
@@ -157,11 +99,11 @@ def reach_sentence(summary: Mapping[str, Any], years: float = 10.0) -> str | Non
     reached = 1 - row["fraction_never"]
     if row.get("q50") is not None:
         return (
-            f"Half of the draws reach {figs.years_label(years)} of progress within "
+            f"Half of the draws reach {years_label(years)} of progress within "
             f"{duration(row['q50'])} of automation; {100 * reached:.3g}% reach it {within}."
         )
     return (
-        f"Fewer than half of the draws reach {figs.years_label(years)} of progress {within} "
+        f"Fewer than half of the draws reach {years_label(years)} of progress {within} "
         f"({100 * reached:.3g}% do)."
     )
 
@@ -170,20 +112,20 @@ def probability_table(probabilities: Sequence[Mapping[str, Any]]) -> Table:
     years, windows = grid(probabilities)
     lookup = {(r["years"], r["window_months"]): r for r in probabilities}
     rows = [
-        [f"≥ {figs.years_label(y)}"]
+        [f"≥ {years_label(y)}"]
         + [percent_cell(lookup[(y, w)]) if (y, w) in lookup else "—" for w in windows]
         for y in years
     ]
     return Table(
-        header=["progress Y", *[f"within {figs.months_label(w)}" for w in windows]],
+        header=["progress Y", *[f"within {months_label(w)}" for w in windows]],
         rows=rows,
         caption="P(≥ Y years of AI progress within w): estimate (95% Wilson interval) over "
         "all finite draws.",
     )
 
 
-# ----------------------------------------------------------------------------- run report
-def _image(plot: figs.Plot) -> Image:
+def image(plot: figs.Plot) -> Image:
+    """The plot as a PNG block of the document (its figure is cleared)."""
     png = plot.png()
     plot.figure.clear()
     return Image(plot.name, plot.title, plot.caption, png)
@@ -236,7 +178,7 @@ def _accelerate_factor(run: Run) -> float:
 def _curve(run: Run) -> Section:
     probabilities = run.summary["probabilities"]
     years, _ = grid(probabilities)
-    blocks: list[Any] = [_image(figs.probability_curve(probabilities))]
+    blocks: list[Any] = [image(figs.probability_curve(probabilities))]
     if len(years) < 6:
         blocks.append(
             Text(
@@ -253,11 +195,11 @@ def _fan(run: Run) -> Section:
     fan = run.summary.get("fan") or []
     if not fan:
         return Section("fan-chart", "Fan chart of progress", [Text("No fan table in this run.")])
-    by_horizon = _quantile(run.summary, "progress_by_horizon_years") or {}
+    by_horizon = summary_quantile(run.summary, "progress_by_horizon_years") or {}
     hint = max(
         (v for k, v in by_horizon.items() if k.startswith("q") and v is not None), default=None
     )
-    blocks: list[Any] = [_image(figs.fan_chart(fan, hint))]
+    blocks: list[Any] = [image(figs.fan_chart(fan, hint))]
     wanted = (0.5, 1, 2, 5, 10, 20)
     rows = []
     for t in wanted:
@@ -280,9 +222,9 @@ def _fan(run: Run) -> Section:
     return Section("fan-chart", "Fan chart of progress", blocks)
 
 
-def _series_label(series: str) -> str:
-    level = figs.series_years(series)
-    return series.removesuffix(" of progress") if level is None else figs.years_label(level)
+def _series_label(row: Mapping[str, Any]) -> str:
+    level = row.get("years")
+    return row["series"].removesuffix(" of progress") if level is None else years_label(level)
 
 
 def _quantile_cells(row: Mapping[str, Any], none: str, fmt) -> list[str]:
@@ -294,14 +236,14 @@ def _distributions(run: Run) -> Section:
     quantiles = s.get("quantiles", [])
     plot = figs.distributions(quantiles, run.peak_sample, _horizon(s), s.get("finite_draws"))
     rows = []
-    peak = _quantile(s, "peak_speedup")
+    peak = summary_quantile(s, "peak_speedup")
     if peak:
         rows.append(["peak speed-up (×)", *_quantile_cells(peak, "beyond range", number), "—"])
     for row in figs.time_to_rows(quantiles):
         never = row.get("fraction_never")
         rows.append(
             [
-                f"time to {_series_label(row['series'])} of progress",
+                f"time to {_series_label(row)} of progress",
                 *_quantile_cells(row, "not reached", duration),
                 "—" if never is None else f"{100 * never:.3g}%",
             ]
@@ -312,11 +254,7 @@ def _distributions(run: Run) -> Section:
         caption="Quantiles over all draws (quantiles.csv). Times are since full automation; "
         "“not reached” means beyond the simulated horizon.",
     )
-    return Section("distributions", "Peak speed-up and time to Y years", [_image(plot), table])
-
-
-def _index(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:.3f}"
+    return Section("distributions", "Peak speed-up and time to Y years", [image(plot), table])
 
 
 def headline_events(probabilities: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -328,7 +266,7 @@ def headline_events(probabilities: Sequence[Mapping[str, Any]]) -> list[str]:
     years, _ = grid(probabilities)
     w, i = head["window_months"], years.index(head["years"])
     neighbours = years[max(i - 1, 0) : i] + years[i + 1 : i + 2]
-    return [event_name(y, w) for y in (head["years"], *neighbours)]
+    return [Event(y, w).name for y in (head["years"], *neighbours)]
 
 
 def _sensitivity(run: Run) -> Section:
@@ -350,11 +288,11 @@ def _sensitivity(run: Run) -> Section:
         )
     data = plot.data
     rows = [
-        [p, *[_index(data["indices"][e].get(p)) for e in data["events"]]]
+        [p, *[sensitivity_index(data["indices"][e].get(p)) for e in data["events"]]]
         for p in data["parameters"]
     ]
     blocks: list[Any] = [
-        _image(plot),
+        image(plot),
         Table(
             header=["parameter", *data["events"]],
             rows=rows,
@@ -470,24 +408,6 @@ def _calibration(run: Run) -> Section | None:
     return Section("calibration", "Calibration", blocks)
 
 
-def _fact(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return f"{value:,}" if isinstance(value, int) else number(value)
-
-
-def calendar_date(year: float | None) -> str:
-    """A decimal year as month and year (2027.69 -> Sep 2027)."""
-    if year is None or not math.isfinite(year):
-        return "not reached"
-    whole = math.floor(year)
-    month = min(int((year - whole) * 12), 11)
-    return f"{_MONTHS[month]} {whole}"
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def _calendar(run: Run) -> Section | None:
     calendar = run.summary.get("calendar")
     if not isinstance(calendar, dict) or not calendar.get("p_automation_by_year"):
@@ -502,14 +422,14 @@ def _calendar(run: Run) -> Section | None:
                 f"{calendar_date(start.get('q05'))} and {calendar_date(start.get('q95'))})."
             )
         )
-    blocks.append(_image(figs.calendar_chart(calendar)))
+    blocks.append(image(figs.calendar_chart(calendar)))
     automation = calendar.get("p_automation_by_year") or {}
     explosion = calendar.get("p_explosion_by_year") or {}
     blocks.append(
         Table(
             header=["by the start of", "P(automation started)", "P(explosion complete)"],
             rows=[
-                [year, _share(automation.get(year)), _share(explosion.get(year))]
+                [year, share(automation.get(year)), share(explosion.get(year))]
                 for year in sorted(automation, key=float)
             ],
         )
@@ -521,7 +441,7 @@ def _calendar(run: Run) -> Section | None:
             Table(
                 header=["reaching", *[f"{int(k[1:])}%" for k in keys]],
                 rows=[
-                    [f"{figs.years_label(float(level))} of progress"]
+                    [f"{years_label(float(level))} of progress"]
                     + [calendar_date(q.get(k)) for k in keys]
                     for level, q in sorted(milestones.items(), key=lambda kv: float(kv[0]))
                 ],
@@ -530,12 +450,6 @@ def _calendar(run: Run) -> Section | None:
             )
         )
     return Section("calendar", "Calendar dates", blocks)
-
-
-def _share(p: float | None) -> str:
-    if p is None:
-        return "—"
-    return f"{100 * p:.3g}%"
 
 
 def _facts(run: Run) -> Section:
@@ -565,7 +479,7 @@ def _facts(run: Run) -> Section:
         ]
     )
     for key, value in (s.get("timing") or {}).items():
-        rows.append([f"timing: {key.replace('_', ' ')}", _fact(value)])
+        rows.append([f"timing: {key.replace('_', ' ')}", fact(value)])
     for key, value in (s.get("settings") or {}).items():
         rows.append([f"setting: {key.replace('_', ' ')}", str(value)])
     for key, value in (s.get("versions") or {}).items():
@@ -616,130 +530,3 @@ def run_document(run: Run) -> Document:
         + f" · {s.get('finite_draws', 0):,} draws · seed {s.get('seed')}"
     )
     return Document(f"AI takeoff forecast: {run.scenario}", subtitle, sections)
-
-
-# ----------------------------------------------------------------------------- sweep report
-def job_labels(sweep_dir: Path, runs: Sequence[Run]) -> list[str]:
-    """Column labels: the job directory's path in the sweep (job number and scenario)."""
-    return [r.path.relative_to(sweep_dir).as_posix() for r in runs]
-
-
-def comparison_window(runs: Sequence[Run]) -> float:
-    windows = {w for r in runs for w in grid(r.summary["probabilities"])[1]}
-    return 12.0 if 12.0 in windows else max(windows)
-
-
-def _median(summary: Mapping[str, Any], outcome: str, series: str = "") -> Any:
-    row = _quantile(summary, outcome, series)
-    return None if row is None else row.get("q50")
-
-
-def sweep_document(sweep_dir: Path, runs: Sequence[Run]) -> Document:
-    labels = job_labels(sweep_dir, runs)
-    scenarios = [r.scenario for r in runs]
-    unique = len(set(scenarios)) == len(scenarios)
-    lead = []
-    for label, run in zip(labels, runs, strict=True):
-        head = headline_event(run.summary["probabilities"])
-        if head is not None:
-            who = None if unique else f"job {label} ({run.scenario} scenario)"
-            lead.append(Text(sentence(run.scenario, head, who), "lead"))
-    # One table: events (rows) by jobs (columns).
-    events: list[tuple[float, float]] = []
-    for run in runs:
-        years, windows = grid(run.summary["probabilities"])
-        events += [(y, w) for w in windows for y in years if (y, w) not in events]
-    lookups = [
-        {(r["years"], r["window_months"]): r for r in run.summary["probabilities"]} for run in runs
-    ]
-    rows = [
-        [f"P(≥ {figs.years_label(y)} within {figs.months_label(w)})"]
-        + [percent_cell(lk[(y, w)]) if (y, w) in lk else "—" for lk in lookups]
-        for y, w in events
-    ]
-    rows.append(
-        ["median peak speed-up"] + [number(_median(r.summary, "peak_speedup"), "×") for r in runs]
-    )
-    rows.append(
-        ["median time to 10 years of progress"]
-        + [
-            duration(_median(r.summary, "time_to_progress_years", "10 years of progress"))
-            if _median(r.summary, "time_to_progress_years", "10 years of progress") is not None
-            else "not reached"
-            for r in runs
-        ]
-    )
-    rows.append(["scenario"] + scenarios)
-    rows.append(["finite draws"] + [f"{r.summary.get('finite_draws', 0):,}" for r in runs])
-    rows.append(["non-finite draws"] + [f"{r.summary.get('non_finite', 0):,}" for r in runs])
-    table = Table(
-        header=["", *labels],
-        rows=rows,
-        caption="Each column is one job; probabilities with 95% Wilson intervals.",
-    )
-    headline = Section("headline", "Scenarios side by side", [*lead, table])
-    window = comparison_window(runs)
-    plot = figs.sweep_curves(
-        [(label, run.summary["probabilities"]) for label, run in zip(labels, runs, strict=True)],
-        window,
-    )
-    comparison = Section(
-        "comparison",
-        "Overlay: P(≥ Y years within 12 months)"
-        if window == 12.0
-        else f"Overlay: P(≥ Y years within {window:g} months)",
-        [_image(plot)],
-    )
-    job_rows = []
-    for label, run in zip(labels, runs, strict=True):
-        report = run.path / "report.html"
-        link = f"[report]({label}/report.html)" if report.is_file() else "—"
-        job_rows.append(
-            [
-                label,
-                run.scenario,
-                " ".join(f"`{o}`" for o in run.overrides) or "—",
-                str(run.summary.get("seed")),
-                f"{run.summary.get('finite_draws', 0):,}",
-                link,
-            ]
-        )
-    jobs = Section(
-        "jobs",
-        "Jobs",
-        [
-            Table(
-                header=["job", "scenario", "overrides", "seed", "draws", "report"],
-                rows=job_rows,
-                caption="Each job's directory holds its own report and tables.",
-            )
-        ],
-    )
-    first = runs[0].summary
-    versions = ", ".join(f"{k} {v}" for k, v in (first.get("versions") or {}).items())
-    device = first.get("device") or {}
-    facts = Section(
-        "run-facts",
-        "Run facts",
-        [
-            Bullets(
-                [
-                    f"sweep directory: `{sweep_dir.resolve()}`",
-                    f"jobs: {len(runs)}"
-                    + (
-                        " (every value with its standard error: [comparison.csv](comparison.csv))"
-                        if (sweep_dir / "comparison.csv").is_file()
-                        else ""
-                    ),
-                    f"device: {device.get('count', '?')} × {device.get('platform', '?')}",
-                    f"versions: {versions}",
-                ]
-            )
-        ],
-    )
-    subtitle = f"Sweep `{sweep_dir.resolve().name}`, {len(runs)} jobs: " + ", ".join(scenarios)
-    return Document(
-        f"AI takeoff forecast: {len(runs)} scenarios compared",
-        subtitle,
-        [headline, comparison, jobs, facts],
-    )

@@ -1,0 +1,136 @@
+"""How the report writes numbers: probabilities, quantities, durations, dates and units.
+
+Formatting only: every function takes a value from the summary tables (None where the table
+has no value) and returns text; nothing here checks or changes a value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def article(number_text: str) -> str:
+    """ "a" or "an" before a number as it is read aloud (an 8%, an 18%, a 1.8%)."""
+    whole = number_text.split(".")[0].replace(",", "")
+    return "an" if whole.startswith("8") or whole in ("11", "18") else "a"
+
+
+def _num(value: float, decimals: int) -> str:
+    if value == 0:
+        return "0"
+    if 0 < abs(value) < 1 and decimals < 2:
+        return f"{value:.2g}"
+    return f"{value:.{decimals}f}"
+
+
+def _decimals(row: Mapping[str, Any]) -> int:
+    half = 50 * (row["ci_high"] - row["ci_low"])  # half-width in percentage points
+    return 0 if half >= 0.5 else 1 if half >= 0.05 else 2
+
+
+def percent(row: Mapping[str, Any]) -> str:
+    """``55.7%``, to the precision its interval supports."""
+    if row.get("p") is None:
+        return "n/a"
+    return _num(100 * row["p"], _decimals(row)) + "%"
+
+
+def interval(row: Mapping[str, Any]) -> str:
+    """``55.0–56.4%``: the 95% Wilson interval."""
+    if row.get("p") is None:
+        return "n/a"
+    d = _decimals(row)
+    return f"{_num(100 * row['ci_low'], d)}–{_num(100 * row['ci_high'], d)}%"
+
+
+def percent_cell(row: Mapping[str, Any]) -> str:
+    """``55.7% (55.0–56.4%)``: the estimate and its interval."""
+    return "n/a" if row.get("p") is None else f"{percent(row)} ({interval(row)})"
+
+
+def share(p: float | None) -> str:
+    """A probability without an interval, to 3 significant digits (``42.1%``)."""
+    if p is None:
+        return "—"
+    return f"{100 * p:.3g}%"
+
+
+def _scientific(value: float) -> tuple[float, int] | None:
+    """(mantissa, exponent) of a number written with a power of ten: from 10^6, below 10^-3."""
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+        mantissa, exponent = f"{value:.2e}".split("e")
+        return float(mantissa), int(exponent)
+    return None
+
+
+def number(value: Any, unit: str = "") -> str:
+    """3 significant digits (whole numbers from 1000, separated); powers of ten from 10^6."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if not math.isfinite(value):
+        return "∞" if value > 0 else "—"
+    scientific = _scientific(value)
+    if scientific is not None:
+        mantissa, exponent = scientific
+        return f"{mantissa:g}·10{str(exponent).translate(_SUPERSCRIPT)}{unit}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}{unit}"
+    return f"{value:.3g}{unit}"
+
+
+def tex_number(value: float) -> str:
+    """:func:`number` for a figure: the power of ten in mathtext (3$\\times$10$^{6}$)."""
+    scientific = _scientific(value)
+    if scientific is not None:
+        mantissa, exponent = scientific
+        return f"{mantissa:g}$\\times$10$^{{{exponent}}}$"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def fact(value: Any) -> str:
+    """A value of the run facts: integers with thousands separated, other numbers by
+    :func:`number`, anything else as text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else number(value)
+
+
+def sensitivity_index(value: float | None) -> str:
+    """A sensitivity index to 3 decimals (``—`` where there is none)."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def duration(years: float | None) -> str:
+    """A time in years in the unit a reader would use."""
+    if years is None:
+        return "—"
+    if years < 1 / 12:
+        return f"{years * 365.25:.3g} days"
+    if years < 2:
+        return f"{years * 12:.3g} months"
+    return f"{years:.3g} years"
+
+
+def calendar_date(year: float | None) -> str:
+    """A decimal year as month and year (2027.69 -> Sep 2027)."""
+    if year is None or not math.isfinite(year):
+        return "not reached"
+    whole = math.floor(year)
+    month = min(int((year - whole) * 12), 11)
+    return f"{_MONTHS[month]} {whole}"
+
+
+def years_label(y: float) -> str:
+    """``1 year``, ``3 years``."""
+    return f"{y:g} year" + ("" if y == 1 else "s")
+
+
+def months_label(w: float) -> str:
+    """``1 month``, ``12 months``."""
+    return f"{w:g} month" + ("" if w == 1 else "s")
