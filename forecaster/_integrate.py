@@ -20,6 +20,7 @@ from ._model import Params, Returns, initial_rate, log_rate_function
 # Steps per loop iteration (unrolling 8 or 32 steps measured no faster on a 2-core CPU).
 _SCAN_UNROLL = 1
 
+
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class Path:

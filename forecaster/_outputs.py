@@ -106,11 +106,7 @@ def headline_numbers(result: ForecastResult) -> dict[str, Any]:
     rows = quantile_table(result.plan, result.totals)
     peak = next(r for r in rows if r["outcome"] == "peak_speedup")
     to_ten = next(
-        (
-            r
-            for r in rows
-            if r["outcome"] == "time_to_progress_years" and r["years"] == 10.0
-        ),
+        (r for r in rows if r["outcome"] == "time_to_progress_years" and r["years"] == 10.0),
         None,
     )
     return {

@@ -231,8 +231,7 @@ def flag_probabilities(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> 
     n = int(totals["finite"][0])
     n_grid = len(plan.windows_months) * len(plan.progress_years)
     return {
-        flag: proportion(int(totals["events"][n_grid + i]), n)
-        for i, flag in enumerate(FLAG_EVENTS)
+        flag: proportion(int(totals["events"][n_grid + i]), n) for i, flag in enumerate(FLAG_EVENTS)
     }
 
 
