@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -181,12 +182,45 @@ def _save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`_save_checkpoint`."""
-    with np.load(path) as data:
-        meta = json.loads(str(data["meta"]))
-        totals = {k[2:]: data[k] for k in data.files if k.startswith("t_")}
-        sample = {k[2:]: data[k] for k in data.files if k.startswith("s_")}
+    """Read a checkpoint written by :func:`_save_checkpoint` (never unpickles anything).
+
+    Raises:
+        ConfigError: a file that is not a readable checkpoint (truncated, foreign, edited).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            totals = {k[2:]: data[k] for k in data.files if k.startswith("t_")}
+            sample = {k[2:]: data[k] for k in data.files if k.startswith("s_")}
+        missing = {"next_draw", "stop_draw", "fingerprint", "seconds", "shard"} - set(meta)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise ConfigError("checkpoint", str(path), f"a readable {CHECKPOINT} ({err})") from None
+    if missing:
+        raise ConfigError("checkpoint", str(path), f"a {CHECKPOINT} with {sorted(missing)}")
     return {**meta, "totals": totals, "sample": sample}
+
+
+def saved_state(plan: ForecastPlan, run_dir: Path, field: str = "resume") -> dict | None:
+    """The checkpoint in ``run_dir`` if it is of this plan and shard; None if there is none.
+
+    Raises:
+        ConfigError: the directory holds a run of another configuration, seed or shard.
+    """
+    checkpoint = run_dir / CHECKPOINT
+    if not checkpoint.exists():
+        return None
+    saved = load_checkpoint(checkpoint)
+    if saved["fingerprint"] != fingerprint(plan) or saved["shard"] != [
+        plan.shard_index,
+        plan.num_shards,
+    ]:
+        raise ConfigError(
+            field,
+            str(run_dir),
+            "a run directory of the same configuration (it holds a run of another "
+            "configuration, seed or shard: choose another directory)",
+        )
+    return saved
 
 
 def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -> ForecastResult:
@@ -219,12 +253,8 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
         "seconds": 0.0,
         "shard": shard,
     }
-    if checkpoint.exists():
-        saved = load_checkpoint(checkpoint)
-        if saved["fingerprint"] != fp or saved["shard"] != shard:
-            raise ConfigError(
-                "resume", str(run_dir), "a run directory of the same configuration (it differs)"
-            )
+    saved = saved_state(plan, run_dir)
+    if saved is not None:
         state = saved
 
     t0 = time.perf_counter()

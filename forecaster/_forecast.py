@@ -7,23 +7,30 @@ from pathlib import Path
 from typing import Any
 
 from ._config import plan_forecast
-from ._engine import run_forecast
+from ._engine import run_forecast, saved_state
 from ._outputs import print_headline, write_outputs
+from ._rundir import run_lock, save_config
 
 
 def run_forecast_job(cfg: Any, run_dir: Path) -> dict:
     """Everything ``forecaster forecast`` does after Hydra composed ``cfg``.
 
     Validation happens first: a bad value raises ConfigError before any work starts and
-    before any file but Hydra's own is written.
+    before any file but Hydra's own is written. The run directory is locked for the run;
+    its ``config.yaml`` (the validated config, data) is what ``resume=`` and ``merge`` read.
     """
     if cfg.get("distributed") and cfg.distributed.enabled:
         return _run_distributed(cfg, run_dir)
     plan = plan_forecast(cfg)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "summary.json").unlink(missing_ok=True)
-    result = run_forecast(plan, run_dir, progress_bar=bool(cfg.output.progress_bar))
-    summary = write_outputs(result, run_dir)
+    field = "resume" if cfg.get("resume") is not None else "hydra.run.dir"
+    with run_lock(run_dir):
+        # Refuse before anything is written: a finished run of another configuration keeps
+        # its results and its own config.yaml (from which it can still be resumed).
+        saved_state(plan, run_dir, field)
+        save_config(cfg, run_dir)
+        (run_dir / "summary.json").unlink(missing_ok=True)
+        result = run_forecast(plan, run_dir, progress_bar=bool(cfg.output.progress_bar))
+        summary = write_outputs(result, run_dir)
     print_headline(summary, run_dir)
     if cfg.output.report:
         _write_report(run_dir)

@@ -17,14 +17,14 @@ from ._config import plan_forecast
 from ._engine import CHECKPOINT, ForecastResult, fingerprint, load_checkpoint
 from ._errors import ConfigError
 from ._outputs import print_headline, write_outputs
+from ._rundir import load_saved_config, save_config
 
 
 def _load_shard(run_dir: Path) -> tuple[dict[str, Any], Any]:
     checkpoint = run_dir / CHECKPOINT
-    config = run_dir / ".hydra" / "config.yaml"
-    if not checkpoint.is_file() or not config.is_file():
+    if not checkpoint.is_file():
         raise ConfigError("shard", str(run_dir), f"a forecast run directory with {CHECKPOINT}")
-    return load_checkpoint(checkpoint), OmegaConf.load(config)
+    return load_checkpoint(checkpoint), load_saved_config(run_dir, field="shard")
 
 
 def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
@@ -90,7 +90,7 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
         first_state["fingerprint"],
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, out_dir / "config.yaml")
+    save_config(cfg, out_dir)
     summary = write_outputs(result, out_dir, extra={"merged_from": [str(p) for p in shard_dirs]})
     return summary
 

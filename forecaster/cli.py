@@ -115,28 +115,59 @@ def _calibrate_task(cfg) -> None:
     _run_job(run_calibration, cfg)
 
 
-def _resume_arguments(args: list[str]) -> list[str]:
-    """For ``resume=<dir>``: replay that run's overrides and write into the same directory."""
-    resume = [a for a in args if a.startswith("resume=")]
-    if not resume:
-        return args
-    run_dir = Path(resume[-1].split("=", 1)[1]).expanduser()
-    overrides_file = run_dir / ".hydra" / "overrides.yaml"
-    if not overrides_file.is_file():
-        fail(f"resume={run_dir} is not allowed: a forecast run directory (with .hydra/)")
-    from omegaconf import OmegaConf
+# What ``resume=`` accepts besides the directory: plain ``key=value`` settings of the forecast.
+_NOT_WITH_RESUME = ("hydra.", "hydra/", "+", "~", "-")
 
-    stored = [
-        o
-        for o in OmegaConf.load(overrides_file)
-        if not str(o).startswith(("resume=", "hydra.run.dir="))
-    ]
+
+def _resume(args: list[str]) -> int:
+    """``forecast resume=<dir> [key=value ...]``: continue a run in place.
+
+    The run is rebuilt from its saved ``config.yaml`` (data checked against the schema), not
+    by Hydra: nothing of ``.hydra/`` is replayed or rewritten, so a run directory cannot make
+    forecaster call code. Further ``key=value`` settings are merged as data; the engine then
+    refuses any that changes the run's numbers before a file is touched.
+    """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from ._errors import ConfigError
+    from ._forecast import run_forecast_job
+    from ._rundir import load_saved_config
+
+    run_dir = Path([a for a in args if a.startswith("resume=")][-1].split("=", 1)[1])
+    run_dir = run_dir.expanduser()
     others = [a for a in args if not a.startswith("resume=")]
-    return [*map(str, stored), *others, f"resume={run_dir}", f"hydra.run.dir={run_dir}"]
+    try:
+        for arg in others:
+            key, _, value = arg.partition("=")
+            if arg.startswith(_NOT_WITH_RESUME) or not value:
+                raise ConfigError(
+                    key, value, "a key=value forecast setting (resume= takes no hydra.*, +, ~ or -)"
+                )
+        cfg = load_saved_config(run_dir)
+        try:
+            cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(others))
+        except OmegaConfBaseException as err:
+            raise ConfigError(
+                "resume",
+                others,
+                f"forecast settings ({err.__class__.__name__}: {str(err).splitlines()[0]})",
+            ) from None
+        cfg.resume = str(run_dir)
+        _quiet_library_logs()
+        _persistent_compilation_cache()
+        global _task_started
+        _task_started = True
+        run_forecast_job(cfg, run_dir)
+    except ConfigError as err:
+        fail(str(err))
+    return 0
 
 
 def forecast(args: list[str]) -> int:
-    return _run_hydra_app("forecast", "forecast", _forecast_task, _resume_arguments(args))
+    if any(a.startswith("resume=") for a in args):
+        return _resume(args)
+    return _run_hydra_app("forecast", "forecast", _forecast_task, args)
 
 
 def calibrate(args: list[str]) -> int:

@@ -206,7 +206,8 @@ def test_run_report_has_every_section_and_only_embedded_images(run_dir, summary)
     facts = html[html.index('<section id="run-facts">') :]
     for text in ("seed", "6,000", "non-finite", "device", "timing", "jax", "numpyro"):
         assert text in facts, text
-    assert "No configuration file" in facts  # made through the Python API: no .hydra/
+    # Made through the Python API: no .hydra/, but every run saves its validated config.
+    assert "Configuration (config.yaml)" in facts and "n_draws: 6000" in facts
 
 
 def test_markdown_report_references_pngs_beside_it(run_dir):

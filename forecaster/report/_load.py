@@ -50,6 +50,7 @@ class Run:
     path: Path
     summary: dict[str, Any]
     config_text: str | None
+    config_file: str | None  # the file config_text came from, relative to the run directory
     config: dict[str, Any] | None
     overrides: list[str]
     peak_sample: np.ndarray | None  # peak speed-up of the draws.parquet sample
@@ -163,6 +164,7 @@ def load_run(path: Path) -> Run:
         path=path,
         summary=summary,
         config_text=config_text,
+        config_file=str(config_file.relative_to(path)) if config_file else None,
         config=config if isinstance(config, dict) else None,
         overrides=[str(o) for o in overrides] if isinstance(overrides, list) else [],
         peak_sample=_peak_sample(path / "draws.parquet"),

@@ -499,12 +499,12 @@ def _facts(run: Run) -> Section:
             )
         )
     if run.config_text:
-        blocks.append(Code(run.config_text, "Configuration (.hydra/config.yaml)"))
+        blocks.append(Code(run.config_text, f"Configuration ({run.config_file})"))
     else:
         blocks.append(
             Text(
-                "No configuration file beside the run (.hydra/config.yaml is written when the "
-                "run is started from the command line).",
+                "No configuration file beside the run (every forecast writes config.yaml; "
+                "this run directory has none).",
                 "note",
             )
         )
