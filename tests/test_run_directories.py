@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from forecaster import ConfigError
-from forecaster._rundir import SAVED_CONFIG, load_saved_config, run_lock
+from forecaster._rundir import SAVED_CONFIG, load_saved_config, run_lock, save_config
 
 ARGS = (
     "scenario=davidson_houlden_2025",
@@ -71,6 +71,23 @@ def state(run: Path) -> dict[str, bytes]:
 # --- the saved config, read as data -------------------------------------------------------
 
 
+@pytest.fixture
+def saved(compose_forecast, tmp_path) -> dict:
+    """A forecast config as a run saves it (composed, resolved, plain YAML)."""
+    save_config(compose_forecast(*ARGS), tmp_path)
+    return yaml.safe_load((tmp_path / SAVED_CONFIG).read_text())
+
+
+def test_a_saved_config_reads_back_as_the_same_config(saved, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / SAVED_CONFIG).write_text(yaml.safe_dump(saved))
+    back = load_saved_config(run)
+    assert back.scenario.name == "davidson_houlden_2025" and back.n_draws == 4096
+    assert "hydra" not in saved
+
+
+@pytest.mark.slow
 def test_a_run_saves_its_validated_config(finished_run):
     saved = yaml.safe_load((finished_run / SAVED_CONFIG).read_text())
     assert saved["scenario"]["name"] == "davidson_houlden_2025"
@@ -87,10 +104,9 @@ def test_a_run_saves_its_validated_config(finished_run):
     ],
     ids=["unknown-key-with-target", "interpolation", "wrong-type", "not-a-mapping"],
 )
-def test_a_tampered_saved_config_is_refused(tmp_path, finished_run, edit, fragment):
+def test_a_tampered_saved_config_is_refused(tmp_path, saved, edit, fragment):
     run = tmp_path / "run"
     run.mkdir()
-    saved = yaml.safe_load((finished_run / SAVED_CONFIG).read_text())
     (run / SAVED_CONFIG).write_text(yaml.safe_dump(edit(saved)))
     with pytest.raises(ConfigError) as err:
         load_saved_config(run)
