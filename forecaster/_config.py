@@ -250,14 +250,13 @@ def _check_grid_covers_ceiling(priors: PriorSet, settings: KernelSettings) -> No
 
 def _check_doublings_priors(priors: PriorSet) -> None:
     """Davidson & Houlden's rule assumes full automation and fixed compute."""
-    required = DOUBLINGS_REQUIRES
     for prior in priors.priors:
-        if prior.name in required:
-            ok = prior.fixed and float(prior.args["value"]) == required[prior.name]
+        if prior.name in DOUBLINGS_REQUIRES:
+            ok = prior.fixed and float(prior.args["value"]) == DOUBLINGS_REQUIRES[prior.name]
             if not ok:
                 raise ConfigError(
                     f"scenario.params.{prior.name}",
                     dict(prior.args) | {"dist": prior.kind},
-                    f"fixed at {required[prior.name]:g} with scenario.integrator=doublings "
-                    "(or use integrator=rk4)",
+                    f"fixed at {DOUBLINGS_REQUIRES[prior.name]:g} with "
+                    "scenario.integrator=doublings (or use integrator=rk4)",
                 )

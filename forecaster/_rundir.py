@@ -17,7 +17,7 @@ import errno
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ def load_saved_config(run_dir: Path, field: str = "resume") -> DictConfig:
         data = yaml.safe_load(file.read_text())
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ConfigError(
-            field, str(file), f"a readable YAML forecast config ({_first_line(err)})"
+            field, str(file), f"a readable YAML forecast config ({first_line(err)})"
         ) from None
     if not isinstance(data, Mapping):
         raise ConfigError(field, str(file), "a YAML mapping of forecast settings")
@@ -80,7 +80,32 @@ def load_saved_config(run_dir: Path, field: str = "resume") -> DictConfig:
     try:
         return OmegaConf.merge(schema, data)
     except OmegaConfBaseException as err:
-        raise ConfigError(field, str(file), f"a forecast config ({_first_line(err)})") from None
+        raise ConfigError(field, str(file), f"a forecast config ({first_line(err)})") from None
+
+
+# What ``resume=`` takes besides the directory: plain ``key=value`` forecast settings only.
+_NOT_WITH_RESUME = ("hydra.", "hydra/", "+", "~", "-")
+
+
+def resumed_config(run_dir: Path, settings: Sequence[str]) -> DictConfig:
+    """The saved config of ``run_dir`` with ``key=value`` ``settings`` merged in as data,
+    ``resume`` set to the directory. Hydra syntax (``hydra.*``, ``+``, ``~``, flags) is refused.
+    """
+    for arg in settings:
+        key, _, value = arg.partition("=")
+        if arg.startswith(_NOT_WITH_RESUME) or not value:
+            raise ConfigError(
+                key, value, "a key=value forecast setting (resume= takes no hydra.*, +, ~ or -)"
+            )
+    cfg = load_saved_config(run_dir)
+    try:
+        cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(settings)))
+    except OmegaConfBaseException as err:
+        raise ConfigError(
+            "resume", list(settings), f"forecast settings ({first_line(err)})"
+        ) from None
+    cfg.resume = str(run_dir)
+    return cfg
 
 
 def _refuse_interpolations(node: Any, file: str, field: str, path: str = "") -> None:
@@ -94,7 +119,7 @@ def _refuse_interpolations(node: Any, file: str, field: str, path: str = "") -> 
         raise ConfigError(field, file, f"plain values, not an interpolation (at {path})")
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
     """The first line of an error's message, with the key OmegaConf names, if any."""
     text = str(err).strip().splitlines()
     line = text[0] if text else type(err).__name__

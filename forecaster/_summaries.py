@@ -43,11 +43,6 @@ def proportion(k: int, n: int) -> dict[str, float | None]:
     return {"p": p, "se": math.sqrt(p * (1 - p) / n), "ci_low": float(low), "ci_high": float(high)}
 
 
-def plan_event_names(plan: ForecastPlan) -> list[str]:
-    """Names of the binary events counted by the engine, in their accumulator order."""
-    return event_names(plan.windows_months, plan.progress_years)
-
-
 def probability_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
     """P(>= Y years of progress within w) over the grid, with errors and intervals."""
     n = int(totals["finite"][0])
@@ -211,7 +206,7 @@ def sensitivity_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
     if "bin_draws" not in totals:
         return []
     indices = first_order_indices(totals["bin_draws"], totals["bin_events"])
-    names = plan_event_names(plan)
+    names = event_names(plan.windows_months, plan.progress_years)
     rows = []
     for k, prior in enumerate(plan.priors.uncertain):
         for e, event in enumerate(names):

@@ -115,49 +115,24 @@ def _calibrate_task(cfg) -> None:
     _run_job(run_calibration, cfg)
 
 
-# What ``resume=`` accepts besides the directory: plain ``key=value`` settings of the forecast.
-_NOT_WITH_RESUME = ("hydra.", "hydra/", "+", "~", "-")
-
-
 def _resume(args: list[str]) -> int:
     """``forecast resume=<dir> [key=value ...]``: continue a run in place.
 
     The run is rebuilt from its saved ``config.yaml`` (data checked against the schema), not
     by Hydra: nothing of ``.hydra/`` is replayed or rewritten, so a run directory cannot make
-    forecaster call code. Further ``key=value`` settings are merged as data; the engine then
-    refuses any that changes the run's numbers before a file is touched.
+    forecaster call code. The engine refuses a setting that changes the run's numbers before
+    a file is touched.
     """
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
     from ._errors import ConfigError
     from ._forecast import run_forecast_job
-    from ._rundir import load_saved_config
+    from ._rundir import resumed_config
 
     run_dir = Path([a for a in args if a.startswith("resume=")][-1].split("=", 1)[1])
     run_dir = run_dir.expanduser()
-    others = [a for a in args if not a.startswith("resume=")]
     try:
-        for arg in others:
-            key, _, value = arg.partition("=")
-            if arg.startswith(_NOT_WITH_RESUME) or not value:
-                raise ConfigError(
-                    key, value, "a key=value forecast setting (resume= takes no hydra.*, +, ~ or -)"
-                )
-        cfg = load_saved_config(run_dir)
-        try:
-            cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(others))
-        except OmegaConfBaseException as err:
-            raise ConfigError(
-                "resume",
-                others,
-                f"forecast settings ({err.__class__.__name__}: {str(err).splitlines()[0]})",
-            ) from None
-        cfg.resume = str(run_dir)
+        cfg = resumed_config(run_dir, [a for a in args if not a.startswith("resume=")])
         _quiet_library_logs()
         _persistent_compilation_cache()
-        global _task_started
-        _task_started = True
         run_forecast_job(cfg, run_dir)
     except ConfigError as err:
         fail(str(err))

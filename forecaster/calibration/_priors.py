@@ -27,7 +27,7 @@ def make_prior(spec: Any, field: str, positive: bool = False) -> dist.Distributi
     ``positive`` the distribution must have positive support (a scale or a rate), so a
     ``normal`` prior on a standard deviation is refused rather than sampled into NaNs.
     """
-    mapping = spec_mapping(spec, field) if not isinstance(spec, Mapping) else dict(spec)
+    mapping = spec_mapping(spec, field)
     if "dist" not in mapping:
         raise ConfigError(
             field,
