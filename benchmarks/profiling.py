@@ -217,10 +217,12 @@ def profile_scenario(
         "seconds": 0.0,
         "shard": [0, 1],
     }
+    from forecaster._checkpoint import save_checkpoint
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "accumulators.npz"
         pieces["save_checkpoint"] = median(
-            time_call(lambda: engine._save_checkpoint(path, state), repeats * 2)
+            time_call(lambda: save_checkpoint(path, state), repeats * 2)
         )
         checkpoint_bytes = path.stat().st_size
     host = pieces["add_stats"] + pieces["save_checkpoint"]

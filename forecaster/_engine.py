@@ -11,9 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
-import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
 from ._accumulate import add_stats, calendar_statistics, chunk_statistics, zeros_like_stats
+from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpoint
 from ._config import ForecastPlan
 from ._errors import ConfigError
 from ._kernel import ACCELERATOR_BLOCK, CPU_BLOCK, batch_path_outcomes, batch_paths
@@ -34,7 +33,6 @@ from ._priors import model_values, transform, uniforms_at
 from ._settings import precision_scope
 from ._timelines import start_years
 
-CHECKPOINT = "accumulators.npz"
 BLOCK = CPU_BLOCK
 
 
@@ -168,38 +166,6 @@ def _split_index(start: int) -> tuple[np.uint32, np.uint32]:
     return np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF)
 
 
-def _save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
-    """Write the accumulators atomically: a crash leaves the previous checkpoint intact."""
-    tmp = path.with_suffix(".tmp.npz")
-    arrays = {f"t_{k}": v for k, v in state["totals"].items()}
-    arrays |= {f"s_{k}": v for k, v in state["sample"].items()}
-    meta = {k: state[k] for k in ("next_draw", "stop_draw", "fingerprint", "seconds", "shard")}
-    with open(tmp, "wb") as fh:
-        np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`_save_checkpoint` (never unpickles anything).
-
-    Raises:
-        ConfigError: a file that is not a readable checkpoint (truncated, foreign, edited).
-    """
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            totals = {k[2:]: data[k] for k in data.files if k.startswith("t_")}
-            sample = {k[2:]: data[k] for k in data.files if k.startswith("s_")}
-        missing = {"next_draw", "stop_draw", "fingerprint", "seconds", "shard"} - set(meta)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-        raise ConfigError("checkpoint", str(path), f"a readable {CHECKPOINT} ({err})") from None
-    if missing:
-        raise ConfigError("checkpoint", str(path), f"a {CHECKPOINT} with {sorted(missing)}")
-    return {**meta, "totals": totals, "sample": sample}
-
-
 def saved_state(plan: ForecastPlan, run_dir: Path, field: str = "resume") -> dict | None:
     """The checkpoint in ``run_dir`` if it is of this plan and shard; None if there is none.
 
@@ -220,6 +186,7 @@ def saved_state(plan: ForecastPlan, run_dir: Path, field: str = "resume") -> dic
             "a run directory of the same configuration (it holds a run of another "
             "configuration, seed or shard: choose another directory)",
         )
+    check_counts(checkpoint, saved, plan.draw_range, plan.sample_size)
     return saved
 
 
@@ -264,6 +231,9 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
     if "totals" not in state:
         state["totals"] = zeros_like_stats(stats_shapes)
         state["sample"] = {}
+    else:  # a resumed run: its counts must be a state this plan can reach
+        shapes = {k: tuple(v.shape) for k, v in stats_shapes.items()}
+        check_counts(checkpoint, state, plan.draw_range, plan.sample_size, shapes)
 
     done = state["next_draw"] - start
     bar = tqdm(
@@ -297,10 +267,10 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
         position = chunk_stop
         state["next_draw"] = position
         state["seconds"] = seconds_before + time.perf_counter() - t_run
-        _save_checkpoint(checkpoint, state)
+        save_checkpoint(checkpoint, state)
     run_seconds = time.perf_counter() - t_run
     bar.close()
-    _save_checkpoint(checkpoint, state)  # also for a shard with no draws of its own
+    save_checkpoint(checkpoint, state)  # also for a shard with no draws of its own
 
     timing = {
         "compile_seconds": compile_seconds,

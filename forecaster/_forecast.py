@@ -56,7 +56,7 @@ def _run_distributed(cfg: Any, run_dir: Path) -> dict | None:
     import jax
     from omegaconf import OmegaConf
 
-    from ._engine import CHECKPOINT, load_checkpoint
+    from ._checkpoint import CHECKPOINT, load_checkpoint
     from ._merge import merge_shards
 
     settings = cfg.distributed

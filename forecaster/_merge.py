@@ -6,6 +6,7 @@ result of a single run: every accumulator is an integer count, so merging is a s
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
+from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint
 from ._config import plan_forecast
-from ._engine import CHECKPOINT, ForecastResult, fingerprint, load_checkpoint
+from ._engine import ForecastResult, fingerprint
 from ._errors import ConfigError
 from ._outputs import print_headline, write_outputs
 from ._rundir import load_saved_config, save_config
@@ -63,6 +65,14 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     plan = plan_forecast(cfg)
     if fingerprint(plan) != first_state["fingerprint"]:
         raise ConfigError("shard", str(shard_dirs[0]), "a run made by this version of forecaster")
+    shapes = {k: v.shape for k, v in first_state["totals"].items()}
+    for (state, _), path in zip(loaded, shard_dirs, strict=True):
+        shard_plan = dataclasses.replace(
+            plan, shard_index=state["shard"][0], num_shards=state["shard"][1]
+        )
+        check_counts(
+            path / CHECKPOINT, state, shard_plan.draw_range, shard_plan.sample_size, shapes
+        )
     ordered = [
         loaded[i] for i in sorted(range(len(loaded)), key=lambda i: loaded[i][0]["shard"][0])
     ]

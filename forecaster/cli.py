@@ -6,14 +6,20 @@
     forecaster report <run or sweep dir>   write report.html / report.md
     forecaster merge <shard dirs>... --out <dir>
 
-A user's mistake ends with one line naming the field and what is allowed, and exit code 2.
+Every fault ends with one line on stderr and no traceback (``FORECASTER_DEBUG=1`` shows it):
+exit code 2 for a user's mistake (the line names the field and what is allowed), 1 for the
+environment (disk full, a read-only or missing directory, out of memory) and for a bug, 130
+for Ctrl-C. See docs/RELIABILITY.md.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 USAGE = """usage: forecaster <command> [args]
 
@@ -33,10 +39,62 @@ Examples:
 _task_started = False
 
 
-def fail(message: str) -> None:
-    """Print one line for a user's mistake and exit with code 2."""
+EXIT_USER, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 2, 1, 130
+DEBUG = "FORECASTER_DEBUG"
+
+
+def fail(message: str, code: int = EXIT_USER) -> NoReturn:
+    """Print one line for a fault and exit with ``code`` (2: the user's mistake)."""
     print(f"forecaster: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
+    raise SystemExit(code)
+
+
+def _os_error(err: OSError) -> str:
+    """One line for an operating-system fault: what failed, on which file, what to do."""
+    where = f": {err.filename}" if err.filename else ""
+    reason = err.strerror or str(err) or type(err).__name__
+    hint = {
+        errno.ENOSPC: " (free some space; a forecast keeps its last checkpoint: resume=<dir>)",
+        errno.EDQUOT: " (free some space; a forecast keeps its last checkpoint: resume=<dir>)",
+        errno.EROFS: " (choose a writable directory)",
+        errno.EACCES: " (choose a directory you may write)",
+    }.get(err.errno, "")
+    return f"{reason}{where}{hint}"
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run ``command`` so that every fault ends in one line and its exit code.
+
+    A user's mistake (:class:`ConfigError`) exits 2, an operating-system fault 1, Ctrl-C 130,
+    anything else (a bug) 1 with a pointer to ``FORECASTER_DEBUG=1``, which re-raises so the
+    traceback shows.
+    """
+    from ._errors import ConfigError
+
+    try:
+        return command()
+    except SystemExit:
+        raise
+    except BaseException as err:
+        if os.environ.get(DEBUG) == "1":
+            raise
+        if isinstance(err, ConfigError):
+            fail(str(err))
+        if isinstance(err, KeyboardInterrupt):
+            fail(
+                "interrupted (a forecast keeps its last checkpoint: resume=<dir> continues it)",
+                EXIT_INTERRUPTED,
+            )
+        if isinstance(err, OSError):
+            fail(_os_error(err), EXIT_ENVIRONMENT)
+        if isinstance(err, MemoryError):
+            fail("out of memory (try a smaller chunk_size)", EXIT_ENVIRONMENT)
+        line = (str(err).strip().splitlines() or [""])[0]
+        fail(
+            f"internal error {type(err).__name__}: {line} (please report it; {DEBUG}=1 shows "
+            "the traceback)",
+            EXIT_ENVIRONMENT,
+        )
 
 
 def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[str]) -> int:
@@ -93,14 +151,10 @@ def _run_job(job: Callable, cfg) -> None:
     """Run ``job(cfg, run_dir)`` inside a Hydra app: a user's mistake is one line, exit 2."""
     from hydra.core.hydra_config import HydraConfig
 
-    from ._errors import ConfigError
-
     global _task_started
     _task_started = True
-    try:
-        job(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except ConfigError as err:
-        fail(str(err))
+    # Inside the app: Hydra would print any exception escaping the task with its traceback.
+    guarded(lambda: job(cfg, Path(HydraConfig.get().runtime.output_dir)))
 
 
 def _forecast_task(cfg) -> None:
@@ -123,19 +177,15 @@ def _resume(args: list[str]) -> int:
     forecaster call code. The engine refuses a setting that changes the run's numbers before
     a file is touched.
     """
-    from ._errors import ConfigError
     from ._forecast import run_forecast_job
     from ._rundir import resumed_config
 
     run_dir = Path([a for a in args if a.startswith("resume=")][-1].split("=", 1)[1])
     run_dir = run_dir.expanduser()
-    try:
-        cfg = resumed_config(run_dir, [a for a in args if not a.startswith("resume=")])
-        _quiet_library_logs()
-        _persistent_compilation_cache()
-        run_forecast_job(cfg, run_dir)
-    except ConfigError as err:
-        fail(str(err))
+    cfg = resumed_config(run_dir, [a for a in args if not a.startswith("resume=")])
+    _quiet_library_logs()
+    _persistent_compilation_cache()
+    run_forecast_job(cfg, run_dir)
     return 0
 
 
@@ -152,26 +202,16 @@ def calibrate(args: list[str]) -> int:
 def report(args: list[str]) -> int:
     if len(args) != 1 or args[0].startswith("-"):
         fail("report takes one argument: a run or sweep directory")
-    from ._errors import ConfigError
+    from .report import write_report
 
-    try:
-        from .report import write_report
-
-        write_report(Path(args[0]))
-    except ConfigError as err:
-        fail(str(err))
+    write_report(Path(args[0]))
     return 0
 
 
 def merge(args: list[str]) -> int:
-    from ._errors import ConfigError
     from ._merge import merge_main
 
-    try:
-        return merge_main(args)
-    except ConfigError as err:
-        fail(str(err))
-    return 0
+    return merge_main(args)
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
@@ -194,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     if command not in COMMANDS:
         fail(f"command={command!r} is not allowed: one of {list(COMMANDS)}")
-    return COMMANDS[command](rest)
+    return guarded(lambda: COMMANDS[command](rest))
 
 
 if __name__ == "__main__":

@@ -387,7 +387,7 @@ def test_sweep_makes_one_comparison_report(sweep_dir):
         assert '<section id="headline">' in job_html
         assert '<section id="calibration">' not in job_html
         facts = job_html[job_html.index('<section id="run-facts">') :]
-        assert "Configuration (.hydra/config.yaml)" in facts and "n_draws: 3000" in facts
+        assert "Configuration (config.yaml)" in facts and "n_draws: 3000" in facts
         assert f"[report]({job.name}/report.html)" in md
     # The overlay: one line per job, each the job's P(>= Y in 12 months).
     runs = [(j.name, json.loads((j / "summary.json").read_text())["probabilities"]) for j in jobs]

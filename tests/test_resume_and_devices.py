@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecaster._engine import CHECKPOINT, load_checkpoint
+from forecaster._checkpoint import CHECKPOINT, load_checkpoint
 
 pytestmark = pytest.mark.slow  # every test starts forecaster processes
 

@@ -124,6 +124,11 @@ def _percent_axis(ax: Any) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
 
 
+def plain(text: Any) -> str:
+    """A string from a file or a user as a figure label: ``$`` is literal, never mathtext."""
+    return str(text).replace("$", r"\$")
+
+
 def _draw_curve(ax: Any, series: Mapping[str, np.ndarray], color: str, label: str) -> None:
     x = series["years"]
     ax.fill_between(
@@ -234,7 +239,7 @@ def sweep_curves(jobs: Sequence[tuple[str, Sequence[Mapping[str, Any]]]], window
         data[label] = series
         if series["years"].size:
             all_years += list(series["years"])
-            _draw_curve(ax, series, PALETTE[i % len(PALETTE)], label)
+            _draw_curve(ax, series, PALETTE[i % len(PALETTE)], plain(label))
     _curve_axes(
         ax,
         all_years,
@@ -439,7 +444,7 @@ def distributions(
         )
         bottom.text(left * 1.05, y + 0.32, note, fontsize=8, color="0.3", va="bottom")
         level = row.get("years")
-        labels.append(years_label(level) if level is not None else row["series"])
+        labels.append(years_label(level) if level is not None else plain(row["series"]))
     bottom.set_yticks(range(len(rows)), list(reversed(labels)))
     bottom.set_ylim(-0.6, len(rows) - 0.1)
     bottom.set_xlim(left, right)
@@ -490,7 +495,7 @@ def sensitivity_chart(
             color=PALETTE[j % len(PALETTE)],
             label=event.replace(">=", "≥"),
         )
-    ax.set_yticks(range(len(parameters)), parameters)
+    ax.set_yticks(range(len(parameters)), [plain(p) for p in parameters])
     ax.invert_yaxis()
     ax.axvline(0, color="0.3", linewidth=0.8)
     largest = np.nanmax([abs(v) for e in events for v in table[e].values()] + [0.05])

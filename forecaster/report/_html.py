@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import base64
 import html
-import re
 
-from ._document import Bullets, Code, Document, Image, Table, Text
+from ._document import Bullets, Code, Document, Image, Span, Table, Text, spans
 
 CSS = """
 :root { --ink: #1d2733; --muted: #5b6673; --rule: #d9dee4; --accent: #0072B2; }
@@ -45,12 +44,20 @@ details summary { cursor: pointer; color: var(--accent); }
 """
 
 
+def _span(span: Span) -> str:
+    text = html.escape(span.text, quote=True)
+    if span.kind == "code":
+        return f"<code>{text}</code>"
+    if span.kind == "bold":
+        return f"<strong>{text}</strong>"
+    if span.kind == "link":
+        return f'<a href="{html.escape(span.href or "", quote=True)}">{text}</a>'
+    return text
+
+
 def inline(text: str) -> str:
-    """Escape ``text`` and render the inline markup: `code`, **bold**, [label](href)."""
-    out = html.escape(text, quote=True)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    out = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
-    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', out)
+    """Render the inline markup (`code`, **bold**, [label](href)); everything else is text."""
+    return "".join(_span(s) for s in spans(text))
 
 
 def data_uri(png: bytes) -> str:

@@ -1,9 +1,9 @@
 """Read what a report shows from a run or sweep directory (nothing is recomputed here).
 
-A run directory holds ``summary.json`` (every table the report needs), optionally
-``.hydra/config.yaml`` (or ``config.yaml`` for merged shards) and ``draws.parquet`` (a capped
-per-draw sample, used only for a histogram labelled as a sample). A sweep directory holds one
-run directory per job.
+A run directory holds ``summary.json`` (every table the report needs), ``config.yaml`` (the
+run's validated config; ``.hydra/config.yaml`` for runs older than it) and ``draws.parquet``
+(a capped per-draw sample, used only for a histogram labelled as a sample). A sweep
+directory holds one run directory per job.
 """
 
 from __future__ import annotations
@@ -129,13 +129,83 @@ def sweep_of(run_dir: Path) -> Path | None:
     return None
 
 
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def _rows(*text: str) -> Any:
+    """A list of tables rows: every value a number (or null) but the ``text`` columns."""
+
+    def check(value: Any) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(row, dict)
+            and all(
+                isinstance(v, str) or v is None if k in text else _is_number(v)
+                for k, v in row.items()
+            )
+            for row in value
+        )
+
+    return check
+
+
+def _mapping(values: Any) -> Any:
+    return lambda value: isinstance(value, dict) and all(values(v) for v in value.values())
+
+
+def _posterior_files(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, dict)
+        and all(isinstance(item.get(k), str) for k in ("parameter", "path", "variable"))
+        and (item.get("draws") is None or _is_number(item["draws"]))
+        for item in value
+    )
+
+
+# What the report reads from summary.json, and the form it must have (a file is data: it is
+# checked before a single table is drawn from it).
+_SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
+    "scenario": (True, lambda v: isinstance(v, str)),
+    "probabilities": (True, _rows()),
+    "quantiles": (False, _rows("outcome", "series")),
+    "flags": (False, _mapping(lambda v: isinstance(v, dict) and all(map(_is_number, v.values())))),
+    "headline": (False, _mapping(_is_number)),
+    "sensitivity": (False, _rows("event", "parameter")),
+    "fan": (False, _rows()),
+    "calendar": (False, lambda v: v is None or isinstance(v, dict)),
+    "priors": (False, _mapping(lambda v: isinstance(v, str))),
+    "posterior_files": (False, _posterior_files),
+    "settings": (False, lambda v: isinstance(v, dict)),
+    "timing": (False, _mapping(_is_number)),
+    "device": (False, _mapping(lambda v: isinstance(v, str | int))),
+    "versions": (False, _mapping(lambda v: isinstance(v, str))),
+    "shard": (False, lambda v: isinstance(v, dict)),
+    "merged_from": (False, lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v)),
+    **{
+        k: (False, lambda v: isinstance(v, int) and not isinstance(v, bool))
+        for k in ("n_draws", "draws_done", "seed", "non_finite", "finite_draws")
+    },
+    "fingerprint": (False, lambda v: isinstance(v, str)),
+}
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError("report.path", str(path), f"a readable summary.json ({exc})") from None
-    if not isinstance(data, dict) or "probabilities" not in data:
-        raise ConfigError("report.path", str(path), "a forecast summary.json")
+    if not isinstance(data, dict):
+        raise ConfigError("report.path", str(path), "a forecast summary.json (a JSON object)")
+    for field, (required, check) in _SUMMARY.items():
+        if field not in data and not required:
+            continue
+        if field not in data or not check(data[field]):
+            raise ConfigError(
+                "report.path",
+                str(path),
+                f"a forecast summary.json as forecaster writes it (its {field!r} is missing or "
+                "malformed)",
+            )
     return data
 
 
@@ -155,7 +225,7 @@ def load_run(path: Path) -> Run:
         raise ConfigError("report.path", str(path), _ALLOWED)
     summary = _read_json(summary_file)
     config_file = next(
-        (f for f in (path / ".hydra" / "config.yaml", path / "config.yaml") if f.is_file()), None
+        (f for f in (path / "config.yaml", path / ".hydra" / "config.yaml") if f.is_file()), None
     )
     config_text = config_file.read_text() if config_file else None
     config = _read_yaml(config_file) if config_file else None

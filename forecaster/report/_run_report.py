@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._events import Event
 from . import _figures as figs
-from ._document import Bullets, Code, Document, Image, Section, Table, Text
+from ._document import Bullets, Code, Document, Image, Section, Table, Text, code, literal
 from ._format import (
     article,
     calendar_date,
@@ -56,7 +56,7 @@ def headline_event(probabilities: Sequence[Mapping[str, Any]]) -> Mapping[str, A
 
 def sentence(scenario: str, row: Mapping[str, Any], who: str | None = None) -> str:
     """The headline in plain words."""
-    subject = who or f"the {scenario} scenario"
+    subject = who or f"the {literal(scenario)} scenario"
     p = percent(row)
     return (
         f"In {subject}, there is {article(p)} {p} chance (95% CI {interval(row)}) that AI "
@@ -288,13 +288,13 @@ def _sensitivity(run: Run) -> Section:
         )
     data = plot.data
     rows = [
-        [p, *[sensitivity_index(data["indices"][e].get(p)) for e in data["events"]]]
+        [literal(p), *[sensitivity_index(data["indices"][e].get(p)) for e in data["events"]]]
         for p in data["parameters"]
     ]
     blocks: list[Any] = [
         image(plot),
         Table(
-            header=["parameter", *data["events"]],
+            header=["parameter", *map(literal, data["events"])],
             rows=rows,
             caption="First-order indices S₁ (sensitivity.csv has every event).",
         ),
@@ -308,25 +308,29 @@ def _calibration_blocks(source: PosteriorSource, images: set[str]) -> list[Any]:
     draws = f", {source.draws:,} posterior draws" if source.draws else ""
     blocks.append(
         Text(
-            f"**{source.parameter}** is drawn from the posterior of `{source.variable}` in "
-            f"`{where}`{draws}."
+            f"**{literal(source.parameter)}** is drawn from the posterior of "
+            f"{code(source.variable)} in {code(where)}{literal(draws)}."
         )
     )
     if source.resolved is None:
-        blocks.append(Text(f"The posterior file `{source.path}` is not found now.", "warn"))
+        blocks.append(Text(f"The posterior file {code(source.path)} is not found now.", "warn"))
         return blocks
     calibration = source.calibration
     if calibration is None:
         blocks.append(
             Text(
                 f"No calibration run directory beside it (no calibration.json, "
-                f"posterior_summary.csv or prior_posterior.png in `{source.resolved.parent}`).",
+                f"posterior_summary.csv or prior_posterior.png in {code(source.resolved.parent)}).",
                 "note",
             )
         )
         return blocks
     blocks += _calibration_details(calibration, source.variable, images)
     return blocks
+
+
+def _cell(value: Any) -> str:
+    return number(value) if isinstance(value, float) else literal(value)
 
 
 def _calibration_details(calibration: Calibration, variable: str, images: set[str]) -> list[Any]:
@@ -336,14 +340,14 @@ def _calibration_details(calibration: Calibration, variable: str, images: set[st
         diag = info.get("diagnostics") or {}
         status = "converged" if info.get("converged") else "**did not converge**"
         facts = [
-            f"calibration run: `{calibration.directory}`",
-            f"model: `{info.get('model')}` ({info.get('description', '')}), "
-            f"{info.get('n_observations', '?')} observations",
+            f"calibration run: {code(calibration.directory)}",
+            f"model: {code(info.get('model'))} ({literal(info.get('description', ''))}), "
+            f"{literal(info.get('n_observations', '?'))} observations",
             f"status: {status} (max R-hat {number(diag.get('r_hat_max'))}, min bulk ESS "
             f"{number(diag.get('ess_bulk_min'))}, min tail ESS {number(diag.get('ess_tail_min'))}, "
-            f"{diag.get('divergences', '?')} divergences)",
+            f"{literal(diag.get('divergences', '?'))} divergences)",
         ]
-        facts += [f"diagnostic failure: {f}" for f in diag.get("failures", [])]
+        facts += [f"diagnostic failure: {literal(f)}" for f in diag.get("failures", [])]
         blocks.append(Bullets(facts))
         quantiles = (info.get("quantiles") or {}).get(variable)
         if quantiles:
@@ -351,12 +355,12 @@ def _calibration_details(calibration: Calibration, variable: str, images: set[st
             blocks.append(
                 Table(
                     header=["posterior of", *keys],
-                    rows=[[f"`{variable}`", *[number(quantiles.get(k)) for k in keys]]],
+                    rows=[[code(variable), *[number(quantiles.get(k)) for k in keys]]],
                     caption="Posterior quantiles of the forecast variable (calibration.json).",
                 )
             )
     else:
-        blocks.append(Text(f"calibration run: `{calibration.directory}`"))
+        blocks.append(Text(f"calibration run: {code(calibration.directory)}"))
     if calibration.summary_csv is not None:
         try:
             frame = pd.read_csv(calibration.summary_csv, index_col=0)
@@ -368,9 +372,9 @@ def _calibration_details(calibration: Calibration, variable: str, images: set[st
             shown = frame.head(15)
             blocks.append(
                 Table(
-                    header=["variable", *map(str, shown.columns)],
+                    header=["variable", *map(literal, shown.columns)],
                     rows=[
-                        [str(i), *[number(v) if isinstance(v, float) else str(v) for v in row]]
+                        [literal(i), *[_cell(v) for v in row]]
                         for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)
                     ],
                     caption="Posterior diagnostics (posterior_summary.csv"
@@ -389,7 +393,7 @@ def _calibration_details(calibration: Calibration, variable: str, images: set[st
             Image(
                 name,
                 "Prior against posterior (from the calibration run)",
-                f"Copied from `{calibration.prior_posterior_png}`.",
+                f"Copied from {code(calibration.prior_posterior_png)}.",
                 calibration.prior_posterior_png.read_bytes(),
             )
         )
@@ -417,7 +421,7 @@ def _calendar(run: Run) -> Section | None:
     if start.get("q50") is not None:
         blocks.append(
             Text(
-                f"With the `{calendar.get('timelines')}` timelines, full automation of AI R&D "
+                f"With the {code(calendar.get('timelines'))} timelines, full automation of AI R&D "
                 f"starts around {calendar_date(start['q50'])} (median; 90% of draws between "
                 f"{calendar_date(start.get('q05'))} and {calendar_date(start.get('q95'))})."
             )
@@ -457,9 +461,9 @@ def _facts(run: Run) -> Section:
     device = s.get("device") or {}
     shard = s.get("shard") or {}
     rows = [
-        ["run directory", f"`{run.path.resolve()}`"],
-        ["scenario", run.scenario + (f": {run.description}" if run.description else "")],
-        ["seed", str(s.get("seed"))],
+        ["run directory", code(run.path.resolve())],
+        ["scenario", literal(run.scenario + (f": {run.description}" if run.description else ""))],
+        ["seed", literal(s.get("seed"))],
         ["draws requested", f"{s.get('n_draws', 0):,}"],
         ["draws done", f"{s.get('draws_done', 0):,}"],
         ["finite draws (used)", f"{s.get('finite_draws', 0):,}"],
@@ -467,39 +471,46 @@ def _facts(run: Run) -> Section:
     ]
     if shard and shard.get("count", 1) > 1:
         rows.append(
-            ["shard", f"{shard.get('index')} of {shard.get('count')}, draws {shard.get('draws')}"]
+            [
+                "shard",
+                literal(
+                    f"{shard.get('index')} of {shard.get('count')}, draws {shard.get('draws')}"
+                ),
+            ]
         )
     if s.get("merged_from"):
-        rows.append(["merged from", ", ".join(f"`{p}`" for p in s["merged_from"])])
+        rows.append(["merged from", ", ".join(code(p) for p in s["merged_from"])])
     rows.append(
         [
             "device",
-            f"{device.get('count', '?')} × {device.get('platform', '?')} "
-            f"({device.get('kind', '?')})",
+            literal(
+                f"{device.get('count', '?')} × {device.get('platform', '?')} "
+                f"({device.get('kind', '?')})"
+            ),
         ]
     )
     for key, value in (s.get("timing") or {}).items():
-        rows.append([f"timing: {key.replace('_', ' ')}", fact(value)])
+        rows.append([literal(f"timing: {key.replace('_', ' ')}"), fact(value)])
     for key, value in (s.get("settings") or {}).items():
-        rows.append([f"setting: {key.replace('_', ' ')}", str(value)])
+        rows.append([literal(f"setting: {key.replace('_', ' ')}"), literal(value)])
     for key, value in (s.get("versions") or {}).items():
-        rows.append([f"version: {key}", str(value)])
+        rows.append([literal(f"version: {key}"), literal(value)])
     if s.get("fingerprint"):
-        rows.append(["fingerprint", f"`{s['fingerprint']}`"])
+        rows.append(["fingerprint", code(s["fingerprint"])])
     if run.overrides:
-        rows.append(["overrides", " ".join(f"`{o}`" for o in run.overrides)])
+        rows.append(["overrides", " ".join(code(o) for o in run.overrides)])
     blocks: list[Any] = [Table(header=["fact", "value"], rows=rows)]
     priors = s.get("priors") or {}
     if priors:
         blocks.append(
             Table(
                 header=["parameter", "prior"],
-                rows=[[k, f"`{v}`"] for k, v in priors.items()],
+                rows=[[literal(k), code(v)] for k, v in priors.items()],
                 caption="Priors as the run read them.",
             )
         )
     if run.config_text:
-        blocks.append(Code(run.config_text, f"Configuration ({run.config_file})"))
+        blocks.append(Code(run.config_text, f"Configuration ({literal(run.config_file)})"))
     else:
         blocks.append(
             Text(
@@ -525,8 +536,8 @@ def run_document(run: Run) -> Document:
             sections.append(extra)
     sections.append(_facts(run))
     subtitle = (
-        f"Scenario `{run.scenario}`"
-        + (f": {run.description}" if run.description else "")
+        f"Scenario {code(run.scenario)}"
+        + (f": {literal(run.description)}" if run.description else "")
         + f" · {s.get('finite_draws', 0):,} draws · seed {s.get('seed')}"
     )
     return Document(f"AI takeoff forecast: {run.scenario}", subtitle, sections)

@@ -7,13 +7,14 @@ and the sweep's facts.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .._events import Event, grid_events
 from . import _figures as figs
-from ._document import Bullets, Document, Section, Table, Text
+from ._document import Bullets, Document, Section, Table, Text, code, literal
 from ._format import duration, months_label, number, percent_cell, years_label
 from ._load import Run
 from ._run_report import HEADLINE_EVENT, grid, headline_event, image, sentence, summary_quantile
@@ -68,11 +69,11 @@ def _comparison_table(labels: Sequence[str], runs: Sequence[Run]) -> Table:
         [f"median time to {years_label(MEDIAN_TIME_YEARS)} of progress"]
         + ["not reached" if t is None else duration(t) for t in times]
     )
-    rows.append(["scenario"] + [r.scenario for r in runs])
+    rows.append(["scenario"] + [literal(r.scenario) for r in runs])
     rows.append(["finite draws"] + [f"{r.summary.get('finite_draws', 0):,}" for r in runs])
     rows.append(["non-finite draws"] + [f"{r.summary.get('non_finite', 0):,}" for r in runs])
     return Table(
-        header=["", *labels],
+        header=["", *map(literal, labels)],
         rows=rows,
         caption="Each column is one job; probabilities with 95% Wilson intervals.",
     )
@@ -85,7 +86,7 @@ def _headline(labels: Sequence[str], runs: Sequence[Run]) -> Section:
     for label, run in zip(labels, runs, strict=True):
         head = headline_event(run.summary["probabilities"])
         if head is not None:
-            who = None if unique else f"job {label} ({run.scenario} scenario)"
+            who = None if unique else literal(f"job {label} ({run.scenario} scenario)")
             lead.append(Text(sentence(run.scenario, head, who), "lead"))
     return Section("headline", "Scenarios side by side", [*lead, _comparison_table(labels, runs)])
 
@@ -104,13 +105,14 @@ def _jobs(labels: Sequence[str], runs: Sequence[Run]) -> Section:
     rows = []
     for label, run in zip(labels, runs, strict=True):
         report = run.path / "report.html"
-        link = f"[report]({label}/report.html)" if report.is_file() else "—"
+        href = urllib.parse.quote(f"{label}/report.html")
+        link = f"[report]({href})" if report.is_file() else "—"
         rows.append(
             [
-                label,
-                run.scenario,
-                " ".join(f"`{o}`" for o in run.overrides) or "—",
-                str(run.summary.get("seed")),
+                literal(label),
+                literal(run.scenario),
+                " ".join(code(o) for o in run.overrides) or "—",
+                literal(run.summary.get("seed")),
                 f"{run.summary.get('finite_draws', 0):,}",
                 link,
             ]
@@ -125,7 +127,7 @@ def _jobs(labels: Sequence[str], runs: Sequence[Run]) -> Section:
 
 def _facts(sweep_dir: Path, runs: Sequence[Run]) -> Section:
     first = runs[0].summary
-    versions = ", ".join(f"{k} {v}" for k, v in (first.get("versions") or {}).items())
+    versions = literal(", ".join(f"{k} {v}" for k, v in (first.get("versions") or {}).items()))
     device = first.get("device") or {}
     comparison = (
         " (every value with its standard error: [comparison.csv](comparison.csv))"
@@ -133,9 +135,9 @@ def _facts(sweep_dir: Path, runs: Sequence[Run]) -> Section:
         else ""
     )
     facts = [
-        f"sweep directory: `{sweep_dir.resolve()}`",
+        f"sweep directory: {code(sweep_dir.resolve())}",
         f"jobs: {len(runs)}{comparison}",
-        f"device: {device.get('count', '?')} × {device.get('platform', '?')}",
+        literal(f"device: {device.get('count', '?')} × {device.get('platform', '?')}"),
         f"versions: {versions}",
     ]
     return Section("run-facts", "Run facts", [Bullets(facts)])
@@ -145,7 +147,9 @@ def sweep_document(sweep_dir: Path, runs: Sequence[Run]) -> Document:
     """The comparison report of ``runs``, the finished jobs of ``sweep_dir``."""
     labels = job_labels(sweep_dir, runs)
     scenarios = [r.scenario for r in runs]
-    subtitle = f"Sweep `{sweep_dir.resolve().name}`, {len(runs)} jobs: " + ", ".join(scenarios)
+    subtitle = f"Sweep {code(sweep_dir.resolve().name)}, {len(runs)} jobs: " + literal(
+        ", ".join(scenarios)
+    )
     return Document(
         f"AI takeoff forecast: {len(runs)} scenarios compared",
         subtitle,

@@ -1,0 +1,192 @@
+"""Checkpoints: a run's exact integer accumulators on disk, written atomically and checked
+on every read.
+
+A checkpoint (``accumulators.npz``) is data someone may have truncated, edited or swapped:
+it is read without unpickling, its content hash must match, and its counts must be a state a
+run can reach (integers, non-negative, every histogram summing to the draws counted, events
+no more than the draws, the next draw consistent with the counts) before a single draw is
+computed from it. Anything else is one line naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._accumulate import SENSITIVITY_BINS
+from ._errors import ConfigError
+
+CHECKPOINT = "accumulators.npz"
+META_KEYS = ("next_draw", "stop_draw", "fingerprint", "seconds", "shard")
+
+
+def content_hash(meta: Mapping[str, Any], totals: Mapping[str, np.ndarray], sample: Mapping) -> str:
+    """SHA-256 over the metadata and every array (name, dtype, shape, bytes)."""
+    digest = hashlib.sha256(json.dumps({k: meta[k] for k in META_KEYS}, sort_keys=True).encode())
+    for prefix, arrays in (("t_", totals), ("s_", sample)):
+        for name in sorted(arrays):
+            array = np.ascontiguousarray(arrays[name])
+            digest.update(f"{prefix}{name}|{array.dtype.str}|{array.shape}|".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
+    """Write the accumulators atomically: a crash leaves the previous checkpoint intact, and
+    two writers never share a temporary file."""
+    meta = {k: state[k] for k in META_KEYS}
+    meta["content_hash"] = content_hash(meta, state["totals"], state["sample"])
+    arrays = {f"t_{k}": v for k, v in state["totals"].items()}
+    arrays |= {f"s_{k}": v for k, v in state["sample"].items()}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _refuse(path: Path, what: str) -> ConfigError:
+    return ConfigError("checkpoint", str(path), what)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (never unpickles anything) and
+    check its content hash and the form of its fields.
+
+    Raises:
+        ConfigError: a file that is not an intact checkpoint (truncated, foreign, edited).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            totals = {k[2:]: data[k] for k in data.files if k.startswith("t_")}
+            sample = {k[2:]: data[k] for k in data.files if k.startswith("s_")}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise _refuse(path, f"a readable {CHECKPOINT} ({err})") from None
+    if not isinstance(meta, dict):
+        raise _refuse(path, f"a {CHECKPOINT} whose metadata is a mapping")
+    missing = {*META_KEYS, "content_hash"} - set(meta)
+    if missing:
+        raise _refuse(path, f"a {CHECKPOINT} with {sorted(missing)}")
+    if meta["content_hash"] != content_hash(meta, totals, sample):
+        raise _refuse(path, f"an unmodified {CHECKPOINT} (its content hash does not match)")
+    _check_meta(path, meta)
+    return {**{k: meta[k] for k in META_KEYS}, "totals": totals, "sample": sample}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_meta(path: Path, meta: Mapping[str, Any]) -> None:
+    for key in ("next_draw", "stop_draw"):
+        if not _is_int(meta[key]) or meta[key] < 0:
+            raise _refuse(path, f"a {CHECKPOINT} whose {key} is an integer >= 0")
+    if not isinstance(meta["fingerprint"], str):
+        raise _refuse(path, f"a {CHECKPOINT} whose fingerprint is a string")
+    seconds = meta["seconds"]
+    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
+        raise _refuse(path, f"a {CHECKPOINT} whose seconds is a number >= 0")
+    shard = meta["shard"]
+    if (
+        not isinstance(shard, list)
+        or len(shard) != 2
+        or not all(_is_int(v) for v in shard)
+        or not 0 <= shard[0] < shard[1]
+    ):
+        raise _refuse(path, f"a {CHECKPOINT} whose shard is [index, count], 0 <= index < count")
+
+
+def check_counts(
+    path: Path,
+    state: Mapping[str, Any],
+    draw_range: tuple[int, int],
+    sample_size: int,
+    shapes: Mapping[str, tuple[int, ...]] | None = None,
+) -> None:
+    """Check that ``state`` is a state a run over ``draw_range`` can reach.
+
+    ``shapes`` (when given) are the accumulators' shapes for the plan; without them the
+    arrays are checked against each other only (as merge does for a shard).
+
+    Raises:
+        ConfigError: the first inconsistency found, naming the file and the field.
+    """
+    start, stop = draw_range
+    totals = state["totals"]
+    if state["stop_draw"] != stop or not start <= state["next_draw"] <= stop:
+        raise _refuse(path, f"a checkpoint of draws [{start}, {stop}) (next_draw, stop_draw)")
+    if shapes is not None:
+        if set(totals) != set(shapes):
+            raise _refuse(path, "a checkpoint with this plan's accumulators (names differ)")
+        for name, shape in shapes.items():
+            if tuple(totals[name].shape) != tuple(shape):
+                raise _refuse(path, f"a checkpoint whose {name} has shape {tuple(shape)}")
+    for name in ("draws", "finite", "non_finite", "events"):
+        if name not in totals:
+            raise _refuse(path, f"a checkpoint with the {name} count")
+    for name, array in totals.items():
+        if array.dtype.kind not in "iu":
+            raise _refuse(path, f"a checkpoint whose {name} holds integer counts")
+        if array.size and array.min() < 0:
+            raise _refuse(path, f"a checkpoint whose {name} counts are >= 0")
+    done = state["next_draw"] - start
+    draws, finite = totals["draws"].reshape(-1), totals["finite"].reshape(-1)
+    if draws.shape != (1,) or int(draws[0]) != done:
+        raise _refuse(path, f"a checkpoint whose draws count is next_draw - start ({done})")
+    n = int(finite[0]) if finite.shape == (1,) else -1
+    if n < 0 or n + int(totals["non_finite"].reshape(-1)[0]) != done:
+        raise _refuse(path, "a checkpoint whose finite and non_finite counts sum to its draws")
+    if np.any(totals["events"] > n):
+        raise _refuse(path, "a checkpoint whose event counts are at most its finite draws")
+    for name, array in totals.items():
+        if name.startswith(("hist_", "cal_")) and not np.all(array.sum(axis=-1) == n):
+            raise _refuse(path, f"a checkpoint whose {name} histograms each sum to {n} draws")
+    _check_sensitivity(path, totals, n)
+    _check_sample(path, state["sample"], min(sample_size, done))
+
+
+def _check_sensitivity(path: Path, totals: Mapping[str, np.ndarray], n: int) -> None:
+    if "bin_draws" not in totals and "bin_events" not in totals:
+        return
+    bins, hits = totals.get("bin_draws"), totals.get("bin_events")
+    events = totals["events"]
+    if (
+        bins is None
+        or hits is None
+        or bins.ndim != 1
+        or bins.size % SENSITIVITY_BINS
+        or hits.shape != (bins.size, events.size)
+    ):
+        raise _refuse(path, "a checkpoint whose bin_draws and bin_events match its events")
+    per_parameter = bins.reshape(-1, SENSITIVITY_BINS)
+    if not np.all(per_parameter.sum(axis=1) == n):
+        raise _refuse(path, f"a checkpoint whose bin_draws sum to {n} draws per parameter")
+    if np.any(hits > bins[:, None]) or not np.all(
+        hits.reshape(-1, SENSITIVITY_BINS, events.size).sum(axis=1) == events[None, :]
+    ):
+        raise _refuse(path, "a checkpoint whose bin_events sum to its events per parameter")
+
+
+def _check_sample(path: Path, sample: Mapping[str, np.ndarray], length: int) -> None:
+    if length and not sample:
+        raise _refuse(path, f"a checkpoint with its sample of the first {length} draws")
+    for name, array in sample.items():
+        if array.dtype.kind not in "biuf" or array.ndim not in (1, 2) or len(array) != length:
+            raise _refuse(path, f"a checkpoint whose sample {name} holds {length} numeric draws")
