@@ -9,6 +9,7 @@ allowed, before any work starts.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import field
 from typing import Any
 
@@ -20,7 +21,7 @@ from . import _validate as check
 from ._errors import ConfigError
 from ._kernel import CPU_BLOCK, KernelSettings, static_features
 from ._priors import PriorSet, build_prior_set
-from ._settings import DOUBLINGS_REQUIRES, PRECISIONS, Precision, check_settings
+from ._settings import DOUBLINGS_REQUIRES, PRECISIONS, Precision, check_settings, dtype_for
 from ._timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
 SHARD_ALIGNMENT = CPU_BLOCK  # shards start on a kernel block, so they compute what one run does
@@ -143,6 +144,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     s = c["scenario"]
     if not isinstance(s, dict) or not s.get("name"):
         raise ConfigError("scenario", s, "a scenario preset (scenario=<name>)")
+    check.path_segment("scenario.name", s["name"])  # it names the run's directory
 
     n_draws = check.integer("n_draws", c["n_draws"], 1, 10**13)
     seed = check.integer("seed", c["seed"], 0, 2**31 - 1)
@@ -187,6 +189,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     if not isinstance(s["params"], dict):
         raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
     priors = build_prior_set(s["params"], s.get("correlations") or [], field="scenario")
+    _check_representable(priors, precision)
     features = static_features(priors.fixed_values())
     settings = dataclasses.replace(
         settings, **features, fan_levels_years=fan_levels(settings, features, fan_points)
@@ -216,6 +219,24 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         num_shards=num_shards,
         timelines=timelines,
     )
+
+
+def _check_representable(priors: PriorSet, precision: Precision) -> None:
+    """Every number of a prior must fit the run's precision: 1e39 in float32 is inf, and
+    every draw would come out non-finite."""
+    largest = float(np.finfo(dtype_for(precision)).max)
+    for prior in priors.priors:
+        values = dict(prior.args)
+        if prior.kind == "posterior":
+            values = dict(zip(("draws min", "draws max"), prior.support(), strict=True))
+        for key, value in values.items():
+            if check.is_number(value) and math.isfinite(value) and abs(value) > largest:
+                raise ConfigError(
+                    f"scenario.params.{prior.name}.{key}",
+                    value,
+                    f"a number representable in {precision} (|x| <= {largest:.3g}; "
+                    "precision=float64 allows more)",
+                )
 
 
 FAN_LOWEST_YEARS = 0.05

@@ -7,6 +7,7 @@ result of a single run: every accumulator is an integer count, so merging is a s
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ from ._config import plan_forecast
 from ._engine import ForecastResult, fingerprint
 from ._errors import ConfigError
 from ._outputs import print_headline, write_outputs
-from ._rundir import load_saved_config, save_config
+from ._rundir import load_saved_config, run_lock, save_config
+
+SUMMARY = "summary.json"
 
 
 def _load_shard(run_dir: Path) -> tuple[dict[str, Any], Any]:
@@ -99,10 +102,36 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
         {"platform": "merged", "kind": "shards", "count": n_shards},
         first_state["fingerprint"],
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, out_dir)
-    summary = write_outputs(result, out_dir, extra={"merged_from": [str(p) for p in shard_dirs]})
-    return summary
+    if any(out_dir.resolve() == d.resolve() for d in shard_dirs):
+        raise ConfigError("--out", str(out_dir), "a directory that is not one of the shards")
+    with run_lock(out_dir):
+        _refuse_foreign_output(out_dir, result.fingerprint)
+        # No stale summary.json beside the new config, whatever fails from here on.
+        (out_dir / SUMMARY).unlink(missing_ok=True)
+        save_config(cfg, out_dir)
+        extra = {"merged_from": [str(p) for p in shard_dirs]}
+        return write_outputs(result, out_dir, extra=extra)
+
+
+def _refuse_foreign_output(out_dir: Path, fp: str) -> None:
+    """An ``--out`` holding another run's results is left as it is."""
+    for name in (SUMMARY, CHECKPOINT):
+        if not (out_dir / name).is_file():
+            continue
+        try:
+            if name == SUMMARY:
+                theirs = json.loads((out_dir / name).read_text()).get("fingerprint")
+            else:
+                theirs = load_checkpoint(out_dir / name)["fingerprint"]
+        except (ConfigError, OSError, ValueError, AttributeError):
+            theirs = None
+        if theirs != fp:
+            raise ConfigError(
+                "--out",
+                str(out_dir),
+                "an empty directory or this merge's own earlier output (it holds the results "
+                "of another run)",
+            )
 
 
 def _merged_sample(states: list[dict[str, Any]], cap: int) -> dict[str, np.ndarray]:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import __version__
 from ._engine import ForecastResult
+from ._rundir import write_atomic
 from ._summaries import (
     calendar_summary,
     fan_table,
@@ -123,9 +124,8 @@ def write_outputs(result: ForecastResult, run_dir: Path, extra: dict | None = No
     pd.DataFrame(summary["sensitivity"]).to_csv(run_dir / "sensitivity.csv", index=False)
     pd.DataFrame(summary["fan"]).to_csv(run_dir / "fan.csv", index=False)
     sample_frame(result).to_parquet(run_dir / "draws.parquet", index=False)
-    tmp = run_dir / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2, allow_nan=False))
-    tmp.replace(run_dir / "summary.json")
+    # Last, atomically: a summary.json means every other output is complete.
+    write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False))
     return summary
 
 

@@ -9,6 +9,7 @@ never a number here (YAML's ``true`` is not 1).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -103,6 +104,20 @@ def text(field: str, value: Any) -> str:
     """A non-empty string."""
     if not isinstance(value, str) or not value:
         raise ConfigError(field, value, "a string (non-empty)")
+    return value
+
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,99}$")
+SEGMENT_ALLOWED = (
+    "a name usable as one directory: 1-100 letters, digits, _ . + -, not starting with '.'"
+)
+
+
+def path_segment(field: str, value: Any) -> str:
+    """A user string that becomes one path component: no separator, no ``..``, no leading dot,
+    so the directory it names stays inside its parent."""
+    if not isinstance(value, str) or not _SEGMENT.match(value):
+        raise ConfigError(field, value, SEGMENT_ALLOWED)
     return value
 
 

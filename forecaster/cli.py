@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -97,6 +98,28 @@ def guarded(command: Callable[[], int]) -> int:
         )
 
 
+# Config values that name a directory Hydra creates before the task starts (conf/*.yaml).
+_DIRECTORY_NAMES = re.compile(r"^\+{0,2}(?P<key>scenario\.name|model\.name)=(?P<value>.*)$")
+_SWEEP_SYNTAX = re.compile(r"^(?:choice|glob)\((?P<items>.*)\)$|^\[(?P<list>.*)\]$")
+
+
+def _check_directory_names(args: Sequence[str]) -> None:
+    """Refuse, before Hydra creates a directory, a name that would put it outside its parent
+    (``scenario.name=../..``); each value of a sweep (``a,b``, ``choice(a,b)``) is checked."""
+    from . import _validate as check
+
+    for arg in args:
+        match = _DIRECTORY_NAMES.match(arg)
+        if match is None:
+            continue
+        value = match["value"].strip()
+        wrapped = _SWEEP_SYNTAX.match(value)
+        if wrapped:
+            value = wrapped["items"] if wrapped["items"] is not None else wrapped["list"]
+        for item in value.split(","):
+            check.path_segment(match["key"], item.strip().strip("'\""))
+
+
 def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[str]) -> int:
     """Run ``task`` as a Hydra app over ``args``; Hydra's own config errors exit with 2."""
     import hydra
@@ -106,6 +129,7 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
 
     global _task_started
     _task_started = False
+    _check_directory_names(args)
     _quiet_library_logs()
     _persistent_compilation_cache()
     register_configs()

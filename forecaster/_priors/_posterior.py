@@ -24,9 +24,15 @@ class PosteriorSamples:
         if not file.is_file():
             raise ConfigError(f"{field}.path", path, "an existing posterior file (.nc or .csv)")
         values = read_posterior(file, variable, field)
-        values = values[np.isfinite(values)]
-        if values.size == 0:
-            raise ConfigError(f"{field}.variable", variable, "a variable with finite draws")
+        bad = int(np.sum(~np.isfinite(values)))
+        if values.size == 0 or bad:
+            # A file is data: a draw that is text, empty or non-finite is refused, not dropped.
+            raise ConfigError(
+                f"{field}.variable",
+                variable,
+                f"a variable of {file} whose draws are all finite numbers "
+                f"({bad} of {values.size} are not)",
+            )
         self.path = str(file.resolve())
         self.variable = variable
         self.sorted = np.sort(values)
@@ -46,7 +52,10 @@ def read_posterior(file: Path, variable: str, field: str) -> np.ndarray:
     if file.suffix == ".csv":
         import pandas as pd
 
-        frame = pd.read_csv(file)
+        try:
+            frame = pd.read_csv(file)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise ConfigError(f"{field}.path", str(file), f"a readable CSV ({exc})") from None
         if variable not in frame.columns:
             raise ConfigError(f"{field}.variable", variable, f"a column of {file}: {list(frame)}")
         return pd.to_numeric(frame[variable], errors="coerce").to_numpy(float)
@@ -61,5 +70,10 @@ def read_posterior(file: Path, variable: str, field: str) -> np.ndarray:
         if variable not in posterior.data_vars:
             allowed = sorted(posterior.data_vars)
             raise ConfigError(f"{field}.variable", variable, f"a posterior variable: {allowed}")
-        return np.asarray(posterior[variable].values, dtype=float).reshape(-1)
+        try:
+            return np.asarray(posterior[variable].values, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{field}.variable", variable, f"a numeric posterior variable of {file}"
+            ) from None
     raise ConfigError(f"{field}.path", str(file), "a .nc (ArviZ netCDF) or .csv file")

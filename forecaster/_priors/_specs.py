@@ -88,14 +88,17 @@ def parse_compact(text: str, field: str) -> dict[str, Any]:
     spec: dict[str, Any] = {"dist": match.group(1)}
     for item in filter(None, (part.strip() for part in match.group(2).split(","))):
         key, sep, value = item.partition("=")
+        key = key.strip()
         if not sep:
             raise ConfigError(
                 field, text, "arguments written key=value, e.g. uniform(low=1, high=2)"
             )
+        if key in spec:
+            raise ConfigError(field, text, f"each argument once ({key!r} is given twice)")
         try:
-            spec[key.strip()] = float(value)
+            spec[key] = float(value)
         except ValueError:
-            spec[key.strip()] = value.strip()
+            spec[key] = value.strip()
     return spec
 
 
