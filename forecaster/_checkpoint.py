@@ -25,6 +25,7 @@ import numpy as np
 
 from ._accumulate import SENSITIVITY_BINS
 from ._errors import ConfigError
+from ._rundir import FILE_MODE
 
 CHECKPOINT = "accumulators.npz"
 META_KEYS = ("next_draw", "stop_draw", "fingerprint", "seconds", "shard")
@@ -50,6 +51,7 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
     arrays |= {f"s_{k}": v for k, v in state["sample"].items()}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
             fh.flush()

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from ._accumulate import add_stats, calendar_statistics, chunk_statistics, zeros_like_stats
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpoint
 from ._config import ForecastPlan
-from ._errors import ConfigError
+from ._errors import ConfigError, EnvironmentFault
 from ._kernel import ACCELERATOR_BLOCK, CPU_BLOCK, batch_path_outcomes, batch_paths
 from ._parameters import to_params
 from ._priors import model_values, transform, uniforms_at
@@ -72,9 +72,22 @@ def fingerprint(plan: ForecastPlan) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def local_devices() -> list[jax.Device]:
+    """This process's JAX devices (starting the backend on first use).
+
+    Raises:
+        EnvironmentFault: the backend cannot start here (``JAX_PLATFORMS`` names one this
+            machine lacks, or its driver fails).
+    """
+    try:
+        return jax.local_devices()
+    except RuntimeError as err:
+        raise EnvironmentFault(str(err).strip().splitlines()[0]) from None
+
+
 def select_devices(requested: Any) -> list[jax.Device]:
     """All local devices, or the first ``requested`` of them."""
-    devices = jax.local_devices()
+    devices = local_devices()
     if requested == "all":
         return devices
     if requested > len(devices):

@@ -21,3 +21,9 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{field}={value!r} is not allowed: {allowed}")
+
+
+class EnvironmentFault(RuntimeError):
+    """The machine cannot do what was asked (no such accelerator backend, a device that
+    failed to start): not the user's input and not a bug. The command line prints its
+    message in one line and exits with code 1."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._config import plan_forecast
-from ._engine import run_forecast, saved_state
+from ._engine import run_forecast, saved_state, select_devices
 from ._outputs import print_headline, write_outputs
 from ._rundir import run_lock, save_config
 
@@ -27,6 +27,7 @@ def run_forecast_job(cfg: Any, run_dir: Path) -> dict:
         # Refuse before anything is written: a finished run of another configuration keeps
         # its results and its own config.yaml (from which it can still be resumed).
         saved_state(plan, run_dir, field)
+        select_devices(plan.devices)  # the last check: from here on the directory is written
         save_config(cfg, run_dir)
         (run_dir / "summary.json").unlink(missing_ok=True)
         result = run_forecast(plan, run_dir, progress_bar=bool(cfg.output.progress_bar))

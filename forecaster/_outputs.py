@@ -156,8 +156,10 @@ def _fmt_p(row: dict) -> str:
     return f"{row['p']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
 
 
-def print_headline(summary: dict, run_dir: Path, out: TextIO = sys.stdout) -> None:
-    """The terminal headline: the probability grid with intervals and two medians."""
+def print_headline(summary: dict, run_dir: Path, out: TextIO | None = None) -> None:
+    """The terminal headline: the probability grid with intervals and two medians (on
+    ``out``, default the current ``sys.stdout``)."""
+    out = sys.stdout if out is None else out
     probs = summary["probabilities"]
     windows = sorted({r["window_months"] for r in probs})
     years = [y for y in sorted({r["years"] for r in probs})]

@@ -31,6 +31,7 @@ from ._errors import ConfigError
 SAVED_CONFIG = "config.yaml"
 LEGACY_CONFIG = Path(".hydra") / "config.yaml"  # runs made before config.yaml existed
 LOCK = ".lock"
+FILE_MODE = 0o644  # mkstemp makes 0600 files; results are as readable as any output
 
 
 def save_config(cfg: Any, run_dir: Path) -> None:
@@ -44,6 +45,7 @@ def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` by ``text`` in one step (a private temporary file, fsync, rename)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
             fh.flush()

@@ -37,9 +37,6 @@ Examples:
   forecaster forecast resume=outputs/forecast/decaying/2026-11-22_10-00-00
 """
 
-_task_started = False
-
-
 EXIT_USER, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 2, 1, 130
 DEBUG = "FORECASTER_DEBUG"
 
@@ -70,7 +67,7 @@ def guarded(command: Callable[[], int]) -> int:
     anything else (a bug) 1 with a pointer to ``FORECASTER_DEBUG=1``, which re-raises so the
     traceback shows.
     """
-    from ._errors import ConfigError
+    from ._errors import ConfigError, EnvironmentFault
 
     try:
         return command()
@@ -88,6 +85,8 @@ def guarded(command: Callable[[], int]) -> int:
             )
         if isinstance(err, OSError):
             fail(_os_error(err), EXIT_ENVIRONMENT)
+        if isinstance(err, EnvironmentFault):
+            fail(str(err), EXIT_ENVIRONMENT)
         if isinstance(err, MemoryError):
             fail("out of memory (try a smaller chunk_size)", EXIT_ENVIRONMENT)
         line = (str(err).strip().splitlines() or [""])[0]
@@ -121,29 +120,62 @@ def _check_directory_names(args: Sequence[str]) -> None:
 
 
 def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[str]) -> int:
-    """Run ``task`` as a Hydra app over ``args``; Hydra's own config errors exit with 2."""
+    """Run ``task`` as a Hydra app over ``args``.
+
+    Hydra is asked to raise its errors (``HYDRA_FULL_ERROR=1`` for the call) rather than print
+    a traceback and exit 1: :func:`guarded` turns a config Hydra cannot compose into one line
+    and exit 2, and a directory it cannot create into one line and exit 1.
+    """
     import hydra
 
     from ._config import register_configs
     from ._paths import conf_dir
 
-    global _task_started
-    _task_started = False
     _check_directory_names(args)
     _quiet_library_logs()
     _persistent_compilation_cache()
     register_configs()
     sys.argv = [f"forecaster {name}", *args]
     app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(task)
+    before = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         app()
-    except SystemExit as exit_:
-        # Hydra exits with 1 on a config it cannot compose (unknown preset or key, bad type):
-        # that is the user's mistake, reported by Hydra in its message above.
-        if exit_.code == 1 and not _task_started:
-            raise SystemExit(2) from None
-        raise
+    except Exception as err:
+        raise _as_user_error(err) from err
+    finally:
+        if before is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = before
     return 0
+
+
+def _as_user_error(err: Exception) -> Exception:
+    """Hydra's and OmegaConf's composition errors as a ConfigError of one line (the options
+    Hydra lists are kept, its search path is not); any other exception as it is."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from ._errors import ConfigError
+
+    if not isinstance(err, HydraException | OmegaConfBaseException):
+        return err
+    parts: list[str] = []
+    for line in str(err).splitlines():
+        line = line.strip()
+        if line.startswith("Config search path"):
+            break
+        if line:
+            parts.append(line)
+    if isinstance(err.__cause__, OmegaConfBaseException):
+        parts.append(str(err.__cause__).strip().splitlines()[0])
+    text = parts[0] if parts else type(err).__name__
+    rest = ", ".join(p for p in parts[1:] if not p.endswith(":"))
+    heading = next((p for p in parts[1:] if p.endswith(":")), "")
+    if rest:
+        text += f" ({heading} {rest})" if heading else f" ({rest})"
+    return ConfigError("overrides", sys.argv[1:], f"a configuration Hydra can compose: {text}")
 
 
 def _quiet_library_logs() -> None:
@@ -175,10 +207,15 @@ def _run_job(job: Callable, cfg) -> None:
     """Run ``job(cfg, run_dir)`` inside a Hydra app: a user's mistake is one line, exit 2."""
     from hydra.core.hydra_config import HydraConfig
 
-    global _task_started
-    _task_started = True
+    from ._engine import local_devices
+
+    def run() -> int:
+        local_devices()  # a backend that cannot start is the environment's fault: say so first
+        job(cfg, Path(HydraConfig.get().runtime.output_dir))
+        return 0
+
     # Inside the app: Hydra would print any exception escaping the task with its traceback.
-    guarded(lambda: job(cfg, Path(HydraConfig.get().runtime.output_dir)))
+    guarded(run)
 
 
 def _forecast_task(cfg) -> None:
@@ -206,7 +243,10 @@ def _resume(args: list[str]) -> int:
 
     run_dir = Path([a for a in args if a.startswith("resume=")][-1].split("=", 1)[1])
     run_dir = run_dir.expanduser()
+    from ._engine import local_devices
+
     cfg = resumed_config(run_dir, [a for a in args if not a.startswith("resume=")])
+    local_devices()
     _quiet_library_logs()
     _persistent_compilation_cache()
     run_forecast_job(cfg, run_dir)

@@ -1,0 +1,95 @@
+"""Faults in config values: each is one line naming the field, exit 2, and nothing written
+outside the run's own directory (names that become directories are refused before Hydra
+creates one)."""
+
+from __future__ import annotations
+
+import pytest
+
+CASES = {
+    # name: (arguments, field in the line, a fragment of what is allowed)
+    "f-overflows-float32": (["scenario.params.f=1e39"], "scenario.params.f.value", "float32"),
+    "bound-overflows-float32": (
+        ['scenario.params.f="log_uniform(low=2, high=1e308)"'],
+        "scenario.params.f.high",
+        "representable",
+    ),
+    "compact-key-twice": (
+        ['scenario.params.f="log_uniform(low=2, low=3)"'],
+        "scenario.params.f",
+        "given twice",
+    ),
+    "compact-not-key-value": (
+        ['scenario.params.f="uniform(2, 3)"'],
+        "scenario.params.f",
+        "key=value",
+    ),
+    "unknown-distribution": (
+        ['scenario.params.f="gamma(a=1)"'],
+        "scenario.params.f.dist",
+        "uniform",
+    ),
+    "n-draws-zero": (["n_draws=0"], "n_draws", "integer in [1"),
+    "seed-negative": (["seed=-1"], "seed", "integer in [0"),
+    "precision-unknown": (["precision=float16"], "precision", "float64"),
+    "windows-empty": (["windows_months=[]"], "windows_months", ""),
+    "horizon-negative": (["horizon_years=-1"], "horizon_years", ""),
+    "phi0-out-of-range": (["scenario.params.phi0=1.5"], "scenario.params.phi0", ""),
+    "wrong-type": (["n_draws=abc"], "overrides", "could not be converted"),
+    "unknown-key": (["nonsense=1"], "overrides", "nonsense"),
+    "unknown-preset": (["scenario=nope"], "overrides", "davidson_houlden_2025"),
+    "hydra-grammar": (["scenario.params.f=log_uniform(low=2)"], "overrides", "parsing"),
+    "devices-too-many": (["devices=64"], "devices", "local devices"),
+    "sample-size-negative": (["output.sample_size=-5"], "output.sample_size", ""),
+    "correlation-out-of-range": (
+        ["+scenario.correlations=[{params: [f, p], rank: 1.5}]"],
+        "scenario.correlations[0].rank",
+        "(-1, 1)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_a_bad_value_is_one_line_and_exit_2(cli, tmp_path, case):
+    args, field, fragment = CASES[case]
+    run = tmp_path / "run"
+    base = ["scenario=davidson_houlden_2025"] if not args[0].startswith("scenario=") else []
+    outcome = cli("forecast", *base, *args, f"hydra.run.dir={run}")
+    outcome.one_line(2, f"{field}=", fragment)
+    assert not (run / "summary.json").exists() and not (run / "accumulators.npz").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scenario.name=../../escaped"],
+        ["-m", "scenario.name=fine,../escaped"],
+        ["-m", "scenario.name=choice(fine,/tmp/escaped)"],
+        ["scenario.name=.hidden"],
+    ],
+    ids=["run", "sweep", "sweep-choice", "leading-dot"],
+)
+def test_a_name_that_leaves_its_directory_is_refused_before_any_directory(cli, tmp_path, args):
+    work = tmp_path / "work"
+    work.mkdir()
+    outcome = cli(
+        "forecast",
+        *args,
+        f"hydra.run.dir={work}/outputs/run",
+        f"hydra.sweep.dir={work}/outputs/sweep",
+    )
+    outcome.one_line(2, "scenario.name=", "one directory")
+    assert list(tmp_path.rglob("*")) == [work]  # nothing created anywhere
+
+
+def test_a_calibration_model_name_that_leaves_its_directory_is_refused(cli, tmp_path):
+    outcome = cli("calibrate", "model=returns", "model.name=../../x", f"hydra.run.dir={tmp_path}/c")
+    outcome.one_line(2, "model.name=")
+    assert not (tmp_path / "c").exists()
+
+
+def test_an_unknown_command_and_a_bad_report_call_are_one_line(cli, tmp_path):
+    cli("bogus").one_line(2, "command='bogus'")
+    cli("report").one_line(2, "one argument")
+    cli("report", str(tmp_path / "missing")).one_line(2, "report.path=")
+    cli("merge", str(tmp_path)).one_line(2, "--out")
