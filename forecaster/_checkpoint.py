@@ -10,12 +10,9 @@ computed from it. Anything else is one line naming the file and what is wrong.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +22,7 @@ import numpy as np
 
 from ._accumulate import SENSITIVITY_BINS
 from ._errors import ConfigError
-from ._rundir import FILE_MODE
+from ._rundir import write_atomic
 
 CHECKPOINT = "accumulators.npz"
 META_KEYS = ("next_draw", "stop_draw", "fingerprint", "seconds", "shard")
@@ -49,18 +46,7 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
     meta["content_hash"] = content_hash(meta, state["totals"], state["sample"])
     arrays = {f"t_{k}": v for k, v in state["totals"].items()}
     arrays |= {f"s_{k}": v for k, v in state["sample"].items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, lambda fh: np.savez(fh, meta=np.array(json.dumps(meta)), **arrays))
 
 
 def _refuse(path: Path, what: str) -> ConfigError:

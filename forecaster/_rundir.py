@@ -17,9 +17,9 @@ import errno
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
@@ -41,13 +41,20 @@ def save_config(cfg: Any, run_dir: Path) -> None:
     write_atomic(run_dir / SAVED_CONFIG, text)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` in one step (a private temporary file, fsync, rename)."""
+def write_atomic(path: Path, content: str | bytes | Callable[[BinaryIO], None]) -> None:
+    """Replace ``path`` by ``content`` in one step: a private temporary file beside it, fsync,
+    rename. A crash leaves the old file; two writers never share a temporary file.
+
+    ``content`` is text (UTF-8), bytes, or a function that writes into the open file.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            if callable(content):
+                content(fh)
+            else:
+                fh.write(content.encode() if isinstance(content, str) else content)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -210,7 +210,9 @@ def _run_job(job: Callable, cfg) -> None:
     from ._engine import local_devices
 
     def run() -> int:
-        local_devices()  # a backend that cannot start is the environment's fault: say so first
+        distributed = cfg.get("distributed")
+        if not (distributed and distributed.enabled):  # jax.distributed must start it itself
+            local_devices()  # a backend that cannot start is the environment's fault: say so
         job(cfg, Path(HydraConfig.get().runtime.output_dir))
         return 0
 

@@ -16,10 +16,10 @@ See docs/REPORTS.md.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+from .._rundir import write_atomic
 from ._load import directory_kind, job_directories, load_run, sweep_of
 
 __all__ = ["write_report"]
@@ -27,12 +27,7 @@ __all__ = ["write_report"]
 
 def _write(directory: Path, name: str, content: bytes | str) -> None:
     """Write atomically, so a reader (or a parallel job) never sees half a file."""
-    tmp = directory / f".{name}.{os.getpid()}.tmp"
-    if isinstance(content, str):
-        tmp.write_text(content, encoding="utf-8")
-    else:
-        tmp.write_bytes(content)
-    tmp.replace(directory / name)
+    write_atomic(directory / name, content)
 
 
 def _write_document(directory: Path, document) -> Path:
