@@ -19,6 +19,7 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from . import _validate as check
 from ._errors import ConfigError
+from ._integrate import DOUBLINGS_MODES, DoublingsOptions
 from ._kernel import CPU_BLOCK, KernelSettings, static_features
 from ._priors import PriorSet, build_prior_set
 from ._settings import DOUBLINGS_REQUIRES, PRECISIONS, Precision, check_settings, dtype_for
@@ -27,6 +28,7 @@ from ._timelines import TimelinePlan, TimelinesConfig, plan_timelines
 SHARD_ALIGNMENT = CPU_BLOCK  # shards start on a kernel block, so they compute what one run does
 MAX_CHUNK = 1 << 24  # per-chunk counts stay exact in float32 and int32
 _KERNEL = KernelSettings()  # the kernel's defaults are the scenario's
+_DOUBLINGS = _KERNEL.doublings
 
 
 @dataclasses.dataclass
@@ -38,9 +40,15 @@ class ScenarioConfig:
     integrator: str = _KERNEL.integrator
     returns: str = _KERNEL.returns
     steps: int = _KERNEL.steps
-    max_doublings: float = _KERNEL.max_doublings
+    max_doublings: Any = None  # null: the largest ceiling the priors allow (else the kernel's)
     stop_doubling_years: float = _KERNEL.stop_doubling_years
     accelerate_factor: float = _KERNEL.accelerate_factor
+    # Davidson & Houlden's model options (integrator=doublings; see DoublingsOptions).
+    constant_r: bool = _DOUBLINGS.constant_r
+    retraining_cost: bool = _DOUBLINGS.retraining_cost
+    gradual_boost: bool = _DOUBLINGS.gradual_boost
+    dh_mode: str = _DOUBLINGS.mode
+    stop_after_years: float = _DOUBLINGS.stop_after_years
     params: dict[str, Any] = field(default_factory=dict)
     correlations: list[Any] = field(default_factory=list)
 
@@ -165,13 +173,24 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     out = c["output"]
     sample_size = check.integer("output.sample_size", out["sample_size"], 0, 10_000_000)
 
+    scenario_keys = {f.name for f in dataclasses.fields(ScenarioConfig)}
+    for key in s:
+        if key not in scenario_keys:
+            raise ConfigError(
+                f"scenario.{key}", s[key], f"a scenario setting, one of {sorted(scenario_keys)}"
+            )
     for key in ("integrator", "returns"):
         check.text(f"scenario.{key}", s[key])
+    if not isinstance(s["params"], dict):
+        raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
+    priors = build_prior_set(s["params"], s.get("correlations") or [], field="scenario")
+    _check_representable(priors, precision)
     settings = KernelSettings(
         integrator=s["integrator"],
         returns=s["returns"],
         steps=s["steps"],
-        max_doublings=float(s["max_doublings"]),
+        max_doublings=_max_doublings(s, priors),
+        doublings=_doublings_options(s),
         horizon_years=horizon,
         windows_years=tuple(w / 12.0 for w in windows),
         progress_levels_years=levels,
@@ -186,10 +205,6 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         check_settings(settings)
     except ConfigError as err:
         raise ConfigError(f"scenario.{err.field}", err.value, err.allowed) from None
-    if not isinstance(s["params"], dict):
-        raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
-    priors = build_prior_set(s["params"], s.get("correlations") or [], field="scenario")
-    _check_representable(priors, precision)
     features = static_features(priors.fixed_values())
     settings = dataclasses.replace(
         settings, **features, fan_levels_years=fan_levels(settings, features, fan_points)
@@ -219,6 +234,68 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         num_shards=num_shards,
         timelines=timelines,
     )
+
+
+def _doublings_options(s: dict[str, Any]) -> DoublingsOptions:
+    """Davidson & Houlden's model options; only the doublings stepper has them."""
+    options = DoublingsOptions(
+        constant_r=check.boolean("scenario.constant_r", s["constant_r"]),
+        retraining_cost=check.boolean("scenario.retraining_cost", s["retraining_cost"]),
+        gradual_boost=check.boolean("scenario.gradual_boost", s["gradual_boost"]),
+        mode=check.choice("scenario.dh_mode", s["dh_mode"], DOUBLINGS_MODES),
+        stop_after_years=check.number(
+            "scenario.stop_after_years", s["stop_after_years"], 0.0, high_open=False
+        ),
+    )
+    if s["integrator"] != "doublings":
+        for name, default in dataclasses.asdict(DoublingsOptions()).items():
+            key = "dh_mode" if name == "mode" else name
+            if getattr(options, name) != default:
+                raise ConfigError(
+                    f"scenario.{key}",
+                    s[key],
+                    f"its default ({default}) with integrator={s['integrator']}: Davidson & "
+                    "Houlden's options belong to scenario.integrator=doublings",
+                )
+    if options.constant_r and s["returns"] != "linear_to_ceiling":
+        raise ConfigError(
+            "scenario.constant_r",
+            True,
+            "false with returns=constant (constant r keeps the ceiling of linear_to_ceiling)",
+        )
+    return options
+
+
+def _max_doublings(s: dict[str, Any], priors: PriorSet) -> float:
+    """``scenario.max_doublings``, or with null the largest ceiling the priors allow (falling
+    returns; rounded up to a whole doubling), else the kernel's default."""
+    if s["max_doublings"] is not None:
+        return check.number(
+            "scenario.max_doublings",
+            s["max_doublings"],
+            0.0,
+            100_000.0,
+            low_open=True,
+            high_open=False,
+        )
+    top = _largest_ceiling(priors) if s["returns"] == "linear_to_ceiling" else None
+    if top is None or not math.isfinite(top):
+        return _KERNEL.max_doublings
+    return float(math.ceil(top - 1e-9))
+
+
+def _largest_ceiling(priors: PriorSet) -> float | None:
+    """The largest D a draw can have, in doublings; None when it is not known statically."""
+    fixed = priors.fixed_values()
+    for prior in priors.priors:
+        if prior.name == "ceiling_doublings":
+            return prior.support()[1]
+        if prior.name == "ceiling_years":
+            ts, share = fixed["Ts"], fixed["software_share"]
+            if ts is None or share is None:
+                return None
+            return prior.support()[1] / (ts * share)
+    return fixed.get("ceiling_doublings")
 
 
 def _check_representable(priors: PriorSet, precision: Precision) -> None:

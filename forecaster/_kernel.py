@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Shaped
 
-from ._integrate import Path, doublings_path, rk4_path
+from ._integrate import DoublingsOptions, Path, doublings_path, rk4_path
 from ._model import Params, Returns, doublings_per_year_of_progress, initial_rate
 from ._outcomes import (
     doublings_at_time,
@@ -55,6 +55,7 @@ class KernelSettings:
             histograms, so the fan needs no search per draw.
         accelerate_factor: k of the accelerated flag (peak rate >= k v0).
         stop_doubling_years: stop once a doubling would take longer than this [years].
+        doublings: Davidson & Houlden's model options for the doublings stepper.
         ceiling_tolerance: relative distance to D that counts as reaching the ceiling.
         full_automation: phi = 1 for every draw (the CES is skipped).
         autonomous: gC = gH = 0 for every draw, so v depends on x alone (RK4 runs as
@@ -75,6 +76,7 @@ class KernelSettings:
     fan_levels_years: tuple[float, ...] = ()
     accelerate_factor: float = 2.0
     stop_doubling_years: float = math.inf
+    doublings: DoublingsOptions = DoublingsOptions()
     ceiling_tolerance: float = 0.02
     full_automation: bool = False
     autonomous: bool = False
@@ -129,6 +131,7 @@ def trajectory(params: Params, settings: KernelSettings) -> Path:
             int(settings.max_doublings),
             settings.horizon_years,
             settings.stop_doubling_years,
+            settings.doublings,
         )
     raise ValueError(f"integrator={settings.integrator!r} is not allowed: one of {INTEGRATORS}")
 
