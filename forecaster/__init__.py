@@ -5,6 +5,10 @@ Public API:
 - :func:`simulate` and :func:`outcomes`: one parameter set, for notebooks.
 - :class:`Params`, :class:`KernelSettings`, :func:`batched_outcomes`: the jit-compiled,
   vmapped kernel the engine calls chunk by chunk.
+- :func:`balanced_growth_speedup`: Davidson & Houlden's Speed-Up Calculator (no explosion:
+  how much faster software grows on its balanced path after full automation), a
+  :class:`SpeedUp`.
+- :class:`DoublingsOptions`: their model options for the ``doublings`` stepper.
 - :data:`PARAMETERS`: names, defaults, units and allowed ranges of the model parameters.
 - :func:`configure_cpu_scheduler`: an opt-in XLA:CPU setting (1.2-2.4x faster forecasts on
   a CPU); call it before JAX starts. The command line and the benchmarks call it.
@@ -18,9 +22,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._api import outcomes, simulate
 from ._errors import ConfigError
+from ._integrate import DoublingsOptions
 from ._kernel import OUTCOME_NAMES, KernelSettings, batched_outcomes, draw_outcomes, trajectory
 from ._model import Params, growth_rate
 from ._parameters import PARAMETERS
+from ._speedup import SpeedUp, balanced_growth_speedup
 from ._xla import configure_cpu_scheduler
 
 try:
@@ -32,8 +38,11 @@ __all__ = [
     "OUTCOME_NAMES",
     "PARAMETERS",
     "ConfigError",
+    "DoublingsOptions",
     "KernelSettings",
     "Params",
+    "SpeedUp",
+    "balanced_growth_speedup",
     "batched_outcomes",
     "configure_cpu_scheduler",
     "draw_outcomes",

@@ -5,6 +5,7 @@
     forecaster calibrate model=<name>      update priors against observed data (NUTS)
     forecaster report <run or sweep dir>   write report.html / report.md
     forecaster merge <shard dirs>... --out <dir>
+    forecaster speedup [alpha=0.4 gamma=1 r_cog=0.5 g_labour_before=0.7 g_compute=1.1]
 
 Every fault ends with one line on stderr and no traceback (``FORECASTER_DEBUG=1`` shows it):
 exit code 2 for a user's mistake (the line names the field and what is allowed), 1 for the
@@ -30,6 +31,9 @@ commands:
                                   doubling_times, time_horizons)
   report <run or sweep dir>       write report.html and report.md for a finished run
   merge <shard dirs>... --out D   combine shards of one run into its exact result
+  speedup [key=value ...]         Davidson & Houlden's Speed-Up Calculator (balanced
+                                  growth without an explosion; keys: alpha, gamma, r_cog,
+                                  g_labour_before, g_compute)
 
 Examples:
   forecaster forecast scenario=davidson_houlden_2025 n_draws=1000000
@@ -280,11 +284,44 @@ def merge(args: list[str]) -> int:
     return merge_main(args)
 
 
+def speedup(args: list[str]) -> int:
+    """``forecaster speedup [key=value ...]``: the balanced-growth speed-up, printed."""
+    from . import _validate as check
+    from ._errors import ConfigError
+    from ._speedup import SPEEDUP_DEFAULTS, balanced_growth_speedup
+
+    values: dict[str, float] = {}
+    for arg in args:
+        key, sep, text = arg.partition("=")
+        if not sep or key not in SPEEDUP_DEFAULTS:
+            raise ConfigError(
+                key, text or None, f"key=value with a key of {list(SPEEDUP_DEFAULTS)}"
+            )
+        try:
+            values[key] = float(text)
+        except ValueError:
+            raise ConfigError(key, text, "a number") from None
+        check.finite(key, values[key])
+    result = balanced_growth_speedup(**values)
+    inputs = {**SPEEDUP_DEFAULTS, **values}
+    print("inputs: " + ", ".join(f"{k}={v:g}" for k, v in inputs.items()))
+    print(f"implied r = {result.r:.3g}, returns to compute = {result.r_compute:.3g}")
+    print(f"software growth before automation: {100 * result.g_before:.4g}%/yr")
+    if result.explosive:
+        print(f"r_cog = {inputs['r_cog']:g} >= 1: no balanced path, a software-only explosion")
+        print("speed-up: inf")
+    else:
+        print(f"software growth after automation (balanced path): {100 * result.g_after:.4g}%/yr")
+        print(f"speed-up: {result.speedup:.4g}x")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "forecast": forecast,
     "calibrate": calibrate,
     "report": report,
     "merge": merge,
+    "speedup": speedup,
 }
 
 
