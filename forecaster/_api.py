@@ -6,11 +6,13 @@ import dataclasses
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from ._integrate import returns_after, speedup_factor_at
 from ._kernel import KernelSettings, draw_outcomes, static_features, trajectory
-from ._model import doublings_per_year_of_progress
+from ._model import doublings_per_year_of_progress, returns_at
 from ._parameters import PARAMETERS, resolve, to_params
 from ._settings import Precision, api_settings, check_precision, check_settings, precision_scope
 
@@ -32,11 +34,17 @@ def simulate(**kwargs: Any) -> pd.DataFrame:
     ``ceiling_doublings``, ``gC``, ``gH``, ``phi0``, ``phi_inf``, ``x_phi``, ``rho``, ``A0``,
     ``software_share``; defaults in ``forecaster.PARAMETERS``) and options ``returns``
     ("constant" | "linear_to_ceiling"), ``horizon_years``, ``max_doublings``, ``steps``,
-    ``integrator`` ("rk4" | "doublings"), ``stop_doubling_years``, ``precision``.
+    ``integrator`` ("rk4" | "doublings"), ``stop_doubling_years``, ``precision``, and with
+    ``integrator="doublings"`` Davidson & Houlden's options ``constant_r``,
+    ``retraining_cost``, ``gradual_boost``, ``dh_mode``, ``stop_after_years``.
 
     Returns:
         One row per reached node: ``t_years``, ``doublings``, ``progress_years`` (years of
-        pre-automation AI progress) and ``speedup`` (rate over the pre-automation rate 1/Ts).
+        pre-automation AI progress), ``speedup`` (rate over the pre-automation rate 1/Ts),
+        ``r`` (the returns to software R&D there), ``f`` (AI's research speed-up there: the
+        drawn f, or its rise under the gradual boost) and ``growth_rate`` (software's
+        annualised continuous growth rate, ln 2 x doublings per year; 2.77/yr before
+        automation at Ts = 0.25).
 
     Raises:
         ValueError: an unknown name or a value out of range, naming it and what is allowed.
@@ -49,6 +57,7 @@ def simulate(**kwargs: Any) -> pd.DataFrame:
         x = np.asarray(path.x, dtype=float)
         rate = np.asarray(path.rate, dtype=float)
         per_year = float(doublings_per_year_of_progress(params))
+        r, f = _returns_and_speedup(path, params, settings)
     keep = t <= settings.horizon_years
     return pd.DataFrame(
         {
@@ -56,8 +65,22 @@ def simulate(**kwargs: Any) -> pd.DataFrame:
             "doublings": x[keep],
             "progress_years": x[keep] / per_year,
             "speedup": rate[keep] * values["Ts"],
+            "r": r[keep],
+            "f": f[keep],
+            "growth_rate": np.log(2.0) * rate[keep],
         }
     )
+
+
+def _returns_and_speedup(path, params, settings: KernelSettings) -> tuple[np.ndarray, ...]:
+    """r and f at the nodes: the stepper's own rules, or the general law's r(x)."""
+    if settings.integrator == "doublings":
+        r = returns_after(path.x, params, settings.returns, settings.doublings)
+        f = speedup_factor_at(path.t, params, settings.doublings)
+    else:
+        r = returns_at(path.x, params, settings.returns)
+        f = jnp.broadcast_to(params.f, path.x.shape)
+    return np.asarray(r, dtype=float), np.asarray(f, dtype=float)
 
 
 def outcomes(**kwargs: Any) -> dict[str, Any]:

@@ -237,8 +237,8 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
 
 
 def _doublings_options(s: dict[str, Any]) -> DoublingsOptions:
-    """Davidson & Houlden's model options; only the doublings stepper has them."""
-    options = DoublingsOptions(
+    """Davidson & Houlden's model options (check_settings refuses them off their stepper)."""
+    return DoublingsOptions(
         constant_r=check.boolean("scenario.constant_r", s["constant_r"]),
         retraining_cost=check.boolean("scenario.retraining_cost", s["retraining_cost"]),
         gradual_boost=check.boolean("scenario.gradual_boost", s["gradual_boost"]),
@@ -247,23 +247,6 @@ def _doublings_options(s: dict[str, Any]) -> DoublingsOptions:
             "scenario.stop_after_years", s["stop_after_years"], 0.0, high_open=False
         ),
     )
-    if s["integrator"] != "doublings":
-        for name, default in dataclasses.asdict(DoublingsOptions()).items():
-            key = "dh_mode" if name == "mode" else name
-            if getattr(options, name) != default:
-                raise ConfigError(
-                    f"scenario.{key}",
-                    s[key],
-                    f"its default ({default}) with integrator={s['integrator']}: Davidson & "
-                    "Houlden's options belong to scenario.integrator=doublings",
-                )
-    if options.constant_r and s["returns"] != "linear_to_ceiling":
-        raise ConfigError(
-            "scenario.constant_r",
-            True,
-            "false with returns=constant (constant r keeps the ceiling of linear_to_ceiling)",
-        )
-    return options
 
 
 def _max_doublings(s: dict[str, Any], priors: PriorSet) -> float:

@@ -223,6 +223,20 @@ def _acceleration(x: jax.Array, options: DoublingsOptions) -> jax.Array:
     return x / (jnp.abs(x) + 1.0)
 
 
+def speedup_factor_at(t: jax.Array, params: Params, options: DoublingsOptions) -> jax.Array:
+    """f at time t [years]: the drawn f, or under the gradual boost its rise from
+    ``boost_start`` (exported for trajectories)."""
+    f_at, _ = _boost(params, options)
+    return jnp.broadcast_to(f_at(t), jnp.shape(t))
+
+
+def returns_after(x: jax.Array, params: Params, returns: Returns, options: DoublingsOptions):
+    """r after x doublings of the stepper: r0 - x r0 / D (r0 with constant r or returns)."""
+    if returns != "linear_to_ceiling" or options.constant_r:
+        return jnp.broadcast_to(params.r0, jnp.shape(x))
+    return params.r0 - x * (params.r0 / params.ceiling_doublings)
+
+
 def _boost(params: Params, options: DoublingsOptions):
     """(f as a function of time [years], the first doubling time [years])."""
     f_max = params.f

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 
+from . import _validate as check
 from ._errors import ConfigError
+from ._integrate import DOUBLINGS_MODES, DoublingsOptions
 from ._kernel import INTEGRATORS, KernelSettings
 from ._model import RETURNS
 
@@ -80,6 +83,7 @@ def check_settings(settings: KernelSettings, values: Mapping[str, float] | None 
             raise ConfigError("progress_years", level, "positive progress levels")
     if not settings.stop_doubling_years > 0:
         raise ConfigError("stop_doubling_years", settings.stop_doubling_years, "a number > 0")
+    _check_doublings_options(settings)
     if values is not None and settings.integrator == "doublings":
         for name, needed in DOUBLINGS_REQUIRES.items():
             if values[name] != needed:
@@ -89,6 +93,28 @@ def check_settings(settings: KernelSettings, values: Mapping[str, float] | None 
                     f"{needed:g} with integrator='doublings' (Davidson & Houlden's rule assumes "
                     "full automation and fixed compute); use integrator='rk4'",
                 )
+
+
+def _check_doublings_options(settings: KernelSettings) -> None:
+    """Davidson & Houlden's options belong to their stepper; constant r keeps a ceiling."""
+    options, defaults = settings.doublings, DoublingsOptions()
+    if settings.integrator != "doublings":
+        for item in dataclasses.fields(DoublingsOptions):
+            value, default = getattr(options, item.name), getattr(defaults, item.name)
+            if value != default:
+                key = "dh_mode" if item.name == "mode" else item.name
+                raise ConfigError(
+                    key,
+                    value,
+                    f"its default ({default}) with integrator={settings.integrator}: Davidson & "
+                    "Houlden's options belong to integrator=doublings",
+                )
+    if options.constant_r and settings.returns != "linear_to_ceiling":
+        raise ConfigError(
+            "constant_r",
+            True,
+            "false with returns=constant (constant r keeps the ceiling of linear_to_ceiling)",
+        )
 
 
 #: What Davidson & Houlden's one-doubling stepper assumes: full automation, fixed compute.
@@ -104,6 +130,12 @@ API_OPTIONS: dict[str, Any] = {
     "windows_months": tuple(12.0 * w for w in _DEFAULTS.windows_years),
     "progress_years": _DEFAULTS.progress_levels_years,
     "stop_doubling_years": _DEFAULTS.stop_doubling_years,
+    # Davidson & Houlden's model options (integrator="doublings"; see DoublingsOptions)
+    "constant_r": _DEFAULTS.doublings.constant_r,
+    "retraining_cost": _DEFAULTS.doublings.retraining_cost,
+    "gradual_boost": _DEFAULTS.doublings.gradual_boost,
+    "dh_mode": _DEFAULTS.doublings.mode,
+    "stop_after_years": _DEFAULTS.doublings.stop_after_years,
 }
 
 
@@ -116,6 +148,8 @@ def api_settings(options: Mapping[str, Any], values: Mapping[str, float]) -> Ker
     if merged["max_doublings"] is None:
         ceiling = values["ceiling_doublings"]
         linear = merged["returns"] == "linear_to_ceiling"
+        if linear and merged["integrator"] == "doublings":
+            ceiling = math.ceil(ceiling - 1e-9)  # the stepper makes up to ceil(D) doublings
         merged["max_doublings"] = ceiling if linear else _DEFAULTS.max_doublings
     return dataclasses.replace(
         _DEFAULTS,
@@ -127,4 +161,14 @@ def api_settings(options: Mapping[str, Any], values: Mapping[str, float]) -> Ker
         windows_years=tuple(float(m) / 12.0 for m in merged["windows_months"]),
         progress_levels_years=tuple(float(y) for y in merged["progress_years"]),
         stop_doubling_years=float(merged["stop_doubling_years"]),
+        doublings=dataclasses.replace(
+            _DEFAULTS.doublings,
+            constant_r=check.boolean("constant_r", merged["constant_r"]),
+            retraining_cost=check.boolean("retraining_cost", merged["retraining_cost"]),
+            gradual_boost=check.boolean("gradual_boost", merged["gradual_boost"]),
+            mode=check.choice("dh_mode", merged["dh_mode"], DOUBLINGS_MODES),
+            stop_after_years=check.number(
+                "stop_after_years", merged["stop_after_years"], 0.0, high_open=False
+            ),
+        ),
     )

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from forecaster.cli import COMMANDS
+
 # Every test reads the output of the module's subprocesses.
 pytestmark = pytest.mark.slow
 
@@ -102,7 +104,7 @@ def test_hydra_composition_error_exits_2(runs, case, names):
 def test_help_lists_the_commands(runs):
     result, _ = runs["help"]
     assert result.returncode == 0
-    for command in ("forecast", "calibrate", "report", "merge"):
+    for command in COMMANDS:
         assert f"\n  {command} " in result.stdout, command
 
 
@@ -110,6 +112,5 @@ def test_unknown_command(runs):
     result, _ = runs["unknown_command"]
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "forecaster: error: command='bogus' is not allowed: "
-        "one of ['forecast', 'calibrate', 'report', 'merge']"
+        f"forecaster: error: command='bogus' is not allowed: one of {list(COMMANDS)}"
     ]
