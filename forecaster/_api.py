@@ -53,11 +53,16 @@ def simulate(**kwargs: Any) -> pd.DataFrame:
     with precision_scope(precision) as dtype:
         params = to_params(values, dtype)
         path = jax.jit(trajectory, static_argnums=1)(params, settings)
-        t = np.asarray(path.t, dtype=float)
-        x = np.asarray(path.x, dtype=float)
-        rate = np.asarray(path.rate, dtype=float)
-        per_year = float(doublings_per_year_of_progress(params))
-        r, f = _returns_and_speedup(path, params, settings)
+        return path_frame(path, params, settings, values)
+
+
+def path_frame(path, params, settings: KernelSettings, values: dict[str, float]) -> pd.DataFrame:
+    """A path's reached nodes as :func:`simulate`'s table (call inside its precision)."""
+    t = np.asarray(path.t, dtype=float)
+    x = np.asarray(path.x, dtype=float)
+    rate = np.asarray(path.rate, dtype=float)
+    per_year = float(doublings_per_year_of_progress(params))
+    r, f = _returns_and_speedup(path, params, settings)
     keep = t <= settings.horizon_years
     return pd.DataFrame(
         {

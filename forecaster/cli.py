@@ -5,6 +5,7 @@
     forecaster calibrate model=<name>      update priors against observed data (NUTS)
     forecaster report <run or sweep dir>   write report.html / report.md
     forecaster merge <shard dirs>... --out <dir>
+    forecaster trajectory [overrides]      one path at the prior medians: CSV and PNG
     forecaster speedup [alpha=0.4 gamma=1 r_cog=0.5 g_labour_before=0.7 g_compute=1.1]
 
 Every fault ends with one line on stderr and no traceback (``FORECASTER_DEBUG=1`` shows it):
@@ -31,6 +32,8 @@ commands:
                                   doubling_times, time_horizons)
   report <run or sweep dir>       write report.html and report.md for a finished run
   merge <shard dirs>... --out D   combine shards of one run into its exact result
+  trajectory [overrides]          one path at the scenario's prior medians (CSV, PNG;
+                                  pin a parameter: scenario.params.f=8)
   speedup [key=value ...]         Davidson & Houlden's Speed-Up Calculator (balanced
                                   growth without an explosion; keys: alpha, gamma, r_cog,
                                   g_labour_before, g_compute)
@@ -284,6 +287,19 @@ def merge(args: list[str]) -> int:
     return merge_main(args)
 
 
+def _trajectory_task(cfg) -> None:
+    from ._trajectory import run_trajectory_job
+
+    _run_job(run_trajectory_job, cfg)
+
+
+def trajectory(args: list[str]) -> int:
+    """``forecaster trajectory [overrides]``: the scenario's path at its prior medians."""
+    if not any(a.startswith("hydra.run.dir=") for a in args):
+        args = ["hydra.run.dir=outputs/trajectory/${scenario.name}/${now:%Y-%m-%d_%H-%M-%S}", *args]
+    return _run_hydra_app("trajectory", "forecast", _trajectory_task, args)
+
+
 def speedup(args: list[str]) -> int:
     """``forecaster speedup [key=value ...]``: the balanced-growth speed-up, printed."""
     from . import _validate as check
@@ -322,6 +338,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "report": report,
     "merge": merge,
     "speedup": speedup,
+    "trajectory": trajectory,
 }
 
 

@@ -1,0 +1,105 @@
+"""``forecaster trajectory [overrides]``: one parameter set's path, as a CSV and a figure.
+
+The parameter set is the scenario's with every uncertain prior at its median (a fixed value,
+``scenario.params.f=8``, pins one). Writes, in the run directory, ``trajectory.csv`` (the
+columns of :func:`forecaster.simulate`) and ``trajectory.png``: progress over time with the
+recent pace (one year of progress a year) and the ceiling; r(t); f(t); software's annualised
+growth rate against its pre-automation rate g and 3x, 10x, 30x g (Davidson & Houlden's
+single-simulation view).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import pandas as pd
+
+from ._api import path_frame
+from ._config import ForecastPlan, plan_forecast
+from ._kernel import trajectory
+from ._model import doublings_per_year_of_progress
+from ._parameters import to_params
+from ._priors import model_values, transform
+from ._rundir import run_lock, save_config, write_atomic
+from ._settings import precision_scope
+
+REFERENCE_MULTIPLES = (3, 10, 30)
+
+
+def median_values(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
+    """Every model parameter of the plan's scenario at its prior median (one draw)."""
+    u = jnp.full((1, len(plan.priors.uncertain)), 0.5, dtype)
+    return model_values(transform(plan.priors, u, dtype), 1, dtype)
+
+
+def scenario_path(plan: ForecastPlan) -> tuple[pd.DataFrame, float]:
+    """The median parameter set's path, one row per reached node (simulate's columns), and
+    its ceiling in years of progress (inf without one)."""
+    with precision_scope(plan.precision) as dtype:
+        values = {k: v[0] for k, v in median_values(plan, dtype).items()}
+        params = to_params(values, dtype)
+        path = jax.jit(trajectory, static_argnums=1)(params, plan.settings)
+        frame = path_frame(path, params, plan.settings, {k: float(v) for k, v in values.items()})
+        ceiling = float(params.ceiling_doublings / doublings_per_year_of_progress(params))
+    if plan.settings.returns != "linear_to_ceiling":
+        ceiling = math.inf
+    return frame, ceiling
+
+
+def figure_png(frame: pd.DataFrame, plan: ForecastPlan, ceiling_years: float) -> bytes:
+    """Four panels: progress, r, f, growth rate (the matplotlib objects stay local)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 7.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    ax = figure.subplots(2, 2)
+    t = frame.t_years
+    ax[0, 0].plot(t, frame.progress_years, color="#0072B2", label="this path")
+    ax[0, 0].plot(t, t, ":", color="black", label="recent pace")
+    if math.isfinite(ceiling_years):
+        ax[0, 0].axhline(ceiling_years, color="0.4", lw=0.8, label="ceiling")
+    ax[0, 0].set(xlabel="years since automation", ylabel="years of progress at the pre-"
+                 "automation pace", title="AI progress over time")  # fmt: skip
+    ax[0, 0].legend()
+    ax[0, 1].plot(t, frame.r, color="#CC79A7")
+    ax[0, 1].set(xlabel="years since automation", ylabel="r", title="Returns to software R&D")
+    ax[1, 0].plot(t, frame.f, color="#009E73")
+    ax[1, 0].set(xlabel="years since automation", ylabel="f", yscale="log",
+                 title="AI research speed-up f")  # fmt: skip
+    g0 = math.log(2.0) / float(plan.priors.fixed_values().get("Ts") or 0.25)
+    ax[1, 1].plot(t[:-1], frame.growth_rate[:-1], color="#0072B2", label="growth rate")
+    ax[1, 1].axhline(g0, ls="--", color="#D55E00", label=f"g = {g0:.2f}/yr (before)")
+    for m, color in zip(REFERENCE_MULTIPLES, ("#009E73", "#E69F00", "#56B4E9"), strict=True):
+        ax[1, 1].axhline(m * g0, ls=":", color=color, label=f"{m}x g")
+    ax[1, 1].set(xlabel="years since automation", ylabel="per year (ln 2 x doublings/yr)",
+                 yscale="log", title="Software's annualised growth rate")  # fmt: skip
+    ax[1, 1].legend(fontsize=8)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+def run_trajectory_job(cfg: Any, run_dir: Path) -> pd.DataFrame:
+    """Everything ``forecaster trajectory`` does after Hydra composed ``cfg``."""
+    plan = plan_forecast(cfg)
+    frame, ceiling = scenario_path(plan)
+    with run_lock(run_dir):
+        save_config(cfg, run_dir)
+        write_atomic(run_dir / "trajectory.csv", frame.to_csv(index=False))
+        write_atomic(run_dir / "trajectory.png", figure_png(frame, plan, ceiling))
+    last = frame.iloc[-1]
+    print(
+        f"Scenario {plan.scenario} at its prior medians: {last.progress_years:.3g} years of "
+        f"progress in {last.t_years:.3g} years; peak speed-up {frame.speedup.max():.3g}x",
+        file=sys.stdout,
+    )
+    print(f"results: {run_dir / 'trajectory.csv'}, {run_dir / 'trajectory.png'}")
+    return frame
