@@ -113,16 +113,24 @@ def event_matrix(outcomes: Mapping[str, jax.Array], windows_years: tuple[float, 
     )
 
 
+def whole_steps_histogram(max_steps: int) -> Histogram:
+    """One cell per whole number of steps 0 .. ``max_steps`` (exact integer counts)."""
+    return Histogram(-0.5, max_steps + 0.5, max_steps + 1, log=False)
+
+
 def chunk_statistics(
     outcomes: Mapping[str, jax.Array],
     uniforms: jax.Array,
     in_range: jax.Array,
     windows_years: tuple[float, ...],
+    whole_steps: int | None = None,
 ) -> dict[str, jax.Array]:
     """Reduce one chunk's outcomes to integer counts (inside jit).
 
     Draws outside the run's range (padding) are ignored; non-finite draws are counted in
-    ``non_finite`` and left out of every statistic.
+    ``non_finite`` and left out of every statistic. With ``whole_steps`` (the doublings
+    stepper's steps) the most whole doublings within each window get one exact cell each:
+    the continuous P(>= Y years within w) curve.
     """
     finite = in_range & ~outcomes["non_finite"]
     weight = finite.astype(jnp.float32)
@@ -135,6 +143,10 @@ def chunk_statistics(
     }
     for name, spec in HISTOGRAMS.items():
         stats[f"hist_{name}"] = _histogram(outcomes[name], finite, spec)
+    if whole_steps is not None and "max_doublings_in_windows" in outcomes:
+        stats["hist_max_doublings_in_windows"] = _histogram(
+            outcomes["max_doublings_in_windows"], finite, whole_steps_histogram(whole_steps)
+        )
     # Sensitivity: counts and event hits per equal-probability bin of each parameter.
     k = uniforms.shape[1]
     if k:

@@ -124,7 +124,8 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
 
     def counts_on_device(index_hi, index_lo, in_range, u, sampled, values, paths):
         out = batch_path_outcomes(to_params(values, dtype), paths, settings)
-        stats = chunk_statistics(out, u, in_range, settings.windows_years)
+        whole = None if settings.smooth else int(settings.max_doublings)
+        stats = chunk_statistics(out, u, in_range, settings.windows_years, whole)
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
         if plan.timelines is not None:
             u_t = uniforms_at(

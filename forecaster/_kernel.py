@@ -25,6 +25,7 @@ from ._outcomes import (
     first_completion,
     has_non_finite,
     max_progress_in_windows,
+    most_whole_steps_in_windows,
     peak_rate,
     time_at_doublings,
 )
@@ -210,6 +211,10 @@ def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> Outco
         "accelerated": peak >= settings.accelerate_factor * initial_rate(params),
         "time_to_fan_levels_years": times_to(settings.fan_levels_years),
     }
+    if not smooth and settings.windows_years:
+        out["max_doublings_in_windows"] = most_whole_steps_in_windows(
+            path, settings.windows_years, horizon
+        )
     nan_outcome = jnp.any(jnp.stack([jnp.any(jnp.isnan(v)) for v in out.values()]))
     if settings.event is not None:
         years, window = settings.event

@@ -205,6 +205,33 @@ def max_progress_in_windows(
     return jnp.maximum(gains, last[0] - last[1])
 
 
+def most_whole_steps_in_windows(
+    path: Path, windows_years: tuple[float, ...], horizon_years: float
+) -> jax.Array:
+    """The most whole steps made in less than w, for each window w [W] (whole doublings).
+
+    ``m`` with min_i (t[i + m] - t[i]) < w: the same strict rule, starts and masking as
+    :func:`fastest_time_to_gain`, so P(m >= k) is exactly P(fastest time to k doublings < w)
+    for every k at once. The fastest time increases with m: bisection, one shifted copy of
+    the path per probe.
+    """
+    t = path.t
+    n = t.shape[0]
+    ok = reached(path, horizon_years)
+    starts = jnp.where(ok, t, -jnp.inf)  # an unreached start makes every span +inf
+    ends = jnp.concatenate([jnp.where(ok, t, jnp.inf), jnp.full((n + 1,), jnp.inf, t.dtype)])
+
+    def most_in(w):
+        m = jnp.zeros((), jnp.int32)
+        for bit in reversed(range((n - 1).bit_length())):
+            probe = m + (1 << bit)
+            span = jnp.min(jax.lax.dynamic_slice(ends, (probe,), (n,)) - starts)
+            m = jnp.where(span < w, probe, m)
+        return m.astype(t.dtype)
+
+    return jax.lax.map(most_in, jnp.asarray(windows_years, t.dtype))
+
+
 def peak_rate(path: Path, horizon_years: float, smooth: bool) -> jax.Array:
     """The highest growth rate reached [doublings/year].
 

@@ -1,7 +1,8 @@
 """Write a finished forecast's files and print its headline.
 
 Files in the run directory: ``summary.json``, ``probabilities.csv``, ``quantiles.csv``,
-``sensitivity.csv``, ``fan.csv``, ``draws.parquet`` (a capped sample of per-draw parameters
+``sensitivity.csv``, ``fan.csv``, ``curve.csv`` (P(>= Y years within w) on a fine grid of Y),
+``draws.parquet`` (a capped sample of per-draw parameters
 and outcomes) and ``accumulators.npz`` (the exact counts, for resuming and merging).
 """
 
@@ -23,6 +24,7 @@ from ._engine import ForecastResult
 from ._rundir import write_atomic
 from ._summaries import (
     calendar_summary,
+    curve_table,
     fan_table,
     flag_probabilities,
     probability_table,
@@ -55,6 +57,7 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "non_finite": int(totals["non_finite"][0]),
         "finite_draws": int(totals["finite"][0]),
         "probabilities": probability_table(plan, totals),
+        "curve": curve_table(plan, totals),
         "flags": flag_probabilities(plan, totals),
         "quantiles": quantiles,
         "headline": headline_numbers(result),
@@ -123,6 +126,7 @@ def write_outputs(result: ForecastResult, run_dir: Path, extra: dict | None = No
     pd.DataFrame(summary["quantiles"]).to_csv(run_dir / "quantiles.csv", index=False)
     pd.DataFrame(summary["sensitivity"]).to_csv(run_dir / "sensitivity.csv", index=False)
     pd.DataFrame(summary["fan"]).to_csv(run_dir / "fan.csv", index=False)
+    pd.DataFrame(summary["curve"]).to_csv(run_dir / "curve.csv", index=False)
     sample_frame(result).to_parquet(run_dir / "draws.parquet", index=False)
     # Last, atomically: a summary.json means every other output is complete.
     write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False))
@@ -134,6 +138,7 @@ def sample_frame(result: ForecastResult) -> pd.DataFrame:
     plan = result.plan
     labels = {
         "out_max_progress_years": [f"w{w:g}m" for w in plan.windows_months],
+        "out_max_doublings_in_windows": [f"w{w:g}m" for w in plan.windows_months],
         "out_time_to_progress_years": [f"{y:g}y" for y in plan.progress_years],
         "out_fastest_years_to_progress": [f"{y:g}y" for y in plan.progress_years],
     }

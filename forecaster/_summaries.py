@@ -62,6 +62,60 @@ def probability_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
     return rows
 
 
+# The continuous curve's grid starts here [years of progress]; whole doublings give one point
+# per doubling, smooth paths one per histogram bin edge (0.01 in log10: 2.3% apart).
+CURVE_LOWEST_YEARS = 0.1
+
+
+def curve_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
+    """P(>= Y years of progress within w) on a fine grid of Y, for every window, from the
+    counts the engine keeps (no rerun), each with its standard error and Wilson interval.
+
+    Whole doublings (the Davidson & Houlden stepper, a static doublings-per-year): every whole
+    number of doublings k from 0.1 years on, Y = k / per-year, exact counts of "the most
+    whole doublings within w is at least k" (the probability table's rule, for every k).
+    Smooth paths: every bin edge of the most-progress-within-w histogram (0.01 in log10
+    years) from 0.1 years to the grid's end, exact counts above the edge. Finer than that
+    the data does not go: a whole-doubling path has no progress between doublings, and the
+    histogram does not resolve within a bin.
+    """
+    n = int(totals["finite"][0])
+    settings, rows = plan.settings, []
+    per_year = settings.doublings_per_year
+    if "hist_max_doublings_in_windows" in totals:
+        if per_year is None:
+            return []
+        counts = totals["hist_max_doublings_in_windows"]
+        steps = counts.shape[1] - 3
+        for w, row in zip(plan.windows_months, counts, strict=True):
+            at_least = np.cumsum(row[:steps][::-1])[::-1] + row[steps + 1] + row[steps + 2]
+            for k in range(1, steps):
+                if k / per_year >= CURVE_LOWEST_YEARS - 1e-12:
+                    rows.append(_curve_row(w, k / per_year, int(at_least[k]), n, doublings=k))
+        return rows
+    spec = HISTOGRAMS["max_progress_years"]
+    top = settings.max_doublings / per_year if per_year else spec.value_at(spec.bins)
+    for w, row in zip(plan.windows_months, totals["hist_max_progress_years"], strict=True):
+        tail = row[spec.bins + 1] + row[spec.bins + 2]  # overflow and +inf
+        at_least = np.cumsum(row[: spec.bins][::-1])[::-1] + tail
+        for j in range(spec.bins):
+            y = spec.value_at(j)
+            if CURVE_LOWEST_YEARS * (1 - 1e-9) <= y <= top * (1 + 1e-9):
+                rows.append(_curve_row(w, y, int(at_least[j]), n))
+    return rows
+
+
+def _curve_row(window: float, years: float, k: int, n: int, doublings: int | None = None):
+    return {
+        "window_months": window,
+        "years": years,
+        "doublings": doublings,
+        "count": k,
+        "n": n,
+        **proportion(k, n),
+    }
+
+
 def histogram_quantiles(
     counts: np.ndarray, spec: Histogram, levels: Sequence[float] = QUANTILE_LEVELS
 ) -> list[float | None]:

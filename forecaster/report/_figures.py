@@ -168,19 +168,38 @@ def _point_label(p: float) -> str:
     return "<1%"
 
 
-def probability_curve(probabilities: Sequence[Mapping[str, Any]]) -> Plot:
-    """P(>= Y years of progress within w) against Y, one line per window, Wilson bands."""
+def probability_curve(
+    probabilities: Sequence[Mapping[str, Any]], curve: Sequence[Mapping[str, Any]] = ()
+) -> Plot:
+    """P(>= Y years of progress within w) against Y, one line per window, Wilson bands: the
+    fine curve where the run has one (``curve``), the grid's points on it."""
     windows = sorted({r["window_months"] for r in probabilities})
     figure, ax = new_figure(4.2)
     data: dict[str, Any] = {}
     all_years: list[float] = []
+    span: list[float] = []
     for i, w in enumerate(windows):
         series = curve_series(probabilities, w)
         data[f"{w:g}"] = series
+        color, label = PALETTE[i % len(PALETTE)], f"within {months_label(w)}"
+        fine = curve_series(curve, w) if curve else None
+        if fine is not None and fine["years"].size:
+            ax.fill_between(
+                fine["years"], 100 * fine["ci_low"], 100 * fine["ci_high"], color=color,
+                alpha=0.2, linewidth=0, step="post" if _is_step(curve) else None,
+            )  # fmt: skip
+            draw = ax.step if _is_step(curve) else ax.plot
+            kwargs = {"where": "post"} if _is_step(curve) else {}
+            draw(fine["years"], 100 * fine["p"], color=color, label=label, lw=1.4, **kwargs)
+            span += [float(fine["years"][0]), float(fine["years"][-1])]
+            if series["years"].size:
+                ax.plot(series["years"], 100 * series["p"], "o", color=color, ms=4)
+                all_years += list(series["years"])
+            continue
         if series["years"].size == 0:
             continue
         all_years += list(series["years"])
-        _draw_curve(ax, series, PALETTE[i % len(PALETTE)], f"within {months_label(w)}")
+        _draw_curve(ax, series, color, label)
     # Value labels: above the highest line at each Y, below the others; one grey label where
     # every line reads the same.
     for x in sorted(set(all_years)):
@@ -218,15 +237,28 @@ def probability_curve(probabilities: Sequence[Mapping[str, Any]]) -> Plot:
         "Chance of compressing Y years of AI progress into a window of w months",
         loc="upper right",
     )
+    if span:
+        ax.set_xlim(min(span) / 1.1, max(span) * 1.1)
+    fine = (
+        "Lines: the probability on a fine grid of Y (curve.csv: "
+        + ("every whole doubling" if _is_step(curve) else "every 0.01 in log10 Y")
+        + "), points: the run's grid (probabilities.csv); "
+        if curve
+        else "Points: the probability estimated from all draws; "
+    )
     return Plot(
         name="report_probability_curve",
         title="P(≥ Y years of progress within w) against Y",
-        caption="Points: the probability estimated from all draws; shaded bands: 95% Wilson "
-        "intervals (Monte Carlo error only; they can be thinner than the lines). "
-        "Each line is one window length w.",
+        caption=fine + "shaded bands: 95% Wilson intervals (Monte Carlo error only; they can "
+        "be thinner than the lines). Each line is one window length w.",
         figure=figure,
         data=data,
     )
+
+
+def _is_step(curve: Sequence[Mapping[str, Any]]) -> bool:
+    """A whole-doubling curve (a step between doublings) rather than a smooth one."""
+    return bool(curve) and curve[0].get("doublings") is not None
 
 
 def sweep_curves(jobs: Sequence[tuple[str, Sequence[Mapping[str, Any]]]], window: float) -> Plot:

@@ -167,6 +167,7 @@ def _posterior_files(value: Any) -> bool:
 _SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
     "scenario": (True, lambda v: isinstance(v, str)),
     "probabilities": (True, _rows()),
+    "curve": (False, _rows()),
     "quantiles": (False, _rows("outcome", "series")),
     "flags": (False, _mapping(lambda v: isinstance(v, dict) and all(map(_is_number, v.values())))),
     "headline": (False, _mapping(_is_number)),

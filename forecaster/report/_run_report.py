@@ -177,9 +177,10 @@ def _accelerate_factor(run: Run) -> float:
 
 def _curve(run: Run) -> Section:
     probabilities = run.summary["probabilities"]
+    curve = run.summary.get("curve") or []
     years, _ = grid(probabilities)
-    blocks: list[Any] = [image(figs.probability_curve(probabilities))]
-    if len(years) < 6:
+    blocks: list[Any] = [image(figs.probability_curve(probabilities, curve))]
+    if len(years) < 6 and not curve:
         blocks.append(
             Text(
                 f"The run's grid has {len(years)} progress levels "
