@@ -105,10 +105,11 @@ def check_counts(
     path: Path,
     state: Mapping[str, Any],
     draw_range: tuple[int, int],
-    sample_size: int,
+    sample_caps: tuple[int, int],
     shapes: Mapping[str, tuple[int, ...]] | None = None,
 ) -> None:
-    """Check that ``state`` is a state a run over ``draw_range`` can reach.
+    """Check that ``state`` is a state a run over ``draw_range`` can reach (``sample_caps``:
+    how many first draws its sample keeps, per-draw values and whole paths).
 
     ``shapes`` (when given) are the accumulators' shapes for the plan; without them the
     arrays are checked against each other only (as merge does for a shard).
@@ -147,7 +148,7 @@ def check_counts(
         if name.startswith(("hist_", "cal_")) and not np.all(array.sum(axis=-1) == n):
             raise _refuse(path, f"a checkpoint whose {name} histograms each sum to {n} draws")
     _check_sensitivity(path, totals, n)
-    _check_sample(path, state["sample"], min(sample_size, done))
+    _check_sample(path, state["sample"], done, sample_caps)
 
 
 def _check_sensitivity(path: Path, totals: Mapping[str, np.ndarray], n: int) -> None:
@@ -172,9 +173,13 @@ def _check_sensitivity(path: Path, totals: Mapping[str, np.ndarray], n: int) -> 
         raise _refuse(path, "a checkpoint whose bin_events sum to its events per parameter")
 
 
-def _check_sample(path: Path, sample: Mapping[str, np.ndarray], length: int) -> None:
-    if length and not sample:
-        raise _refuse(path, f"a checkpoint with its sample of the first {length} draws")
+def _check_sample(
+    path: Path, sample: Mapping[str, np.ndarray], done: int, caps: tuple[int, int]
+) -> None:
+    """Each sample array holds its first min(cap, done) draws (whole paths: their own cap)."""
+    if min(caps[0], done) and not sample:
+        raise _refuse(path, f"a checkpoint with its sample of the first {min(caps[0], done)} draws")
     for name, array in sample.items():
+        length = min(caps[1] if name.startswith("path_") else caps[0], done)
         if array.dtype.kind not in "biuf" or array.ndim not in (1, 2) or len(array) != length:
             raise _refuse(path, f"a checkpoint whose sample {name} holds {length} numeric draws")

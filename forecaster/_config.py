@@ -58,6 +58,7 @@ class OutputConfig:
     """What a run writes besides its summaries."""
 
     sample_size: int = 10_000
+    path_sample: int = 0  # whole paths of the first draws saved to paths.parquet (<= sample_size)
     report: bool = True
     progress_bar: bool = True
 
@@ -121,6 +122,7 @@ class ForecastPlan:
     shard_index: int
     num_shards: int
     timelines: TimelinePlan | None = None
+    path_sample: int = 0
 
     @property
     def draw_range(self) -> tuple[int, int]:
@@ -172,6 +174,9 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         raise ConfigError("devices", devices, "'all' or a positive integer (number of devices)")
     out = c["output"]
     sample_size = check.integer("output.sample_size", out["sample_size"], 0, 10_000_000)
+    path_sample = check.integer(
+        "output.path_sample", out["path_sample"], 0, min(sample_size, 100_000)
+    )
 
     scenario_keys = {f.name for f in dataclasses.fields(ScenarioConfig)}
     for key in s:
@@ -229,6 +234,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         windows_months=windows,
         progress_years=levels,
         sample_size=sample_size,
+        path_sample=path_sample,
         devices=devices,
         shard_index=shard_index,
         num_shards=num_shards,

@@ -61,6 +61,7 @@ def fingerprint(plan: ForecastPlan) -> str:
         "precision": plan.precision,
         "progress_years": plan.progress_years,
         "sample_size": plan.sample_size,
+        **({"path_sample": plan.path_sample} if plan.path_sample else {}),
         "timelines": None
         if plan.timelines is None
         else {
@@ -127,6 +128,8 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
         whole = None if settings.smooth else int(settings.max_doublings)
         stats = chunk_statistics(out, u, in_range, settings.windows_years, whole)
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
+        if plan.path_sample:
+            per_draw |= {"path_t": paths.t, "path_rate": paths.rate}
         if plan.timelines is not None:
             u_t = uniforms_at(
                 plan.timelines.priors, plan.seed, index_hi, index_lo, dtype, stream=1, extra=1
@@ -200,7 +203,7 @@ def saved_state(plan: ForecastPlan, run_dir: Path, field: str = "resume") -> dic
             "a run directory of the same configuration (it holds a run of another "
             "configuration, seed or shard: choose another directory)",
         )
-    check_counts(checkpoint, saved, plan.draw_range, plan.sample_size)
+    check_counts(checkpoint, saved, plan.draw_range, sample_caps(plan))
     return saved
 
 
@@ -247,7 +250,7 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
         state["sample"] = {}
     else:  # a resumed run: its counts must be a state this plan can reach
         shapes = {k: tuple(v.shape) for k, v in stats_shapes.items()}
-        check_counts(checkpoint, state, plan.draw_range, plan.sample_size, shapes)
+        check_counts(checkpoint, state, plan.draw_range, sample_caps(plan), shapes)
 
     done = state["next_draw"] - start
     bar = tqdm(
@@ -274,7 +277,7 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
             stats, per_draw = compiled(*_split_index(call_start), np.int32(n_valid))
             counts = stats if counts is None else _add_counts(counts, stats)
             if call_start - start < plan.sample_size:
-                _collect_sample(state["sample"], per_draw, n_valid, plan.sample_size)
+                _collect_sample(state["sample"], per_draw, n_valid, sample_caps(plan))
         add_stats(state["totals"], counts)
         draws_this_session += chunk_stop - position
         bar.update(chunk_stop - position)
@@ -303,14 +306,27 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
     return ForecastResult(plan, state["totals"], state["sample"], timing, device, fp)
 
 
+def sample_caps(plan: ForecastPlan) -> tuple[int, int]:
+    """How many of the first draws the sample keeps: (per-draw values, whole paths)."""
+    return plan.sample_size, plan.path_sample
+
+
+def sample_cap(key: str, caps: tuple[int, int]) -> int:
+    """The cap of one sample array: whole paths (``path_*``) have their own."""
+    return caps[1] if key.startswith("path_") else caps[0]
+
+
 def _collect_sample(
-    sample: dict[str, np.ndarray], per_draw: Mapping[str, jax.Array], n_valid: int, cap: int
+    sample: dict[str, np.ndarray],
+    per_draw: Mapping[str, jax.Array],
+    n_valid: int,
+    caps: tuple[int, int],
 ) -> None:
-    """Keep the first ``cap`` draws of the run (a function of draw index, not chunking)."""
-    have = next(iter(sample.values())).shape[0] if sample else 0
-    take = min(n_valid, cap - have)
-    if take <= 0:
-        return
+    """Keep the first draws of the run (a function of draw index, not chunking)."""
     for key, value in per_draw.items():
+        have = sample[key].shape[0] if key in sample else 0
+        take = min(n_valid, sample_cap(key, caps) - have)
+        if take <= 0:
+            continue
         part = np.asarray(value[:take])
         sample[key] = part if key not in sample else np.concatenate([sample[key], part])

@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint
 from ._config import plan_forecast
-from ._engine import ForecastResult, fingerprint
+from ._engine import ForecastResult, fingerprint, sample_cap, sample_caps
 from ._errors import ConfigError
 from ._outputs import print_headline, write_outputs
 from ._rundir import load_saved_config, run_lock, save_config
@@ -74,7 +74,7 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
             plan, shard_index=state["shard"][0], num_shards=state["shard"][1]
         )
         check_counts(
-            path / CHECKPOINT, state, shard_plan.draw_range, shard_plan.sample_size, shapes
+            path / CHECKPOINT, state, shard_plan.draw_range, sample_caps(shard_plan), shapes
         )
     ordered = [
         loaded[i] for i in sorted(range(len(loaded)), key=lambda i: loaded[i][0]["shard"][0])
@@ -83,7 +83,7 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     for state, _ in ordered:
         for key, value in state["totals"].items():
             totals[key] = totals[key] + value
-    sample = _merged_sample([s for s, _ in ordered], plan.sample_size)
+    sample = _merged_sample([s for s, _ in ordered], sample_caps(plan))
     seconds = sum(float(s["seconds"]) for s, _ in ordered)
     draws = int(totals["draws"][0])
     timing = {
@@ -134,10 +134,10 @@ def _refuse_foreign_output(out_dir: Path, fp: str) -> None:
             )
 
 
-def _merged_sample(states: list[dict[str, Any]], cap: int) -> dict[str, np.ndarray]:
+def _merged_sample(states: list[dict[str, Any]], caps: tuple[int, int]) -> dict[str, np.ndarray]:
     keys = states[0]["sample"].keys()
     merged = {k: np.concatenate([s["sample"][k] for s in states if k in s["sample"]]) for k in keys}
-    return {k: v[:cap] for k, v in merged.items()}
+    return {k: v[: sample_cap(k, caps)] for k, v in merged.items()}
 
 
 def merge_main(args: list[str]) -> int:

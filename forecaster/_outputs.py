@@ -2,6 +2,7 @@
 
 Files in the run directory: ``summary.json``, ``probabilities.csv``, ``quantiles.csv``,
 ``sensitivity.csv``, ``fan.csv``, ``curve.csv`` (P(>= Y years within w) on a fine grid of Y),
+``paths.parquet`` (with ``output.path_sample``: whole paths of the first draws, long format),
 ``draws.parquet`` (a capped sample of per-draw parameters
 and outcomes) and ``accumulators.npz`` (the exact counts, for resuming and merging).
 """
@@ -128,6 +129,9 @@ def write_outputs(result: ForecastResult, run_dir: Path, extra: dict | None = No
     pd.DataFrame(summary["fan"]).to_csv(run_dir / "fan.csv", index=False)
     pd.DataFrame(summary["curve"]).to_csv(run_dir / "curve.csv", index=False)
     sample_frame(result).to_parquet(run_dir / "draws.parquet", index=False)
+    paths = path_frame(result)
+    if paths is not None:
+        paths.to_parquet(run_dir / "paths.parquet", index=False)
     # Last, atomically: a summary.json means every other output is complete.
     write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False))
     return summary
@@ -144,7 +148,7 @@ def sample_frame(result: ForecastResult) -> pd.DataFrame:
     }
     columns: dict[str, np.ndarray] = {}
     for key, values in result.sample.items():
-        if key == "out_time_to_fan_levels_years":
+        if key == "out_time_to_fan_levels_years" or key.startswith("path_"):
             continue
         values = np.asarray(values)
         if values.ndim == 1:
@@ -153,6 +157,34 @@ def sample_frame(result: ForecastResult) -> pd.DataFrame:
             for j, label in enumerate(labels[key]):
                 columns[f"{key.removeprefix('out_')}_{label}"] = values[:, j]
     return pd.DataFrame(columns)
+
+
+def path_frame(result: ForecastResult) -> pd.DataFrame | None:
+    """The whole paths of the first ``output.path_sample`` draws, long format: one row per
+    draw and reached node (``draw``, ``node``, ``t_years``, ``doublings``,
+    ``progress_years``, ``speedup``); None when the run kept none."""
+    sample = result.sample
+    if "path_t" not in sample:
+        return None
+    t, rate = np.asarray(sample["path_t"], float), np.asarray(sample["path_rate"], float)
+    n, nodes = t.shape
+    settings = result.plan.settings
+    x = np.arange(nodes) * settings.spacing
+    ts = np.asarray(sample["Ts"], float)[:n, None]
+    per_year = (1.0 / ts) / np.asarray(sample["software_share"], float)[:n, None]
+    keep = np.isfinite(t) & (t <= settings.horizon_years)
+    draw, node = np.nonzero(keep)
+    start = result.plan.draw_range[0]
+    return pd.DataFrame(
+        {
+            "draw": draw + start,
+            "node": node,
+            "t_years": t[keep],
+            "doublings": x[node],
+            "progress_years": (x[None, :] / per_year)[keep],
+            "speedup": (rate * ts)[keep],
+        }
+    )
 
 
 def _fmt_p(row: dict) -> str:

@@ -13,7 +13,7 @@ import forecaster
 from forecaster import OUTCOME_NAMES, PARAMETERS, ConfigError, outcomes, simulate
 from forecaster._model import PARAM_NAMES
 
-COLUMNS = ["t_years", "doublings", "progress_years", "speedup"]
+COLUMNS = ["t_years", "doublings", "progress_years", "speedup", "r", "f", "growth_rate"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,3 +44,26 @@ def test_trajectory_writes_the_median_path(tmp_path, monkeypatch):
     )
     assert list(frame.columns) == list(expected.columns)
     np.testing.assert_allclose(frame.to_numpy(), expected.to_numpy(), rtol=2e-5)
+
+
+def test_a_forecast_saves_whole_paths_of_its_first_draws(run_plan, tmp_path):
+    from forecaster._outputs import path_frame, sample_frame
+
+    args = ("scenario=davidson_houlden_2025", "n_draws=8192", "output.path_sample=12")
+    small = run_plan(tmp_path / "a", *args, "chunk_size=4096")
+    large = run_plan(tmp_path / "b", *args, "chunk_size=8192")
+    paths = path_frame(small)
+    assert paths.draw.nunique() == 12
+    assert paths.equals(path_frame(large))  # whatever the chunk size
+    # Draw 3's path is simulate's for draw 3's parameters (float32, the same stepper).
+    draw = sample_frame(small).iloc[3]
+    expected = forecaster.simulate(
+        integrator="doublings",
+        **{k: float(draw[k]) for k in ("f", "r0", "p", "Ts", "software_share")},
+        ceiling_doublings=float(draw["ceiling_doublings"]),
+        stop_after_years=4.0,
+        max_doublings=128,
+    )
+    got = paths[paths.draw == 3]
+    np.testing.assert_allclose(got.t_years, expected.t_years, rtol=1e-6)
+    np.testing.assert_allclose(got.speedup, expected.speedup, rtol=1e-6)

@@ -39,6 +39,17 @@ CASES = {
     "unknown-key": (["nonsense=1"], "overrides", "nonsense"),
     "unknown-preset": (["scenario=nope"], "overrides", "davidson_houlden_2025"),
     "hydra-grammar": (["scenario.params.f=log_uniform(low=2)"], "overrides", "parsing"),
+    "unknown-scenario-key-with-plus": (
+        ["+scenario.retraining_costs=true"],
+        "scenario.retraining_costs",
+        "a scenario setting",
+    ),
+    "option-off-its-stepper": (
+        ["scenario=decaying", "scenario.gradual_boost=true"],
+        "scenario.gradual_boost",
+        "integrator=doublings",
+    ),
+    "dh-mode-unknown": (["scenario.dh_mode=web"], "scenario.dh_mode", "monte_carlo"),
     "devices-too-many": (["devices=64"], "devices", "local devices"),
     "sample-size-negative": (["output.sample_size=-5"], "output.sample_size", ""),
     "correlation-out-of-range": (
@@ -53,7 +64,7 @@ CASES = {
 def test_a_bad_value_is_one_line_and_exit_2(cli, tmp_path, case):
     args, field, fragment = CASES[case]
     run = tmp_path / "run"
-    base = ["scenario=davidson_houlden_2025"] if not args[0].startswith("scenario=") else []
+    base = [] if args[0].startswith("scenario=") else ["scenario=davidson_houlden_2025"]
     outcome = cli("forecast", *base, *args, f"hydra.run.dir={run}")
     outcome.one_line(2, f"{field}=", fragment)
     assert not (run / "summary.json").exists() and not (run / "accumulators.npz").exists()

@@ -171,7 +171,7 @@ def test_a_signalled_run_keeps_a_checkpoint_it_can_resume_from(tmp_path, sig, co
         assert err.strip().splitlines()[-1].startswith("forecaster: error: interrupted")
     state = load_checkpoint(run / CHECKPOINT)
     assert 0 < state["next_draw"] < state["stop_draw"] == SLOW_DRAWS
-    check_counts(run / CHECKPOINT, state, (0, SLOW_DRAWS), 64)  # a state a resume accepts
+    check_counts(run / CHECKPOINT, state, (0, SLOW_DRAWS), (64, 0))  # a state a resume accepts
 
 
 def test_a_second_run_into_a_busy_directory_is_refused_and_the_first_goes_on(tmp_path):
