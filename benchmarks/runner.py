@@ -9,6 +9,9 @@ Sections (``--sections``, all by default):
   presets), each figure the median of ``--repeats`` runs after a warm-up run, compile time
   reported apart (cold: the warm-up's; cached: the later runs', from JAX's persistent
   compilation cache, so repetitions do not pay a full compile each);
+- ``options``: draws per second of the Davidson & Houlden preset with each of their model
+  options (constant r, retraining cost, gradual boost, all three, the single-simulation
+  mode) beside the base preset, measured in one run, and each one's ratio to the base;
 - ``baselines``: the Davidson & Houlden model by vectorised NumPy and by a per-draw Python
   loop (``benchmarks/baselines.py``), in this process; speed ratios; agreement of the four
   headline probabilities of all three within Monte Carlo error;
@@ -54,7 +57,7 @@ from .common import (
 )
 
 SCHEMA_VERSION = 1
-SECTIONS = ("baselines", "throughput", "profile", "memory", "roofline")
+SECTIONS = ("baselines", "throughput", "options", "profile", "memory", "roofline")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # Defaults per kind of machine; command-line options override them.
@@ -333,6 +336,44 @@ def throughput_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None
     return out
 
 
+# Davidson & Houlden's options, each beside the base preset (overrides of the preset).
+OPTION_VARIANTS: dict[str, tuple[str, ...]] = {
+    "base": (),
+    "constant_r": ("scenario.constant_r=true",),
+    "retraining_cost": ("scenario.retraining_cost=true",),
+    "gradual_boost": ("scenario.gradual_boost=true",),
+    "all_three": (
+        "scenario.constant_r=true",
+        "scenario.retraining_cost=true",
+        "scenario.gradual_boost=true",
+    ),
+    "single_simulation": ("scenario.dh_mode=single_simulation", "scenario.retraining_cost=true"),
+}
+OPTIONS_MAX_DRAWS = 1 << 21
+
+
+def options_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None]) -> dict:
+    """draws/s of the D&H preset with each option, and the ratio to the base (one process,
+    one load: the ratios are what to quote). Medians after a warm-up run each."""
+    n = min(max(cfg["dh_sizes"]), OPTIONS_MAX_DRAWS)
+    rows = []
+    for name, overrides in OPTION_VARIANTS.items():
+        plan = make_plan(DH, n, cfg["chunk_size"], overrides)
+        _run_once(plan, tmp / f"options-{name}-warmup")
+        rates = []
+        for rep in range(cfg["repeats"]):
+            result, _ = _run_once(plan, tmp / f"options-{name}-{rep}")
+            rates.append(result.timing["draws_per_second"])
+        rows.append(
+            {"variant": name, "overrides": list(overrides), "draws_per_second": median(rates)}
+        )
+        log(f"  {name}: {rows[-1]['draws_per_second']:,.0f} draws/s")
+    base = rows[0]["draws_per_second"]
+    for row in rows:
+        row["ratio_to_base"] = row["draws_per_second"] / base if base else None
+    return {"n_draws": n, "variants": rows, "lowest_ratio": min(r["ratio_to_base"] for r in rows)}
+
+
 def forecaster_probabilities(result: Any) -> dict[str, Any]:
     """The four headline probabilities (with Monte Carlo errors) of a D&H forecast."""
     from .baselines import HEADLINE, event_name
@@ -600,6 +641,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             mem,
             higher=False,
         )
+    options = results.get("options")
+    if options:
+        add("D&H options: slowest option's draws/s over the base's (>= 0.5)", 0.5,
+            options["lowest_ratio"])  # fmt: skip
     agreement = comp.get("agreement")
     if agreement:
         rows.append(
@@ -687,6 +732,20 @@ def markdown(results: dict[str, Any]) -> str:
                 for p in tp
             ],
         )
+    options = results.get("options")
+    if options:
+        lines += [
+            f"## Davidson & Houlden's options ({options['n_draws']:,} draws, one run)",
+            "",
+        ]
+        lines += _table(
+            ["variant", "overrides", "draws/s (median)", "ratio to base"],
+            [
+                [v["variant"], " ".join(v["overrides"]) or "-", v["draws_per_second"],
+                 v["ratio_to_base"]]
+                for v in options["variants"]
+            ],
+        )  # fmt: skip
     base = results.get("baselines", {})
     comp = results.get("comparison", {})
     if base:
@@ -984,6 +1043,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="forecaster-bench-") as tmp:
         section("baselines", lambda: baselines_section(cfg, log))
         section("throughput", lambda: throughput_section(cfg, Path(tmp), log))
+        section("options", lambda: options_section(cfg, Path(tmp), log))
         results["comparison"] = comparison(results)
         section("profile", lambda: profile_section(cfg, log))
         section("memory", lambda: memory_section(cfg, platform, log, cache))

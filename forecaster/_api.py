@@ -33,10 +33,12 @@ def simulate(**kwargs: Any) -> pd.DataFrame:
     Keyword arguments are model parameters (``f``, ``Ts``, ``p``, ``alpha``, ``r0``,
     ``ceiling_doublings``, ``gC``, ``gH``, ``phi0``, ``phi_inf``, ``x_phi``, ``rho``, ``A0``,
     ``software_share``; defaults in ``forecaster.PARAMETERS``) and options ``returns``
-    ("constant" | "linear_to_ceiling"), ``horizon_years``, ``max_doublings``, ``steps``,
+    ("constant" | "linear_to_ceiling" | "constant_to_ceiling"), ``constant_r`` (Davidson &
+    Houlden's "constant r": ``linear_to_ceiling`` becomes ``constant_to_ceiling``),
+    ``horizon_years``, ``max_doublings``, ``steps``,
     ``integrator`` ("rk4" | "doublings"), ``stop_doubling_years``, ``precision``, and with
-    ``integrator="doublings"`` Davidson & Houlden's options ``constant_r``,
-    ``retraining_cost``, ``gradual_boost``, ``dh_mode``, ``stop_after_years``.
+    ``integrator="doublings"`` Davidson & Houlden's options ``retraining_cost``,
+    ``gradual_boost``, ``dh_mode``, ``stop_after_years``.
 
     Returns:
         One row per reached node: ``t_years``, ``doublings``, ``progress_years`` (years of
@@ -80,7 +82,7 @@ def path_frame(path, params, settings: KernelSettings, values: dict[str, float])
 def _returns_and_speedup(path, params, settings: KernelSettings) -> tuple[np.ndarray, ...]:
     """r and f at the nodes: the stepper's own rules, or the general law's r(x)."""
     if settings.integrator == "doublings":
-        r = returns_after(path.x, params, settings.returns, settings.doublings)
+        r = returns_after(path.x, params, settings.returns)
         f = speedup_factor_at(path.t, params, settings.doublings)
     else:
         r = returns_at(path.x, params, settings.returns)

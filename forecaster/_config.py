@@ -21,8 +21,16 @@ from . import _validate as check
 from ._errors import ConfigError
 from ._integrate import DOUBLINGS_MODES, DoublingsOptions
 from ._kernel import CPU_BLOCK, KernelSettings, static_features
+from ._model import CEILING_RETURNS
 from ._priors import PriorSet, build_prior_set
-from ._settings import DOUBLINGS_REQUIRES, PRECISIONS, Precision, check_settings, dtype_for
+from ._settings import (
+    DOUBLINGS_REQUIRES,
+    PRECISIONS,
+    Precision,
+    check_settings,
+    dtype_for,
+    returns_with,
+)
 from ._timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
 SHARD_ALIGNMENT = CPU_BLOCK  # shards start on a kernel block, so they compute what one run does
@@ -43,8 +51,9 @@ class ScenarioConfig:
     max_doublings: Any = None  # null: the largest ceiling the priors allow (else the kernel's)
     stop_doubling_years: float = _KERNEL.stop_doubling_years
     accelerate_factor: float = _KERNEL.accelerate_factor
-    # Davidson & Houlden's model options (integrator=doublings; see DoublingsOptions).
-    constant_r: bool = _DOUBLINGS.constant_r
+    # Davidson & Houlden's model options: constant_r (any integrator: the returns schedule
+    # constant_to_ceiling), the others integrator=doublings only (see DoublingsOptions).
+    constant_r: bool = False
     retraining_cost: bool = _DOUBLINGS.retraining_cost
     gradual_boost: bool = _DOUBLINGS.gradual_boost
     dh_mode: str = _DOUBLINGS.mode
@@ -192,7 +201,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     _check_representable(priors, precision)
     settings = KernelSettings(
         integrator=s["integrator"],
-        returns=s["returns"],
+        returns=returns_with(s["returns"], s["constant_r"], "scenario.constant_r"),
         steps=s["steps"],
         max_doublings=_max_doublings(s, priors),
         doublings=_doublings_options(s),
@@ -245,7 +254,6 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
 def _doublings_options(s: dict[str, Any]) -> DoublingsOptions:
     """Davidson & Houlden's model options (check_settings refuses them off their stepper)."""
     return DoublingsOptions(
-        constant_r=check.boolean("scenario.constant_r", s["constant_r"]),
         retraining_cost=check.boolean("scenario.retraining_cost", s["retraining_cost"]),
         gradual_boost=check.boolean("scenario.gradual_boost", s["gradual_boost"]),
         mode=check.choice("scenario.dh_mode", s["dh_mode"], DOUBLINGS_MODES),
@@ -267,7 +275,7 @@ def _max_doublings(s: dict[str, Any], priors: PriorSet) -> float:
             low_open=True,
             high_open=False,
         )
-    top = _largest_ceiling(priors) if s["returns"] == "linear_to_ceiling" else None
+    top = _largest_ceiling(priors) if s["returns"] in CEILING_RETURNS else None
     if top is None or not math.isfinite(top):
         return _KERNEL.max_doublings
     return float(math.ceil(top - 1e-9))
@@ -318,7 +326,7 @@ def fan_levels(settings: KernelSettings, features: dict, points: int) -> tuple[f
 
 def _check_grid_covers_ceiling(priors: PriorSet, settings: KernelSettings) -> None:
     """The grid must reach the largest ceiling a draw can have, or draws are cut short."""
-    if settings.returns != "linear_to_ceiling":
+    if settings.returns not in CEILING_RETURNS:
         return
     for prior in priors.priors:
         if prior.name == "ceiling_doublings":

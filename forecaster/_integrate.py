@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._model import Params, Returns, initial_rate, log_rate_function
+from ._model import CEILING_RETURNS, Params, Returns, initial_rate, log_rate_function
 
 DoublingsMode = Literal["monte_carlo", "single_simulation"]
 DOUBLINGS_MODES: tuple[DoublingsMode, ...] = get_args(DoublingsMode)
@@ -28,8 +28,10 @@ class DoublingsOptions:
     """The options of Davidson & Houlden's model (their web tool's switches), for the
     one-doubling stepper. Static (hashable): a jit cache key.
 
+    (Their "Constant r" is a returns schedule, ``constant_to_ceiling``: r stays r0 and the
+    ceiling is kept; ``scenario.constant_r`` selects it for either integrator.)
+
     Attributes:
-        constant_r: r stays r0 (the ceiling is kept: growth stops after D doublings).
         retraining_cost: the acceleration exponent x = p (1/r - 1) becomes x / |x + 1|
             (``monte_carlo``, their multiple-simulation code) or x / (|x| + 1)
             (``single_simulation``): part of each software gain goes to retraining faster.
@@ -46,7 +48,6 @@ class DoublingsOptions:
             months up to 4096 times).
     """
 
-    constant_r: bool = False
     retraining_cost: bool = False
     gradual_boost: bool = False
     mode: DoublingsMode = "monte_carlo"
@@ -89,7 +90,7 @@ def rk4_path(
     """Classical RK4 for dt/dx = 1/v(x, t) on one fixed grid: ``steps`` steps of
     ``max_doublings / steps`` doublings, the same for every draw.
 
-    Nodes past the ceiling of ``linear_to_ceiling`` (where v = 0) are never reached; without a
+    Nodes past the ceiling of a ceiling schedule (where v = 0) are never reached; without a
     ceiling ``max_doublings`` caps hyperbolic growth, which would otherwise reach infinitely
     many doublings in finite time. ``full_automation`` (phi = 1) skips the CES; ``autonomous``
     (gC = gH = 0, so v depends on x alone) makes RK4 Simpson's rule, evaluated for all steps
@@ -171,9 +172,10 @@ def doublings_path(
     phi = 1 and fixed compute (the API checks this).
     """
     dtype = params.f.dtype
-    if returns == "linear_to_ceiling":
+    if returns in CEILING_RETURNS:
         total = params.ceiling_doublings
-        decrement = jnp.zeros_like(params.r0) if options.constant_r else params.r0 / total
+        falling = returns == "linear_to_ceiling"
+        decrement = params.r0 / total if falling else jnp.zeros_like(params.r0)
     else:
         total = jnp.asarray(jnp.inf, dtype)
         decrement = jnp.zeros_like(params.r0)
@@ -230,9 +232,9 @@ def speedup_factor_at(t: jax.Array, params: Params, options: DoublingsOptions) -
     return jnp.broadcast_to(f_at(t), jnp.shape(t))
 
 
-def returns_after(x: jax.Array, params: Params, returns: Returns, options: DoublingsOptions):
-    """r after x doublings of the stepper: r0 - x r0 / D (r0 with constant r or returns)."""
-    if returns != "linear_to_ceiling" or options.constant_r:
+def returns_after(x: jax.Array, params: Params, returns: Returns) -> jax.Array:
+    """r after x doublings of the stepper: r0 - x r0 / D, or r0 (constant returns)."""
+    if returns != "linear_to_ceiling":
         return jnp.broadcast_to(params.r0, jnp.shape(x))
     return params.r0 - x * (params.r0 / params.ceiling_doublings)
 

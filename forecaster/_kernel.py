@@ -18,7 +18,13 @@ import numpy as np
 from jaxtyping import Array, Shaped
 
 from ._integrate import DoublingsOptions, Path, doublings_path, rk4_path
-from ._model import Params, Returns, doublings_per_year_of_progress, initial_rate
+from ._model import (
+    CEILING_RETURNS,
+    Params,
+    Returns,
+    doublings_per_year_of_progress,
+    initial_rate,
+)
 from ._outcomes import (
     doublings_at_time,
     fastest_time_to_gain,
@@ -44,7 +50,7 @@ class KernelSettings:
     Attributes:
         integrator: ``"rk4"`` (general law, fixed grid in x) or ``"doublings"`` (one doubling a
             step, Davidson & Houlden's rule).
-        returns: ``"constant"`` or ``"linear_to_ceiling"``.
+        returns: ``"constant"``, ``"linear_to_ceiling"`` or ``"constant_to_ceiling"``.
         steps: RK4 steps over the x grid.
         max_doublings: doubling cap (the grid's end without a ceiling; the stepper's steps).
         horizon_years: time horizon after automation [years].
@@ -195,7 +201,7 @@ def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> Outco
     by_horizon = doublings_at_time(path, jnp.asarray(horizon, dtype))
     peak = peak_rate(path, horizon, smooth)
 
-    if settings.returns == "linear_to_ceiling":
+    if settings.returns in CEILING_RETURNS:
         ceiling = params.ceiling_doublings
         reached_ceiling = by_horizon >= (1.0 - settings.ceiling_tolerance) * ceiling
     else:

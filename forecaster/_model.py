@@ -23,8 +23,11 @@ from jaxtyping import Array, Float
 
 LN2 = 0.6931471805599453
 
-Returns = Literal["constant", "linear_to_ceiling"]
+Returns = Literal["constant", "linear_to_ceiling", "constant_to_ceiling"]
 RETURNS: tuple[Returns, ...] = get_args(Returns)
+#: Returns schedules with a ceiling D (growth stops there): falling to 0 at D, or constant
+#: r0 up to D (Davidson & Houlden's "constant r", ``scenario.constant_r``).
+CEILING_RETURNS: tuple[Returns, ...] = ("linear_to_ceiling", "constant_to_ceiling")
 
 # rho this close to 0 uses the Cobb-Douglas limit and its first-order term: the CES formula
 # loses all precision there.
@@ -87,9 +90,11 @@ def initial_rate(params: Params) -> jax.Array:
 
 
 def returns_integral(x: jax.Array, params: Params, returns: Returns) -> jax.Array:
-    """I(x) = int_0^x du / r(u); +inf at and beyond the ceiling of ``linear_to_ceiling``."""
+    """I(x) = int_0^x du / r(u); +inf at and beyond the ceiling of a ceiling schedule."""
     if returns == "constant":
         return x / params.r0
+    if returns == "constant_to_ceiling":
+        return jnp.where(x < params.ceiling_doublings, x / params.r0, jnp.inf)
     if returns == "linear_to_ceiling":
         D = params.ceiling_doublings
         frac = x / D
@@ -100,9 +105,11 @@ def returns_integral(x: jax.Array, params: Params, returns: Returns) -> jax.Arra
 
 
 def returns_at(x: jax.Array, params: Params, returns: Returns) -> jax.Array:
-    """r(x): constant r0, or r0 (1 - x/D) falling to 0 at the ceiling."""
+    """r(x): constant r0, r0 (1 - x/D) falling to 0 at the ceiling, or r0 up to the ceiling."""
     if returns == "constant":
         return jnp.broadcast_to(params.r0, jnp.shape(x))
+    if returns == "constant_to_ceiling":
+        return jnp.where(x < params.ceiling_doublings, params.r0, 0.0)
     if returns == "linear_to_ceiling":
         return params.r0 * jnp.clip(1.0 - x / params.ceiling_doublings, 0.0, None)
     raise ValueError(f"returns={returns!r} is not allowed: one of {RETURNS}")

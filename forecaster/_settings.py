@@ -22,7 +22,7 @@ from . import _validate as check
 from ._errors import ConfigError
 from ._integrate import DOUBLINGS_MODES, DoublingsOptions
 from ._kernel import INTEGRATORS, KernelSettings
-from ._model import RETURNS
+from ._model import CEILING_RETURNS, RETURNS
 
 Precision = Literal["float32", "float64"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)
@@ -96,7 +96,7 @@ def check_settings(settings: KernelSettings, values: Mapping[str, float] | None 
 
 
 def _check_doublings_options(settings: KernelSettings) -> None:
-    """Davidson & Houlden's options belong to their stepper; constant r keeps a ceiling."""
+    """Davidson & Houlden's options belong to their stepper."""
     options, defaults = settings.doublings, DoublingsOptions()
     if settings.integrator != "doublings":
         for item in dataclasses.fields(DoublingsOptions):
@@ -109,12 +109,18 @@ def _check_doublings_options(settings: KernelSettings) -> None:
                     f"its default ({default}) with integrator={settings.integrator}: Davidson & "
                     "Houlden's options belong to integrator=doublings",
                 )
-    if options.constant_r and settings.returns != "linear_to_ceiling":
+
+
+def returns_with(returns: str, constant_r: Any, field: str = "constant_r") -> str:
+    """The returns schedule with Davidson & Houlden's "constant r" switch applied: r stays r0
+    and the ceiling is kept (``linear_to_ceiling`` -> ``constant_to_ceiling``)."""
+    if not check.boolean(field, constant_r):
+        return returns
+    if returns != "linear_to_ceiling":
         raise ConfigError(
-            "constant_r",
-            True,
-            "false with returns=constant (constant r keeps the ceiling of linear_to_ceiling)",
+            field, True, "false unless returns=linear_to_ceiling (constant r keeps its ceiling)"
         )
+    return "constant_to_ceiling"
 
 
 #: What Davidson & Houlden's one-doubling stepper assumes: full automation, fixed compute.
@@ -123,15 +129,15 @@ DOUBLINGS_REQUIRES: dict[str, float] = {"phi0": 1.0, "phi_inf": 1.0, "gC": 0.0}
 #: The notebook API's options and their defaults (those of :class:`KernelSettings`).
 API_OPTIONS: dict[str, Any] = {
     "horizon_years": _DEFAULTS.horizon_years,
-    "max_doublings": None,  # the ceiling D with linear_to_ceiling, else KernelSettings'
+    "max_doublings": None,  # the ceiling D with a ceiling schedule, else KernelSettings'
     "steps": _DEFAULTS.steps,
     "integrator": _DEFAULTS.integrator,
     "returns": _DEFAULTS.returns,
     "windows_months": tuple(12.0 * w for w in _DEFAULTS.windows_years),
     "progress_years": _DEFAULTS.progress_levels_years,
     "stop_doubling_years": _DEFAULTS.stop_doubling_years,
-    # Davidson & Houlden's model options (integrator="doublings"; see DoublingsOptions)
-    "constant_r": _DEFAULTS.doublings.constant_r,
+    "constant_r": False,  # Davidson & Houlden's "constant r" (see returns_with)
+    # Their other model options (integrator="doublings"; see DoublingsOptions)
     "retraining_cost": _DEFAULTS.doublings.retraining_cost,
     "gradual_boost": _DEFAULTS.doublings.gradual_boost,
     "dh_mode": _DEFAULTS.doublings.mode,
@@ -145,9 +151,10 @@ def api_settings(options: Mapping[str, Any], values: Mapping[str, float]) -> Ker
         if name not in API_OPTIONS:
             raise ConfigError(name, options[name], f"an option, one of {list(API_OPTIONS)}")
     merged = {**API_OPTIONS, **options}
+    merged["returns"] = returns_with(merged["returns"], merged["constant_r"])
     if merged["max_doublings"] is None:
         ceiling = values["ceiling_doublings"]
-        linear = merged["returns"] == "linear_to_ceiling"
+        linear = merged["returns"] in CEILING_RETURNS
         if linear and merged["integrator"] == "doublings":
             ceiling = math.ceil(ceiling - 1e-9)  # the stepper makes up to ceil(D) doublings
         merged["max_doublings"] = ceiling if linear else _DEFAULTS.max_doublings
@@ -163,7 +170,6 @@ def api_settings(options: Mapping[str, Any], values: Mapping[str, float]) -> Ker
         stop_doubling_years=float(merged["stop_doubling_years"]),
         doublings=dataclasses.replace(
             _DEFAULTS.doublings,
-            constant_r=check.boolean("constant_r", merged["constant_r"]),
             retraining_cost=check.boolean("retraining_cost", merged["retraining_cost"]),
             gradual_boost=check.boolean("gradual_boost", merged["gradual_boost"]),
             mode=check.choice("dh_mode", merged["dh_mode"], DOUBLINGS_MODES),

@@ -22,7 +22,7 @@ import pandas as pd
 from ._api import path_frame
 from ._config import ForecastPlan, plan_forecast
 from ._kernel import trajectory
-from ._model import doublings_per_year_of_progress
+from ._model import CEILING_RETURNS, doublings_per_year_of_progress
 from ._parameters import to_params
 from ._priors import model_values, transform
 from ._rundir import run_lock, save_config, write_atomic
@@ -46,7 +46,7 @@ def scenario_path(plan: ForecastPlan) -> tuple[pd.DataFrame, float]:
         path = jax.jit(trajectory, static_argnums=1)(params, plan.settings)
         frame = path_frame(path, params, plan.settings, {k: float(v) for k, v in values.items()})
         ceiling = float(params.ceiling_doublings / doublings_per_year_of_progress(params))
-    if plan.settings.returns != "linear_to_ceiling":
+    if plan.settings.returns not in CEILING_RETURNS:
         ceiling = math.inf
     return frame, ceiling
 

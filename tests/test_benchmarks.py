@@ -64,6 +64,7 @@ def test_quick_run_writes_json_and_markdown(quick_results):
         "settings",
         "baselines",
         "throughput",
+        "options",
         "comparison",
         "profile",
         "memory",
@@ -81,6 +82,14 @@ def test_quick_run_writes_json_and_markdown(quick_results):
     assert isinstance(results["device"]["device_kind"], str)
     assert results["device"]["count"] >= 1
     assert results["host"]["cpu_model"]
+
+    options = results["options"]
+    assert [v["variant"] for v in options["variants"]][0] == "base"
+    assert {"constant_r", "retraining_cost", "gradual_boost"} <= {
+        v["variant"] for v in options["variants"]
+    }
+    assert options["variants"][0]["ratio_to_base"] == 1.0
+    assert all(v["draws_per_second"] > 0 for v in options["variants"])
 
     points = results["throughput"]["points"]
     assert {p["scenario"] for p in points} == {"davidson_houlden_2025"}

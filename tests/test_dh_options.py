@@ -110,3 +110,13 @@ def test_constant_r_keeps_the_ceiling_where_constant_returns_drop_it():
         horizon_years=1e4, max_doublings=100,
     )  # fmt: skip
     assert dropped.doublings.max() == 100
+
+
+def test_constant_r_in_the_general_law_is_constant_returns_up_to_the_ceiling():
+    common = {"f": 8.0, "r0": 1.5, "p": 0.3, "ceiling_doublings": 40.0, "precision": "float64"}
+    capped = forecaster.simulate(constant_r=True, max_doublings=64, steps=256, **common)
+    free = forecaster.simulate(returns="constant", max_doublings=64, steps=256, **common)
+    inside = free[free.doublings < 40.0 - 64 / 256]  # nodes whose step ends before D
+    assert capped.doublings.max() < 40.0 <= capped.doublings.max() + 64 / 256
+    np.testing.assert_allclose(capped.t_years[: len(inside)], inside.t_years, rtol=1e-12)
+    assert (capped.r == 1.5).all()
