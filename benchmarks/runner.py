@@ -456,6 +456,8 @@ def comparison(results: dict[str, Any]) -> dict[str, Any]:
     fp = results.get("throughput", {}).get("dh_probabilities")
     if fp:
         probs = {"forecaster": {"probabilities": fp}, **probs}
+    if len(probs) < 2:  # nothing to compare (a run of other sections only)
+        return out
     names = [event_name(y, w) for y, w in HEADLINE]
     table = {}
     worst = 0.0
