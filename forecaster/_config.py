@@ -101,6 +101,7 @@ class ForecastConfig:
     fan_points: int = 48
     devices: Any = "all"
     resume: Any = None
+    objective: Any = None  # what the task returns to a Hydra sweeper (see forecaster._objective)
     shard_index: int = 0
     num_shards: int = 1
     output: OutputConfig = field(default_factory=OutputConfig)

@@ -8,20 +8,24 @@ from typing import Any
 
 from ._config import plan_forecast
 from ._engine import run_forecast, saved_state, select_devices
+from ._objective import check_objective, objective_value
 from ._outputs import print_headline, write_outputs
 from ._rundir import run_lock, save_config
 
 
-def run_forecast_job(cfg: Any, run_dir: Path) -> dict:
-    """Everything ``forecaster forecast`` does after Hydra composed ``cfg``.
+def run_forecast_job(cfg: Any, run_dir: Path) -> float | None:
+    """Everything ``forecaster forecast`` does after Hydra composed ``cfg``; returns the
+    number ``objective`` names (for a Hydra sweeper), or None.
 
     Validation happens first: a bad value raises ConfigError before any work starts and
     before any file but Hydra's own is written. The run directory is locked for the run;
     its ``config.yaml`` (the validated config, data) is what ``resume=`` and ``merge`` read.
     """
     if cfg.get("distributed") and cfg.distributed.enabled:
-        return _run_distributed(cfg, run_dir)
+        summary = _run_distributed(cfg, run_dir)
+        return None if summary is None else _objective(cfg, summary)
     plan = plan_forecast(cfg)
+    check_objective(cfg.get("objective"), plan)
     field = "resume" if cfg.get("resume") is not None else "hydra.run.dir"
     with run_lock(run_dir):
         # Refuse before anything is written: a finished run of another configuration keeps
@@ -35,7 +39,12 @@ def run_forecast_job(cfg: Any, run_dir: Path) -> dict:
     print_headline(summary, run_dir)
     if cfg.output.report:
         _write_report(run_dir)
-    return summary
+    return _objective(cfg, summary)
+
+
+def _objective(cfg: Any, summary: dict) -> float | None:
+    objective = cfg.get("objective")
+    return None if objective is None else objective_value(summary, objective)
 
 
 def _write_report(run_dir: Path) -> None:

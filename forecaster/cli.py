@@ -22,7 +22,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 USAGE = """usage: forecaster <command> [args]
 
@@ -67,7 +67,7 @@ def _os_error(err: OSError) -> str:
     return f"{reason}{where}{hint}"
 
 
-def guarded(command: Callable[[], int]) -> int:
+def guarded(command: Callable[[], Any]) -> Any:
     """Run ``command`` so that every fault ends in one line and its exit code.
 
     A user's mistake (:class:`ConfigError`) exits 2, an operating-system fault 1, Ctrl-C 130,
@@ -210,27 +210,28 @@ def _persistent_compilation_cache() -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
-def _run_job(job: Callable, cfg) -> None:
-    """Run ``job(cfg, run_dir)`` inside a Hydra app: a user's mistake is one line, exit 2."""
+def _run_job(job: Callable, cfg) -> Any:
+    """Run ``job(cfg, run_dir)`` inside a Hydra app and return what it returns: a user's
+    mistake is one line, exit 2."""
     from hydra.core.hydra_config import HydraConfig
 
     from ._engine import local_devices
 
-    def run() -> int:
+    def run() -> Any:
         distributed = cfg.get("distributed")
         if not (distributed and distributed.enabled):  # jax.distributed must start it itself
             local_devices()  # a backend that cannot start is the environment's fault: say so
-        job(cfg, Path(HydraConfig.get().runtime.output_dir))
-        return 0
+        return job(cfg, Path(HydraConfig.get().runtime.output_dir))
 
     # Inside the app: Hydra would print any exception escaping the task with its traceback.
-    guarded(run)
+    return guarded(run)
 
 
-def _forecast_task(cfg) -> None:
+def _forecast_task(cfg) -> float | None:
+    """A forecast job; with ``objective=...`` it returns that number (for sweepers)."""
     from ._forecast import run_forecast_job
 
-    _run_job(run_forecast_job, cfg)
+    return _run_job(run_forecast_job, cfg)
 
 
 def _calibrate_task(cfg) -> None:
