@@ -2,6 +2,9 @@
 
 Public API:
 
+- :func:`forecast`, :func:`load`, :func:`sweep`: whole forecasts from Python (the command
+  line's engine and numbers), as :class:`Forecast` objects and tables.
+- :func:`prior`, :func:`scenario_priors`: priors as NumPyro distributions.
 - :func:`simulate` and :func:`outcomes`: one parameter set, for notebooks.
 - :class:`Params`, :class:`KernelSettings`, :func:`batched_outcomes`: the jit-compiled,
   vmapped kernel the engine calls chunk by chunk.
@@ -18,26 +21,22 @@ config flag, no matplotlib backend. float64 runs switch JAX's 64-bit mode on for
 duration only.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from ._api import outcomes, simulate
 from ._errors import ConfigError
+from ._forecasts import Forecast, forecast, load, prior, scenario_priors, sweep
 from ._integrate import DoublingsOptions
 from ._kernel import OUTCOME_NAMES, KernelSettings, batched_outcomes, draw_outcomes, trajectory
 from ._model import Params, growth_rate
 from ._parameters import PARAMETERS
 from ._speedup import SpeedUp, balanced_growth_speedup
+from ._version import __version__
 from ._xla import configure_cpu_scheduler
-
-try:
-    __version__ = version("forecaster")
-except PackageNotFoundError:  # running from a checkout without installing
-    __version__ = "0.0.0+local"
 
 __all__ = [
     "OUTCOME_NAMES",
     "PARAMETERS",
     "ConfigError",
+    "Forecast",
     "DoublingsOptions",
     "KernelSettings",
     "Params",
@@ -46,6 +45,11 @@ __all__ = [
     "batched_outcomes",
     "configure_cpu_scheduler",
     "draw_outcomes",
+    "forecast",
+    "load",
+    "prior",
+    "scenario_priors",
+    "sweep",
     "growth_rate",
     "outcomes",
     "simulate",

@@ -94,9 +94,23 @@ def outcomes(**kwargs: Any) -> dict[str, Any]:
     """The per-draw outcomes of one parameter set (as the forecast computes them).
 
     Takes the same arguments as :func:`simulate`, plus ``windows_months`` and
-    ``progress_years``. Returns plain Python numbers and lists.
+    ``progress_years``. Returns plain Python numbers; an outcome per progress level or window
+    is a mapping labelled by it (``{"3y": ...}``, ``{"12m": ...}``); the fan-chart levels stay
+    a list.
     """
     values, settings, precision = _split(dict(kwargs))
     with precision_scope(precision) as dtype:
         out = jax.jit(draw_outcomes, static_argnums=1)(to_params(values, dtype), settings)
-        return {k: np.asarray(v).tolist() for k, v in out.items()}
+        plain = {k: np.asarray(v).tolist() for k, v in out.items()}
+    levels = [f"{y:g}y" for y in settings.progress_levels_years]
+    windows = [f"{12 * w:g}m" for w in settings.windows_years]
+    labels = {
+        "fastest_years_to_progress": levels,
+        "time_to_progress_years": levels,
+        "max_progress_years": windows,
+        "max_doublings_in_windows": windows,
+    }
+    for key, names in labels.items():
+        if key in plain:
+            plain[key] = dict(zip(names, plain[key], strict=True))
+    return plain

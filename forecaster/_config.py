@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import field
 from typing import Any
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from . import _validate as check
 from ._errors import ConfigError
@@ -148,6 +150,49 @@ def _container(cfg: Any) -> Any:
     if isinstance(cfg, DictConfig | ListConfig):
         return OmegaConf.to_container(cfg, resolve=True)
     return cfg
+
+
+def hydra_error(err: Exception, overrides: Sequence[str]) -> Exception:
+    """Hydra's and OmegaConf's composition errors as a ConfigError of one line (the options
+    Hydra lists are kept, its search path is not); any other exception as it is."""
+    from hydra.errors import HydraException
+
+    if not isinstance(err, HydraException | OmegaConfBaseException):
+        return err
+    parts: list[str] = []
+    for line in str(err).splitlines():
+        line = line.strip()
+        if line.startswith("Config search path"):
+            break
+        if line:
+            parts.append(line)
+    if isinstance(err.__cause__, OmegaConfBaseException):
+        parts.append(str(err.__cause__).strip().splitlines()[0])
+    text = parts[0] if parts else type(err).__name__
+    rest = ", ".join(p for p in parts[1:] if not p.endswith(":"))
+    heading = next((p for p in parts[1:] if p.endswith(":")), "")
+    if rest:
+        text += f" ({heading} {rest})" if heading else f" ({rest})"
+    return ConfigError("overrides", list(overrides), f"a configuration Hydra can compose: {text}")
+
+
+def compose_forecast(overrides: Sequence[str] = ()) -> DictConfig:
+    """conf/forecast.yaml composed with Hydra ``overrides``, as ``forecaster forecast`` does
+    (the structured schema registered first; no app, no output directory).
+
+    Raises:
+        ConfigError: a config Hydra cannot compose (unknown preset or key, bad override).
+    """
+    from hydra import compose, initialize_config_dir
+
+    from ._paths import conf_dir
+
+    register_configs()
+    try:
+        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+            return compose(config_name="forecast", overrides=list(overrides))
+    except Exception as err:
+        raise hydra_error(err, overrides) from err
 
 
 def plan_forecast(cfg: Any) -> ForecastPlan:

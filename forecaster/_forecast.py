@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._config import plan_forecast
+from ._config import ForecastPlan, plan_forecast
 from ._engine import run_forecast, saved_state, select_devices
 from ._objective import check_objective, objective_value
 from ._outputs import print_headline, write_outputs
@@ -27,19 +27,26 @@ def run_forecast_job(cfg: Any, run_dir: Path) -> float | None:
     plan = plan_forecast(cfg)
     check_objective(cfg.get("objective"), plan)
     field = "resume" if cfg.get("resume") is not None else "hydra.run.dir"
+    summary, _ = run_into(cfg, plan, run_dir, field)
+    print_headline(summary, run_dir)
+    if cfg.output.report:
+        _write_report(run_dir)
+    return _objective(cfg, summary)
+
+
+def run_into(cfg: Any, plan: ForecastPlan, run_dir: Path, field: str) -> tuple[dict, Any]:
+    """Run ``plan`` into ``run_dir`` under its lock and write its outputs: (summary, result).
+
+    Refuses before anything is written: a finished run of another configuration keeps its
+    results and its own config.yaml (from which it can still be resumed).
+    """
     with run_lock(run_dir):
-        # Refuse before anything is written: a finished run of another configuration keeps
-        # its results and its own config.yaml (from which it can still be resumed).
         saved_state(plan, run_dir, field)
         select_devices(plan.devices)  # the last check: from here on the directory is written
         save_config(cfg, run_dir)
         (run_dir / "summary.json").unlink(missing_ok=True)
         result = run_forecast(plan, run_dir, progress_bar=bool(cfg.output.progress_bar))
-        summary = write_outputs(result, run_dir)
-    print_headline(summary, run_dir)
-    if cfg.output.report:
-        _write_report(run_dir)
-    return _objective(cfg, summary)
+        return write_outputs(result, run_dir), result
 
 
 def _objective(cfg: Any, summary: dict) -> float | None:

@@ -20,7 +20,6 @@ import numpy as np
 import numpyro
 import pandas as pd
 
-from . import __version__
 from ._engine import ForecastResult
 from ._rundir import write_atomic
 from ._summaries import (
@@ -32,6 +31,7 @@ from ._summaries import (
     quantile_table,
     sensitivity_table,
 )
+from ._version import __version__
 
 
 def _finite_or_none(value: Any) -> Any:

@@ -149,40 +149,15 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
     try:
         app()
     except Exception as err:
-        raise _as_user_error(err) from err
+        from ._config import hydra_error
+
+        raise hydra_error(err, sys.argv[1:]) from err
     finally:
         if before is None:
             os.environ.pop("HYDRA_FULL_ERROR", None)
         else:
             os.environ["HYDRA_FULL_ERROR"] = before
     return 0
-
-
-def _as_user_error(err: Exception) -> Exception:
-    """Hydra's and OmegaConf's composition errors as a ConfigError of one line (the options
-    Hydra lists are kept, its search path is not); any other exception as it is."""
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    from ._errors import ConfigError
-
-    if not isinstance(err, HydraException | OmegaConfBaseException):
-        return err
-    parts: list[str] = []
-    for line in str(err).splitlines():
-        line = line.strip()
-        if line.startswith("Config search path"):
-            break
-        if line:
-            parts.append(line)
-    if isinstance(err.__cause__, OmegaConfBaseException):
-        parts.append(str(err.__cause__).strip().splitlines()[0])
-    text = parts[0] if parts else type(err).__name__
-    rest = ", ".join(p for p in parts[1:] if not p.endswith(":"))
-    heading = next((p for p in parts[1:] if p.endswith(":")), "")
-    if rest:
-        text += f" ({heading} {rest})" if heading else f" ({rest})"
-    return ConfigError("overrides", sys.argv[1:], f"a configuration Hydra can compose: {text}")
 
 
 def _quiet_library_logs() -> None:

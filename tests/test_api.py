@@ -91,8 +91,8 @@ def test_outcomes_plain_python():
     out = outcomes(returns="constant")
     assert set(out) == set(OUTCOME_NAMES)
     assert isinstance(out["peak_speedup"], float) and isinstance(out["non_finite"], bool)
-    assert isinstance(out["max_progress_years"], list) and len(out["max_progress_years"]) == 2
-    assert len(out["time_to_progress_years"]) == 3 and not out["non_finite"]
+    assert list(out["max_progress_years"]) == ["4m", "12m"]
+    assert list(out["time_to_progress_years"]) == ["1y", "3y", "10y"] and not out["non_finite"]
 
 
 def test_outcomes_whole_doublings_window():
@@ -107,11 +107,13 @@ def test_outcomes_whole_doublings_window():
         progress_years=(1, 3, 5, 30),
     )
     # x(t) is linear between the nodes, here exactly 32 doublings a year (float32 rounding).
-    np.testing.assert_allclose(out["max_progress_years"], [32 / 3 / 8, 32 / 8], rtol=1e-6)
+    windows = out["max_progress_years"]
+    np.testing.assert_allclose([windows["4m"], windows["12m"]], [32 / 3 / 8, 32 / 8], rtol=1e-6)
+    assert out["max_doublings_in_windows"] == {"4m": 10.0, "12m": 31.0}  # strictly within w
     # Y years = 8Y whole doublings, 8Y/32 years; 30 years = 240 doublings: beyond the cap.
     expected = [0.25, 0.75, 1.25, math.inf]
-    np.testing.assert_allclose(out["fastest_years_to_progress"], expected, rtol=1e-6)
-    np.testing.assert_allclose(out["time_to_progress_years"], expected, rtol=1e-6)
+    np.testing.assert_allclose(list(out["fastest_years_to_progress"].values()), expected, rtol=1e-6)
+    np.testing.assert_allclose(list(out["time_to_progress_years"].values()), expected, rtol=1e-6)
     np.testing.assert_allclose(out["progress_by_horizon_years"], 100 / 8, rtol=1e-6)
 
 
@@ -210,6 +212,7 @@ def test_no_nan_at_the_edges_of_the_parameter_ranges(settings):
     if settings.returns == "constant":
         result = outcomes(returns="constant", p=5.0)
         assert result["non_finite"] and result["peak_speedup"] == math.inf
-        assert not any(np.isnan(np.asarray(v, dtype=float)).any() for v in result.values())
+        flat = [v for x in result.values() for v in (x.values() if isinstance(x, dict) else [x])]
+        assert not any(np.isnan(np.asarray(v, dtype=float)).any() for v in flat)
         df = simulate(returns="constant", p=5.0)
         assert not df.isna().any().any()

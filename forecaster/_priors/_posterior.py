@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +41,22 @@ class PosteriorSamples:
     @property
     def support(self) -> tuple[float, float]:
         return float(self.sorted[0]), float(self.sorted[-1])
+
+    def sample(self, key: jax.Array, sample_shape: tuple[int, ...] = ()) -> jax.Array:
+        """Draws resampled from the file's draws (NumPyro's ``sample(key, sample_shape)``)."""
+        return self.icdf(jax.random.uniform(key, sample_shape))
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        """Log density by a Gaussian kernel density estimate of the file's draws (Scott's
+        bandwidth); -inf where the estimate underflows."""
+        from scipy.stats import gaussian_kde
+
+        if not hasattr(self, "_kde"):
+            self._kde = gaussian_kde(self.sorted)
+        with np.errstate(divide="ignore"):
+            return np.log(self._kde(np.atleast_1d(np.asarray(value, float)))).reshape(
+                np.shape(value)
+            )
 
     def icdf(self, u: jax.Array) -> jax.Array:
         n = self.sorted.size
