@@ -368,15 +368,19 @@ def test_sweep_makes_one_comparison_report(sweep_dir):
     html = (sweep_dir / "report.html").read_text()
     md = (sweep_dir / "report.md").read_text()
     assert_offline(html)
-    (image,) = images_of(html)
-    assert (sweep_dir / "report_comparison.png").read_bytes() == image
+    # One overlay per window: the headline's (12 months) first, then 4 months.
+    twelve, four = images_of(html)
+    assert (sweep_dir / "report_comparison.png").read_bytes() == twelve
+    assert (sweep_dir / "report_comparison_4m.png").read_bytes() == four
     jobs = sorted(p.parent for p in sweep_dir.glob("*/summary.json"))
     assert [j.name.split("_", 1)[1] for j in jobs] == list(SCENARIOS)
     for scenario in SCENARIOS:
         assert f"In the {scenario} scenario, there is" in html
-    # One table, the jobs side by side (one column each), with each job's headline numbers.
+    # One table, the jobs side by side (one column each, labelled by what each swept), with
+    # each job's headline numbers.
     header = next(line for line in md.splitlines() if line.startswith("|  |"))
-    assert [c.strip() for c in header.strip("|").split("|")][1:] == [j.name for j in jobs]
+    cells = [c.strip() for c in header.strip("|").split("|")][1:]
+    assert cells == [f"scenario={j.name.split('_', 1)[1]}" for j in jobs]
     row = next(line for line in md.splitlines() if "P(≥ 3 years within 12 months)" in line)
     for job in jobs:
         s = json.loads((job / "summary.json").read_text())

@@ -171,10 +171,13 @@ def test_sweep_writes_a_comparison_table(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     import pandas as pd
 
-    table = pd.read_csv(sweep / "comparison.csv")
-    assert sorted(table["scenario"]) == ["amdahl", "explosive"]
-    assert "P(>=3y in 12m)" in table.columns
-    assert (sweep / "comparison.md").exists()
+    table = pd.read_csv(sweep / "comparison.csv")  # long form: a row per job and event
+    assert sorted(set(table["scenario"])) == ["amdahl", "explosive"]
+    assert set(table["job"]) == {"scenario=explosive", "scenario=amdahl"}  # what each swept
+    assert "P(>=3y in 12m)" in set(table["event"])
+    assert {"p", "se", "ci_low", "ci_high", "count", "n"} <= set(table.columns)
+    md = (sweep / "comparison.md").read_text()
+    assert "scenario=amdahl" in md and "P(>=3y in 12m)" in md
 
 
 def test_one_jax_multiprocess_job_merges_to_the_single_run(tmp_path):

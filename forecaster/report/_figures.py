@@ -281,7 +281,7 @@ def sweep_curves(jobs: Sequence[tuple[str, Sequence[Mapping[str, Any]]]], window
         title="job",
     )
     return Plot(
-        name="report_comparison",
+        name="report_comparison" if window == 12 else f"report_comparison_{window:g}m",
         title=f"P(≥ Y years within {months_label(window)}) against Y, per job",
         caption="One line per job of the sweep; shaded bands: 95% Wilson intervals.",
         figure=figure,

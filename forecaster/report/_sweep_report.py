@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from .._events import Event, grid_events
+from .._sweep import people, sweep_labels
 from . import _figures as figs
 from ._document import Bullets, Document, Section, Table, Text, code, literal
-from ._format import duration, months_label, number, percent_cell, years_label
+from ._format import duration, months_label, percent_cell, years_label
 from ._load import Run
 from ._run_report import HEADLINE_EVENT, grid, headline_event, image, sentence, summary_quantile
 
@@ -24,8 +25,8 @@ MEDIAN_TIME_YEARS = 10.0
 
 
 def job_labels(sweep_dir: Path, runs: Sequence[Run]) -> list[str]:
-    """Column labels: the job directory's path in the sweep (job number and scenario)."""
-    return [r.path.relative_to(sweep_dir).as_posix() for r in runs]
+    """Column labels: what each job swept (its overrides that differ between jobs)."""
+    return sweep_labels([r.path for r in runs])
 
 
 def comparison_window(runs: Sequence[Run]) -> float:
@@ -62,7 +63,7 @@ def _comparison_table(labels: Sequence[str], runs: Sequence[Run]) -> Table:
         for e in _events(runs)
     ]
     rows.append(
-        ["median peak speed-up"] + [number(_median(r.summary, "peak_speedup"), "×") for r in runs]
+        ["median peak speed-up"] + [f"{people(_median(r.summary, 'peak_speedup'))}×" for r in runs]
     )
     times = [_median(r.summary, "time_to_progress_years", MEDIAN_TIME_YEARS) for r in runs]
     rows.append(
@@ -92,20 +93,21 @@ def _headline(labels: Sequence[str], runs: Sequence[Run]) -> Section:
 
 
 def _comparison(labels: Sequence[str], runs: Sequence[Run]) -> Section:
-    window = comparison_window(runs)
-    plot = figs.sweep_curves(
-        [(label, run.summary["probabilities"]) for label, run in zip(labels, runs, strict=True)],
-        window,
-    )
-    title = f"Overlay: P(≥ Y years within {window:g} months)"
-    return Section("comparison", title, [image(plot)])
+    """One overlay per window of the jobs' grids, the headline's window first."""
+    first = comparison_window(runs)
+    windows = sorted({w for r in runs for w in grid(r.summary["probabilities"])[1]})
+    jobs = [(label, run.summary["probabilities"]) for label, run in zip(labels, runs, strict=True)]
+    blocks = [
+        image(figs.sweep_curves(jobs, w)) for w in [first, *(w for w in windows if w != first)]
+    ]
+    return Section("comparison", "Overlay: P(≥ Y years within w), every window", blocks)
 
 
-def _jobs(labels: Sequence[str], runs: Sequence[Run]) -> Section:
+def _jobs(sweep_dir: Path, labels: Sequence[str], runs: Sequence[Run]) -> Section:
     rows = []
     for label, run in zip(labels, runs, strict=True):
         report = run.path / "report.html"
-        href = urllib.parse.quote(f"{label}/report.html")
+        href = urllib.parse.quote(f"{run.path.relative_to(sweep_dir).as_posix()}/report.html")
         link = f"[report]({href})" if report.is_file() else "—"
         rows.append(
             [
@@ -156,7 +158,7 @@ def sweep_document(sweep_dir: Path, runs: Sequence[Run]) -> Document:
         [
             _headline(labels, runs),
             _comparison(labels, runs),
-            _jobs(labels, runs),
+            _jobs(sweep_dir, labels, runs),
             _facts(sweep_dir, runs),
         ],
     )
