@@ -81,14 +81,35 @@ def _comparison_table(labels: Sequence[str], runs: Sequence[Run]) -> Table:
 
 
 def _headline(labels: Sequence[str], runs: Sequence[Run]) -> Section:
+    """A sentence per scenario when every job is one; otherwise (a sweep of one scenario's
+    settings) one line per job, not a sentence repeated with another number."""
     scenarios = [r.scenario for r in runs]
-    unique = len(set(scenarios)) == len(scenarios)
-    lead = []
-    for label, run in zip(labels, runs, strict=True):
-        head = headline_event(run.summary["probabilities"])
-        if head is not None:
-            who = None if unique else literal(f"job {label} ({run.scenario} scenario)")
-            lead.append(Text(sentence(run.scenario, head, who), "lead"))
+    heads = [headline_event(r.summary["probabilities"]) for r in runs]
+    lead: list[Any] = []
+    if len(set(scenarios)) == len(scenarios):
+        lead = [
+            Text(sentence(run.scenario, head), "lead")
+            for run, head in zip(runs, heads, strict=True)
+            if head is not None
+        ]
+    elif any(h is not None for h in heads):
+        event = next(h for h in heads if h is not None)
+        lead.append(
+            Text(
+                f"The chance that AI compresses at least {years_label(event['years'])} of "
+                f"progress into {months_label(event['window_months'])}, by job:",
+                "lead",
+            )
+        )
+        lead.append(
+            Bullets(
+                [
+                    f"{literal(label)}: {percent_cell(head)}"
+                    for label, head in zip(labels, heads, strict=True)
+                    if head is not None
+                ]
+            )
+        )
     return Section("headline", "Scenarios side by side", [*lead, _comparison_table(labels, runs)])
 
 
@@ -148,12 +169,13 @@ def _facts(sweep_dir: Path, runs: Sequence[Run]) -> Section:
 def sweep_document(sweep_dir: Path, runs: Sequence[Run]) -> Document:
     """The comparison report of ``runs``, the finished jobs of ``sweep_dir``."""
     labels = job_labels(sweep_dir, runs)
-    scenarios = [r.scenario for r in runs]
+    scenarios = list(dict.fromkeys(r.scenario for r in runs))
     subtitle = f"Sweep {code(sweep_dir.resolve().name)}, {len(runs)} jobs: " + literal(
-        ", ".join(scenarios)
+        ", ".join(labels if len(scenarios) < len(runs) else scenarios)
     )
+    compared = "scenarios" if len(scenarios) == len(runs) else "jobs"
     return Document(
-        f"AI takeoff forecast: {len(runs)} scenarios compared",
+        f"AI takeoff forecast: {len(runs)} {compared} compared",
         subtitle,
         [
             _headline(labels, runs),
