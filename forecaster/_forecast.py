@@ -13,17 +13,16 @@ from ._outputs import print_headline, write_outputs
 from ._rundir import run_lock, save_config
 
 
-def run_forecast_job(cfg: Any, run_dir: Path) -> float | None:
+def run_forecast_job(cfg: Any, run_dir: Path) -> dict | None:
     """Everything ``forecaster forecast`` does after Hydra composed ``cfg``; returns the
-    number ``objective`` names (for a Hydra sweeper), or None.
+    summary (None on a process of a distributed job other than the first).
 
     Validation happens first: a bad value raises ConfigError before any work starts and
     before any file but Hydra's own is written. The run directory is locked for the run;
     its ``config.yaml`` (the validated config, data) is what ``resume=`` and ``merge`` read.
     """
     if cfg.get("distributed") and cfg.distributed.enabled:
-        summary = _run_distributed(cfg, run_dir)
-        return None if summary is None else _objective(cfg, summary)
+        return _run_distributed(cfg, run_dir)
     plan = plan_forecast(cfg)
     check_objective(cfg.get("objective"), plan)
     field = "resume" if cfg.get("resume") is not None else "hydra.run.dir"
@@ -31,7 +30,7 @@ def run_forecast_job(cfg: Any, run_dir: Path) -> float | None:
     print_headline(summary, run_dir)
     if cfg.output.report:
         _write_report(run_dir)
-    return _objective(cfg, summary)
+    return summary
 
 
 def run_into(cfg: Any, plan: ForecastPlan, run_dir: Path, field: str) -> tuple[dict, Any]:
@@ -49,9 +48,12 @@ def run_into(cfg: Any, plan: ForecastPlan, run_dir: Path, field: str) -> tuple[d
         return write_outputs(result, run_dir), result
 
 
-def _objective(cfg: Any, summary: dict) -> float | None:
+def objective_of(cfg: Any, summary: dict | None) -> float | None:
+    """The number ``cfg.objective`` names in ``summary`` (for a Hydra sweeper), or None."""
     objective = cfg.get("objective")
-    return None if objective is None else objective_value(summary, objective)
+    if objective is None or summary is None:
+        return None
+    return objective_value(summary, objective)
 
 
 def _write_report(run_dir: Path) -> None:

@@ -204,9 +204,9 @@ def _run_job(job: Callable, cfg) -> Any:
 
 def _forecast_task(cfg) -> float | None:
     """A forecast job; with ``objective=...`` it returns that number (for sweepers)."""
-    from ._forecast import run_forecast_job
+    from ._forecast import objective_of, run_forecast_job
 
-    return _run_job(run_forecast_job, cfg)
+    return _run_job(lambda c, d: objective_of(c, run_forecast_job(c, d)), cfg)
 
 
 def _calibrate_task(cfg) -> None:
