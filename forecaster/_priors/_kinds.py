@@ -18,7 +18,7 @@ from scipy import stats
 
 from .. import _validate as check
 from .._errors import ConfigError
-from ._posterior import PosteriorSamples
+from ._posterior import RESAMPLING, PosteriorSamples
 
 Args = Mapping[str, Any]
 
@@ -37,6 +37,7 @@ class Kind:
         density: has a log density, so a calibration model can use it.
         open_support: the ends of ``support`` are never drawn.
         positive: its values are >= 0 whatever the arguments (fit for a scale or a rate).
+        optional_args: arguments it may be given besides ``args``.
     """
 
     args: tuple[str, ...]
@@ -48,6 +49,7 @@ class Kind:
     open_support: bool = False
     positive: bool = False
     alternative_args: tuple[str, ...] | None = None
+    optional_args: tuple[str, ...] = ()
 
     def needed(self, given: Args) -> tuple[str, ...]:
         """The argument set ``given`` is written in."""
@@ -103,7 +105,8 @@ def _truncated_normal(a: Args, field: str) -> Any:
 def _posterior(a: Args, field: str) -> Any:
     for key in ("path", "variable"):
         check.text(f"{field}.{key}", a[key])
-    return PosteriorSamples(a["path"], a["variable"], field)
+    resample = check.choice(f"{field}.resample", a.get("resample", "joint"), RESAMPLING)
+    return PosteriorSamples(a["path"], a["variable"], field, joint=resample == "joint")
 
 
 def _truncnorm(a: Args) -> Any:
@@ -181,7 +184,14 @@ KINDS: dict[str, Kind] = {
         lambda a: (float(a["low"]), float(a["high"])),
         _truncnorm,
     ),
-    "posterior": Kind(("path", "variable"), _posterior, lambda a: _REAL_LINE, None, density=False),
+    "posterior": Kind(
+        ("path", "variable"),
+        _posterior,
+        lambda a: _REAL_LINE,
+        None,
+        density=False,
+        optional_args=("resample",),
+    ),
     # Calibration only: no inverse CDF on the device.
     "student_t": Kind(
         ("df", "loc", "scale"),

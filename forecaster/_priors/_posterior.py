@@ -1,4 +1,5 @@
-"""Priors drawn from a saved posterior: one variable's draws, resampled by rank."""
+"""Priors drawn from a saved posterior: whole rows of the file (joint, the default) or one
+variable's draws resampled by rank (marginal)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ import numpy as np
 
 from .._errors import ConfigError
 
+#: How a prior drawn from a posterior file resamples: ``joint`` (the default) takes every
+#: variable of one file from the same posterior row; ``marginal`` each by its own rank.
+RESAMPLING = ("joint", "marginal")
+
 
 class PosteriorSamples:
     """Draws of one variable from a saved posterior, resampled through their empirical CDF.
@@ -20,7 +25,7 @@ class PosteriorSamples:
     resampling with replacement and keeps rank correlations of the copula.
     """
 
-    def __init__(self, path: str, variable: str, field: str):
+    def __init__(self, path: str, variable: str, field: str, joint: bool = True):
         file = Path(path).expanduser()
         if not file.is_file():
             raise ConfigError(f"{field}.path", path, "an existing posterior file (.nc or .csv)")
@@ -36,6 +41,8 @@ class PosteriorSamples:
             )
         self.path = str(file.resolve())
         self.variable = variable
+        self.joint = joint
+        self.rows = values  # in the file's order: row i of every variable is one draw
         self.sorted = np.sort(values)
 
     @property
@@ -57,6 +64,13 @@ class PosteriorSamples:
             return np.log(self._kde(np.atleast_1d(np.asarray(value, float)))).reshape(
                 np.shape(value)
             )
+
+    def at_rows(self, u: jax.Array) -> jax.Array:
+        """The draw in row floor(u n) of the file: the same row for every variable of the
+        file drawn with the same u, so a forecast keeps the posterior's joint distribution."""
+        n = self.rows.size
+        row = jnp.clip(jnp.floor(u * n).astype(jnp.int32), 0, n - 1)
+        return jnp.asarray(self.rows, u.dtype)[row]
 
     def icdf(self, u: jax.Array) -> jax.Array:
         n = self.sorted.size

@@ -105,13 +105,23 @@ def transform(prior_set: PriorSet, u: jax.Array, dtype: Any) -> dict[str, jax.Ar
     n = u.shape[0]
     values: dict[str, jax.Array] = {}
     column = 0
+    rows: dict[str, int] = {}  # posterior file -> the column whose uniform picks its row
     for prior in prior_set.priors:
         if prior.fixed:
             values[prior.name] = jnp.full((n,), float(prior.args["value"]), dtype)
+            continue
+        if joint_posterior(prior):
+            picker = rows.setdefault(prior.distribution.path, column)
+            values[prior.name] = prior.distribution.at_rows(u[:, picker]).astype(dtype)
         else:
             values[prior.name] = icdf(prior, u[:, column]).astype(dtype)
-            column += 1
+        column += 1
     return values
+
+
+def joint_posterior(prior: Prior) -> bool:
+    """A prior drawn as a whole row of its posterior file (with the file's other variables)."""
+    return prior.kind == "posterior" and prior.distribution.joint
 
 
 def model_values(values: Mapping[str, jax.Array], n: int, dtype: Any) -> dict[str, jax.Array]:

@@ -123,11 +123,13 @@ def build_distribution(
         raise ConfigError(f"{field}.dist", kind, f"one of {list(allowed)}")
     needed = KINDS[kind].needed(args)
     missing = [k for k in needed if k not in args]
-    extra = [k for k in args if k not in needed]
+    optional = KINDS[kind].optional_args
+    extra = [k for k in args if k not in needed and k not in optional]
     if missing:
         raise ConfigError(f"{field}.{missing[0]}", None, f"required for dist={kind}: {needed}")
     if extra:
-        raise ConfigError(f"{field}.{extra[0]}", args[extra[0]], f"dist={kind} takes {needed}")
+        takes = (*needed, *optional)
+        raise ConfigError(f"{field}.{extra[0]}", args[extra[0]], f"dist={kind} takes {takes}")
     return kind, args, KINDS[kind].build(args, field)
 
 
@@ -235,7 +237,41 @@ def build_prior_set(
         for name in sorted(specs, key=lambda n: order.index(n) if n in order else -1)
     )
     uncertain = [p.name for p in priors if not p.fixed]
+    _check_joint_posteriors(priors, correlations, field)
     return PriorSet(priors, _copula_cholesky(uncertain, correlations, f"{field}.correlations"))
+
+
+def _check_joint_posteriors(
+    priors: Sequence[Prior], correlations: Sequence[Mapping[str, Any]], field: str
+) -> None:
+    """Variables drawn jointly from one posterior file have one draw per row (equal counts);
+    their dependence is the file's, so a rank correlation may not be set on them too."""
+    from ._sampling import joint_posterior
+
+    rows: dict[str, tuple[str, int]] = {}
+    joint = set()
+    for prior in priors:
+        if prior.fixed or not joint_posterior(prior):
+            continue
+        joint.add(prior.name)
+        first = rows.setdefault(prior.distribution.path, (prior.name, prior.distribution.rows.size))
+        if first[1] != prior.distribution.rows.size:
+            raise ConfigError(
+                f"{field}.params.{prior.name}",
+                prior.distribution.path,
+                f"as many draws as {first[0]} from the same file ({first[1]}) to be drawn "
+                "jointly, or resample: marginal",
+            )
+    for i, entry in enumerate(correlations):
+        names = entry.get("params", []) if isinstance(entry, Mapping) else []
+        for name in names:
+            if name in joint:
+                raise ConfigError(
+                    f"{field}.correlations[{i}].params",
+                    name,
+                    "parameters not drawn jointly from a posterior file (its dependence is the "
+                    "file's; with resample: marginal a rank correlation may be set)",
+                )
 
 
 def _copula_cholesky(
