@@ -29,7 +29,7 @@ from ._config import ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
 from ._kernel import ACCELERATOR_BLOCK, CPU_BLOCK, batch_path_outcomes, batch_paths
 from ._parameters import to_params
-from ._priors import model_values, transform, uniforms_at
+from ._priors import effective_uniforms, model_values, transform, uniforms_at
 from ._settings import precision_scope
 from ._timelines import start_years
 
@@ -126,7 +126,8 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
     def counts_on_device(index_hi, index_lo, in_range, u, sampled, values, paths):
         out = batch_path_outcomes(to_params(values, dtype), paths, settings)
         whole = None if settings.smooth else int(settings.max_doublings)
-        stats = chunk_statistics(out, u, in_range, settings.windows_years, whole)
+        u_values = effective_uniforms(priors, u, sampled)  # sensitivity bins of every value
+        stats = chunk_statistics(out, u_values, in_range, settings.windows_years, whole)
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
         if plan.path_sample:
             per_draw |= {"path_t": paths.t, "path_rate": paths.rate}

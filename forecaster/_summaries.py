@@ -30,8 +30,10 @@ def wilson_interval(k: np.ndarray | int, n: np.ndarray | int, confidence: float 
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    # At p = 0 or 1 the bound is 0 or 1 exactly; rounding must not push it outside.
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # At k = 0 (k = n) the lower (upper) bound is 0 (1) exactly; rounding leaves ~1e-22.
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def proportion(k: int, n: int) -> dict[str, float | None]:
@@ -200,8 +202,19 @@ def histogram_cdf(counts: np.ndarray, spec: Histogram, value: float) -> float:
     return float(below / total)
 
 
+FAN_EARLY_STEP_YEARS = 1 / 26  # two weeks: the fan is fine where the 4-month events happen
+
+
+def fan_times(horizon: float, points: int = 41) -> np.ndarray:
+    """The fan's time grid: every two weeks through the first year, then ``points`` evenly
+    over the horizon (their union: 0.5, 1, 2, ... years stay on it)."""
+    early = np.arange(0.0, min(1.0, horizon) + 1e-12, FAN_EARLY_STEP_YEARS)
+    even = horizon * np.arange(points) / (points - 1)
+    return np.unique(np.round(np.concatenate([early, even]), 12))
+
+
 def fan_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray], points: int = 41) -> list[dict]:
-    """Quantile bands of progress (years) against time since automation.
+    """Quantile bands of progress (years) against time since automation (:func:`fan_times`).
 
     Progress at time t is at least y exactly when y was reached by t, so
     P(progress(t) >= y) = P(time to reach y <= t): read off the histograms of the times to
@@ -213,8 +226,7 @@ def fan_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray], points: int 
     levels = np.asarray(plan.settings.fan_levels_years)
     horizon = plan.settings.horizon_years
     rows = []
-    for i in range(points):
-        t = horizon * i / (points - 1)
+    for t in map(float, fan_times(horizon, points)):
         # P(progress(t) < y) for each ladder level: increasing in y.
         below = np.array([1.0 - histogram_cdf(c, spec, t) for c in hist])
         row: dict[str, Any] = {"t_years": t}

@@ -196,7 +196,8 @@ def test_run_report_has_every_section_and_only_embedded_images(run_dir, summary)
     head = next(r for r in summary["probabilities"] if (r["years"], r["window_months"]) == (3, 12))
     sentence = _run_report.sentence("decaying", head)
     assert re.fullmatch(
-        r"In the decaying scenario, there is an? [\d.]+% chance \(95% CI [\d.]+–[\d.]+%\) that AI "
+        r"In the decaying scenario, there is an? [\d.]+% chance \(Monte Carlo 95% interval "
+        r"[\d.]+–[\d.]+%\) that AI "
         r"compresses at least 3 years of progress into 12 months\.",
         sentence,
     )

@@ -3,7 +3,14 @@
 
 from ._kinds import CALIBRATION_KINDS, FORECAST_KINDS, KINDS, Kind
 from ._posterior import PosteriorSamples
-from ._sampling import draw_uniforms, icdf, model_values, transform, uniforms_at
+from ._sampling import (
+    draw_uniforms,
+    effective_uniforms,
+    icdf,
+    model_values,
+    transform,
+    uniforms_at,
+)
 from ._specs import (
     DERIVED,
     DISTRIBUTIONS,
@@ -34,6 +41,7 @@ __all__ = [
     "build_prior_set",
     "draw_uniforms",
     "icdf",
+    "effective_uniforms",
     "model_values",
     "parse_compact",
     "parse_prior",

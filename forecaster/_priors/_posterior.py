@@ -44,6 +44,9 @@ class PosteriorSamples:
         self.joint = joint
         self.rows = values  # in the file's order: row i of every variable is one draw
         self.sorted = np.sort(values)
+        # The rows a joint draw picks from, ordered by the file's first variable drawn (set
+        # by the prior set; alone, a variable's own sorted draws: the same as its icdf).
+        self.joint_rows = self.sorted
 
     @property
     def support(self) -> tuple[float, float]:
@@ -66,11 +69,12 @@ class PosteriorSamples:
             )
 
     def at_rows(self, u: jax.Array) -> jax.Array:
-        """The draw in row floor(u n) of the file: the same row for every variable of the
-        file drawn with the same u, so a forecast keeps the posterior's joint distribution."""
-        n = self.rows.size
+        """The draw in row floor(u n) of the file's rows ordered by its first variable drawn:
+        the same row for every variable of the file drawn with the same u, so a forecast
+        keeps the posterior's joint distribution (and the first variable is monotone in u)."""
+        n = self.joint_rows.size
         row = jnp.clip(jnp.floor(u * n).astype(jnp.int32), 0, n - 1)
-        return jnp.asarray(self.rows, u.dtype)[row]
+        return jnp.asarray(self.joint_rows, u.dtype)[row]
 
     def icdf(self, u: jax.Array) -> jax.Array:
         n = self.sorted.size

@@ -119,6 +119,28 @@ def transform(prior_set: PriorSet, u: jax.Array, dtype: Any) -> dict[str, jax.Ar
     return values
 
 
+def effective_uniforms(
+    prior_set: PriorSet, u: jax.Array, values: Mapping[str, jax.Array]
+) -> jax.Array:
+    """The uniforms the draws' values correspond to, for sensitivity bins: ``u`` itself,
+    except for a jointly drawn posterior variable that does not pick its file's row, whose
+    column becomes its value's rank among the file's draws (its own uniform was not used)."""
+    columns = []
+    rows: dict[str, int] = {}
+    column = 0
+    for prior in prior_set.priors:
+        if prior.fixed:
+            continue
+        if joint_posterior(prior) and rows.setdefault(prior.distribution.path, column) != column:
+            draws = jnp.asarray(prior.distribution.sorted, u.dtype)
+            rank = jnp.searchsorted(draws, values[prior.name], side="right")
+            columns.append(jnp.clip((rank - 0.5) / draws.size, 0.0, 1.0).astype(u.dtype))
+        else:
+            columns.append(u[:, column])
+        column += 1
+    return jnp.stack(columns, axis=1) if columns else u
+
+
 def joint_posterior(prior: Prior) -> bool:
     """A prior drawn as a whole row of its posterior file (with the file's other variables)."""
     return prior.kind == "posterior" and prior.distribution.joint

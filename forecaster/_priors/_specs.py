@@ -248,20 +248,24 @@ def _check_joint_posteriors(
     their dependence is the file's, so a rank correlation may not be set on them too."""
     from ._sampling import joint_posterior
 
-    rows: dict[str, tuple[str, int]] = {}
+    firsts: dict[str, Prior] = {}
     joint = set()
     for prior in priors:
         if prior.fixed or not joint_posterior(prior):
             continue
         joint.add(prior.name)
-        first = rows.setdefault(prior.distribution.path, (prior.name, prior.distribution.rows.size))
-        if first[1] != prior.distribution.rows.size:
+        first = firsts.setdefault(prior.distribution.path, prior)
+        if first is prior:
+            continue
+        if first.distribution.rows.size != prior.distribution.rows.size:
             raise ConfigError(
                 f"{field}.params.{prior.name}",
                 prior.distribution.path,
-                f"as many draws as {first[0]} from the same file ({first[1]}) to be drawn "
-                "jointly, or resample: marginal",
+                f"as many draws as {first.name} from the same file "
+                f"({first.distribution.rows.size}) to be drawn jointly, or resample: marginal",
             )
+        order = np.argsort(first.distribution.rows, kind="stable")
+        prior.distribution.joint_rows = prior.distribution.rows[order]
     for i, entry in enumerate(correlations):
         names = entry.get("params", []) if isinstance(entry, Mapping) else []
         for name in names:

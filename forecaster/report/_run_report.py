@@ -59,7 +59,8 @@ def sentence(scenario: str, row: Mapping[str, Any], who: str | None = None) -> s
     subject = who or f"the {literal(scenario)} scenario"
     p = percent(row)
     return (
-        f"In {subject}, there is {article(p)} {p} chance (95% CI {interval(row)}) that AI "
+        f"In {subject}, there is {article(p)} {p} chance (Monte Carlo 95% interval "
+        f"{interval(row)}) that AI "
         f"compresses at least {years_label(row['years'])} of progress into "
         f"{months_label(row['window_months'])}."
     )
@@ -131,12 +132,28 @@ def image(plot: figs.Plot) -> Image:
     return Image(plot.name, plot.title, plot.caption, png)
 
 
+def _what_the_interval_is(run: Run) -> str:
+    """Say what the interval is (sampling error of the draws, not uncertainty about the
+    world: that is in the priors), and where the priors came from."""
+    text = (
+        "The interval is Monte Carlo error only: how precisely the draws estimate the "
+        "probability the priors imply. The uncertainty about the world is in the priors"
+    )
+    if run.posteriors:
+        drawn = ", ".join(
+            f"{code(p.parameter)} from the posterior of {code(p.variable)}" for p in run.posteriors
+        )
+        return f"{text}: here {drawn} (see Calibration), the rest set by hand."
+    return f"{text}, set by hand for this scenario (none drawn from a calibrated posterior)."
+
+
 def _headline(run: Run) -> Section:
     s = run.summary
     blocks: list[Any] = []
     head = headline_event(s["probabilities"])
     if head is not None:
         blocks.append(Text(sentence(run.scenario, head), "lead"))
+        blocks.append(Text(_what_the_interval_is(run), "note"))
     extra = [x for x in (peak_sentence(s), reach_sentence(s)) if x]
     if extra:
         blocks.append(Text(" ".join(extra)))
