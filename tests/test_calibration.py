@@ -114,8 +114,16 @@ def test_run_directory_outputs(time_horizons_run: tuple[dict, Path]) -> None:
         "observed_data",
         "sample_stats",
     }
+    # Every statistic ArviZ's diagnostics need is there: BFMI and the energy plot run.
+    stats = set(idata.sample_stats.data_vars)
+    assert {"diverging", "energy", "lp", "step_size", "acceptance_rate"} <= stats, stats
+    assert (np.asarray(az.bfmi(idata)) > 0).all()
+    from matplotlib.figure import Figure
+
+    az.plot_energy(idata, ax=Figure().subplots())
     saved = json.loads((run_dir / "calibration.json").read_text())
     assert saved["model"] == "time_horizons" and saved["converged"] is True
+    assert saved["diagnostics"]["bfmi_min"] >= 0.3
     assert saved["quantiles"]["doubling_time_days"]["q50"] == pytest.approx(
         posterior_median(result, "doubling_time_days")
     )

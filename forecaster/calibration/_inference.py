@@ -7,6 +7,7 @@ program for all chains, which needs no host devices to be set before JAX starts.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ from .._validate import choice, integer, number
 from ._common import OBS, Prepared
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")
+
+#: NUTS statistics kept per draw (ArviZ: diverging, energy, lp, n_steps, step_size, ...).
+SAMPLE_STATS = ("diverging", "energy", "potential_energy", "num_steps", "accept_prob",
+                "adapt_state.step_size")  # fmt: skip
+BFMI_MIN = 0.3  # the usual threshold for the energy Bayesian fraction of missing information
 
 
 @dataclass(frozen=True)
@@ -96,9 +102,11 @@ def sample(prepared: Prepared, settings: Settings) -> az.InferenceData:
         num_samples=settings.num_samples,
         num_chains=settings.num_chains,
         chain_method=settings.chain_method,
-        progress_bar=False,
+        progress_bar=sys.stderr.isatty(),  # progress while sampling, on a terminal
     )
-    mcmc.run(key_mcmc, **prepared.inputs, obs=prepared.obs)
+    # Every statistic ArviZ's diagnostics use (energy for BFMI and plot_energy, tree depth,
+    # step size, acceptance), not only the divergences.
+    mcmc.run(key_mcmc, **prepared.inputs, obs=prepared.obs, extra_fields=SAMPLE_STATS)
     prior = Predictive(prepared.model, num_samples=settings.num_prior_samples)(
         key_prior, **prepared.inputs, obs=None
     )
@@ -142,6 +150,7 @@ def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings) 
         for name in var_names
     }
     divergences = int(idata.sample_stats["diverging"].sum())
+    bfmi = [float(b) for b in np.atleast_1d(az.bfmi(idata))]
     failures = []
     for name, d in per_variable.items():
         if not d["r_hat"] <= settings.r_hat_max:  # NaN fails too
@@ -152,10 +161,14 @@ def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings) 
             failures.append(f"{name}: tail ESS {d['ess_tail']:.0f} < {settings.ess_tail_min:g}")
     if divergences > settings.max_divergences:
         failures.append(f"{divergences} divergent transitions > {settings.max_divergences}")
+    if not min(bfmi) >= BFMI_MIN:
+        failures.append(f"BFMI {min(bfmi):.2f} < {BFMI_MIN} (energy poorly explored)")
     return {
         "converged": not failures,
         "failures": failures,
         "divergences": divergences,
+        "bfmi_min": min(bfmi),
+        "bfmi": bfmi,
         "r_hat_max": float(np.max([d["r_hat"] for d in per_variable.values()])),
         "ess_bulk_min": float(np.min([d["ess_bulk"] for d in per_variable.values()])),
         "ess_tail_min": float(np.min([d["ess_tail"] for d in per_variable.values()])),

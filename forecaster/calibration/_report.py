@@ -104,7 +104,8 @@ def console_summary(result: Mapping[str, Any]) -> str:
         f"calibration {result['model']}: {result['n_observations']} observations, "
         f"{diag['num_chains']} chains x {diag['num_draws']} draws, {status} "
         f"(max R-hat {diag['r_hat_max']:.4f}, min bulk ESS {diag['ess_bulk_min']:.0f}, "
-        f"min tail ESS {diag['ess_tail_min']:.0f}, {diag['divergences']} divergences)",
+        f"min tail ESS {diag['ess_tail_min']:.0f}, {diag['divergences']} divergences, "
+        f"min BFMI {diag.get('bfmi_min', float('nan')):.2f})",
         diagnostics_frame(diag).to_string(float_format=_number),
         "posterior (key quantities):",
         quantiles_frame(result["quantiles"]).to_string(float_format=_number),
@@ -144,7 +145,9 @@ def write_markdown(result: Mapping[str, Any], plots: Mapping[str, str], path: Pa
         f"Thresholds: R-hat ≤ {diag['thresholds']['r_hat_max']}, bulk ESS ≥ "
         f"{diag['thresholds']['ess_bulk_min']:g}, tail ESS ≥ "
         f"{diag['thresholds']['ess_tail_min']:g}, divergences ≤ "
-        f"{diag['thresholds']['max_divergences']}. Divergences: {diag['divergences']}.",
+        f"{diag['thresholds']['max_divergences']}, BFMI ≥ 0.3. Divergences: "
+        f"{diag['divergences']}; BFMI per chain: "
+        f"{', '.join(f'{b:.2f}' for b in diag.get('bfmi', []))}.",
         "",
         markdown_table(diagnostics_frame(diag)),
         "",
