@@ -399,3 +399,31 @@ def test_shipped_data_has_sources() -> None:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
         assert (table["source"].str.strip() != "").all(), path.name
         assert path.name in readme
+
+
+def test_report_accepts_a_calibration_directory(time_horizons_run: tuple[dict, Path]) -> None:
+    from forecaster.report import write_report
+
+    result, run_dir = time_horizons_run
+    html = write_report(run_dir).read_text()
+    for section in ("status", "diagnostics", "posterior", "data", "plots"):
+        assert f'<section id="{section}">' in html, section
+    assert html.count('<img src="data:image/png;base64,') == len(result["plots"])
+    override = (
+        f"timelines.params.doubling_time_days=&quot;posterior(path={run_dir / 'posterior.nc'}, "
+        "variable=doubling_time_days)&quot;"
+    )
+    assert override in html
+    r_hat = result["diagnostics"]["variables"]["intercept"]["r_hat"]
+    assert f"<td>{r_hat:.3f}</td>" in html  # R-hat to 3 decimals, not "1"
+    md = (run_dir / "report.md").read_text()
+    assert "## Data fitted" in md and "METR" in md  # the rows' sources
+
+
+def test_a_malformed_calibration_json_is_one_line(tmp_path: Path) -> None:
+    from forecaster import ConfigError
+    from forecaster.report import write_report
+
+    (tmp_path / "calibration.json").write_text('{"model": 3}')
+    with pytest.raises(ConfigError, match="calibration.json with 'model'"):
+        write_report(tmp_path)

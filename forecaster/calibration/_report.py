@@ -96,6 +96,21 @@ def quantiles_frame(quants: Mapping[str, Mapping[str, float | None]]) -> pd.Data
     return frame[[c for c in ("mean", "q05", "q50", "q95", "finite_fraction") if c in frame]]
 
 
+# The forecast setting each forecast-ready posterior variable belongs to.
+FORECAST_SETTING = {
+    "r_new": "scenario.params.r0",
+    "r": "scenario.params.r0",
+    "doubling_time_days": "timelines.params.doubling_time_days",
+}
+
+
+def forecast_override(result: Mapping[str, Any]) -> str:
+    """The exact command-line override that draws a forecast parameter from this posterior."""
+    variable = result["forecast_variable"]
+    setting = FORECAST_SETTING.get(variable, "scenario.params.<parameter>")
+    return f"'{setting}=\"posterior(path={result['posterior_path']}, variable={variable})\"'"
+
+
 def console_summary(result: Mapping[str, Any]) -> str:
     """The short human summary printed at the end of a run."""
     diag = result["diagnostics"]
@@ -109,8 +124,7 @@ def console_summary(result: Mapping[str, Any]) -> str:
         diagnostics_frame(diag).to_string(float_format=_number),
         "posterior (key quantities):",
         quantiles_frame(result["quantiles"]).to_string(float_format=_number),
-        "use it in a forecast: 'scenario.params.<name>=\"posterior(path="
-        f"{result['posterior_path']}, variable={result['forecast_variable']})\"'",
+        f"use it in a forecast: {forecast_override(result)}",
     ]
     lines += [f"  ! {failure}" for failure in diag["failures"]]
     return "\n".join(lines)

@@ -62,14 +62,24 @@ def write_sweep_report(sweep_dir: Path) -> Path:
     return _write_document(sweep_dir, document)
 
 
+def write_calibration_report(directory: Path) -> Path:
+    """The report of a calibration run; returns the path of report.html."""
+    from ._calibration_report import calibration_document
+
+    return _write_document(directory, calibration_document(directory))
+
+
 def write_report(path: Path) -> Path:
     """Write report.html and report.md for a run or sweep directory; returns report.html.
 
     Raises ConfigError when ``path`` is neither (no summary.json in it or its subdirectories).
     """
     path = Path(path).expanduser()
-    if directory_kind(path) == "sweep":
+    kind = directory_kind(path)
+    if kind == "sweep":
         return write_sweep_report(path)
+    if kind == "calibration":
+        return write_calibration_report(path)
     html = write_run_report(path)
     parent = sweep_of(path)
     if parent is not None:

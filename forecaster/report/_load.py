@@ -19,7 +19,10 @@ import numpy as np
 
 from .._errors import ConfigError
 
-_ALLOWED = "a forecast run directory (with summary.json) or a sweep directory (with */summary.json)"
+_ALLOWED = (
+    "a forecast run directory (with summary.json), a sweep directory (with */summary.json) or "
+    "a calibration run directory (with calibration.json)"
+)
 _POSTERIOR_PRIOR = re.compile(r"^posterior\(path=(?P<path>.*), variable=(?P<variable>[^,()]+)\)$")
 
 
@@ -94,6 +97,8 @@ def directory_kind(path: Path) -> str:
         raise ConfigError("report.path", str(path), _ALLOWED)
     if (path / "summary.json").is_file():
         return "run"
+    if (path / "calibration.json").is_file():
+        return "calibration"
     if job_directories(path):
         return "sweep"
     raise ConfigError("report.path", str(path), _ALLOWED)
