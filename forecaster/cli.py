@@ -210,9 +210,16 @@ def _forecast_task(cfg) -> float | None:
 
 
 def _calibrate_task(cfg) -> None:
+    """A calibration job, then its report (report.html and report.md in the run directory)."""
     from .calibration import run_calibration
 
-    _run_job(run_calibration, cfg)
+    def calibrate_and_report(c, run_dir: Path) -> None:
+        run_calibration(c, run_dir)
+        from .report import write_report
+
+        print(f"report: {write_report(run_dir)}")
+
+    _run_job(calibrate_and_report, cfg)
 
 
 def _resume(args: list[str]) -> int:

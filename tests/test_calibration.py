@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import jax
@@ -427,3 +428,15 @@ def test_a_malformed_calibration_json_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "calibration.json").write_text('{"model": 3}')
     with pytest.raises(ConfigError, match="calibration.json with 'model'"):
         write_report(tmp_path)
+
+
+@pytest.mark.slow
+def test_the_calibrate_command_writes_its_report(tmp_path: Path, monkeypatch) -> None:
+    from forecaster.cli import main
+
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "")
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    run = tmp_path / "run"
+    assert main(["calibrate", "model=returns", *FAST, f"hydra.run.dir={run}"]) == 0
+    html = (run / "report.html").read_text()
+    assert '<section id="diagnostics">' in html and "scenario.params.r0=" in html
