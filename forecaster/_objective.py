@@ -14,7 +14,7 @@ from typing import Any
 
 from ._config import ForecastPlan
 from ._errors import ConfigError
-from ._events import FLAG_EVENTS, event_names, grid_events
+from ._events import FLAG_EVENTS, Event, event_names
 
 _ALLOWED = (
     "an event of the run's grid (e.g. 'P(>=3y in 12m)'), a flag ({flags}) or a dotted path to "
@@ -26,9 +26,8 @@ def check_objective(objective: Any, plan: ForecastPlan) -> str | None:
     """``objective`` as given, or None; refuses an event that is not on the plan's grid."""
     if objective is None:
         return None
-    allowed = _ALLOWED.format(flags=", ".join(FLAG_EVENTS))
     if not isinstance(objective, str) or not objective.strip():
-        raise ConfigError("objective", objective, allowed)
+        raise ConfigError("objective", objective, _allowed())
     if objective.startswith("P(") and objective not in event_names(
         plan.windows_months, plan.progress_years
     ):
@@ -49,7 +48,7 @@ def objective_value(summary: Mapping[str, Any], objective: str) -> float:
             (
                 r["p"]
                 for r in summary["probabilities"]
-                if _name(r["years"], r["window_months"]) == objective
+                if Event(r["years"], r["window_months"]).name == objective
             ),
             None,
         )
@@ -59,7 +58,7 @@ def objective_value(summary: Mapping[str, Any], objective: str) -> float:
         value = summary
         for part in objective.split("."):
             if not isinstance(value, Mapping) or part not in value:
-                raise ConfigError("objective", objective, _ALLOWED.format(flags=FLAG_EVENTS))
+                raise ConfigError("objective", objective, _allowed())
             value = value[part]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(
@@ -70,5 +69,5 @@ def objective_value(summary: Mapping[str, Any], objective: str) -> float:
     return float(value)
 
 
-def _name(years: float, window_months: float) -> str:
-    return grid_events([window_months], [years])[0].name
+def _allowed() -> str:
+    return _ALLOWED.format(flags=", ".join(FLAG_EVENTS))

@@ -124,8 +124,10 @@ def effective_uniforms(
 ) -> jax.Array:
     """The uniforms the draws' values correspond to, for sensitivity bins: ``u`` itself,
     except for a jointly drawn posterior variable that does not pick its file's row, whose
-    column becomes its value's rank among the file's draws (its own uniform was not used)."""
+    column becomes its value's rank among the file's draws (its own uniform was not used).
+    Without such a variable ``u`` is returned as it is (no copy in the kernel)."""
     columns = []
+    replaced = False
     rows: dict[str, int] = {}
     column = 0
     for prior in prior_set.priors:
@@ -135,10 +137,11 @@ def effective_uniforms(
             draws = jnp.asarray(prior.distribution.sorted, u.dtype)
             rank = jnp.searchsorted(draws, values[prior.name], side="right")
             columns.append(jnp.clip((rank - 0.5) / draws.size, 0.0, 1.0).astype(u.dtype))
+            replaced = True
         else:
             columns.append(u[:, column])
         column += 1
-    return jnp.stack(columns, axis=1) if columns else u
+    return jnp.stack(columns, axis=1) if replaced else u
 
 
 def joint_posterior(prior: Prior) -> bool:
