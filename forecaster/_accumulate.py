@@ -75,6 +75,11 @@ HISTOGRAMS: dict[str, Histogram] = {
 }
 # Calendar dates (decimal years), for the start-date stage.
 CALENDAR = Histogram(2000.0, 2200.0, 4000, log=False)
+# A ladder's years from the start to each milestone, and each phase's years: 0.004 in log10
+# (1%) from 1e-4 years (53 minutes; below counts as 0) to 1e4 years.
+MILESTONES = Histogram(-4.0, 4.0, 2000)
+#: P(milestone within Y years of the start) is counted exactly for these Y.
+MILESTONE_WITHIN_YEARS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
 
 def _as_series(values: jax.Array) -> jax.Array:
@@ -156,6 +161,32 @@ def chunk_statistics(
         stats["bin_draws"] = jnp.sum(onehot, axis=0).astype(jnp.int32)
         stats["bin_events"] = (onehot.T @ events).astype(jnp.int32)
     return stats
+
+
+def milestone_statistics(
+    outcomes: Mapping[str, jax.Array], in_range: jax.Array
+) -> dict[str, jax.Array]:
+    """A ladder's counts: histograms of the years to each milestone and of each phase, and
+    exact counts of each milestone within every Y of :data:`MILESTONE_WITHIN_YEARS`."""
+    finite = in_range & ~outcomes["non_finite"]
+    years = outcomes["milestone_years"]  # [n, K]
+    phases = jnp.diff(years, axis=1, prepend=jnp.zeros_like(years[:, :1]))
+    within = jnp.asarray(MILESTONE_WITHIN_YEARS, years.dtype)
+    hits = (years[:, :, None] <= within[None, None, :]) & finite[:, None, None]
+    return {
+        "hist_milestone_years": _histogram(years, finite, MILESTONES),
+        "hist_phase_years": _histogram(phases, finite, MILESTONES),
+        "milestone_within": jnp.sum(hits.astype(jnp.int32), axis=0),
+    }
+
+
+def milestone_calendar(
+    start_year: jax.Array, outcomes: Mapping[str, jax.Array], in_range: jax.Array
+) -> dict[str, jax.Array]:
+    """Histograms of the calendar date of each milestone after the first."""
+    finite = in_range & ~outcomes["non_finite"]
+    dates = start_year[:, None] + outcomes["milestone_years"]
+    return {"cal_ladder": _histogram(dates, finite, CALENDAR)}
 
 
 def calendar_statistics(

@@ -144,6 +144,9 @@ def check_counts(
         raise _refuse(path, "a checkpoint whose finite and non_finite counts sum to its draws")
     if np.any(totals["events"] > n):
         raise _refuse(path, "a checkpoint whose event counts are at most its finite draws")
+    within = totals.get("milestone_within")
+    if within is not None and (np.any(within > n) or np.any(np.diff(within, axis=-1) < 0)):
+        raise _refuse(path, "a checkpoint whose milestone counts are at most its finite draws")
     for name, array in totals.items():
         if name.startswith(("hist_", "cal_")) and not np.all(array.sum(axis=-1) == n):
             raise _refuse(path, f"a checkpoint whose {name} histograms each sum to {n} draws")

@@ -23,6 +23,7 @@ from . import _validate as check
 from ._errors import ConfigError
 from ._integrate import DOUBLINGS_MODES, DoublingsOptions
 from ._kernel import CPU_BLOCK, KernelSettings, static_features
+from ._milestones import plan_ladder
 from ._model import CEILING_RETURNS
 from ._priors import PriorSet, build_prior_set
 from ._settings import (
@@ -62,6 +63,12 @@ class ScenarioConfig:
     stop_after_years: float = _DOUBLINGS.stop_after_years
     params: dict[str, Any] = field(default_factory=dict)
     correlations: list[Any] = field(default_factory=list)
+    # Priors under names of their own that only formulas ({dist: derived, expr}) read.
+    latent: dict[str, Any] = field(default_factory=dict)
+    # integrator=ladder: the milestones in order, [{name, speedup}, ...] (see _milestones).
+    milestones: list[Any] = field(default_factory=list)
+    # The calendar date of the start (decimal year) when no timelines stage gives one.
+    start_year: Any = None
 
 
 @dataclasses.dataclass
@@ -135,6 +142,7 @@ class ForecastPlan:
     num_shards: int
     timelines: TimelinePlan | None = None
     path_sample: int = 0
+    start_year: float | None = None
 
     @property
     def draw_range(self) -> tuple[int, int]:
@@ -243,8 +251,24 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         check.text(f"scenario.{key}", s[key])
     if not isinstance(s["params"], dict):
         raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
-    priors = build_prior_set(s["params"], s.get("correlations") or [], field="scenario")
+    ladder, specs, table = None, s["params"], None
+    if s["integrator"] == "ladder":
+        ladder, specs, table = plan_ladder(s)
+    elif s.get("milestones"):
+        raise ConfigError("scenario.milestones", s["milestones"], "only with integrator=ladder")
+    priors = build_prior_set(
+        specs,
+        s.get("correlations") or [],
+        field="scenario",
+        table=table,
+        latent=s.get("latent") or {},
+    )
     _check_representable(priors, precision)
+    start_year = s.get("start_year")
+    if start_year is not None:
+        start_year = check.number(
+            "scenario.start_year", start_year, 1900.0, 3000.0, allowed="a decimal year"
+        )
     settings = KernelSettings(
         integrator=s["integrator"],
         returns=returns_with(s["returns"], s["constant_r"], "scenario.constant_r"),
@@ -260,6 +284,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         stop_doubling_years=check.number(
             "scenario.stop_doubling_years", s["stop_doubling_years"], 0.0, high_open=False
         ),
+        ladder=ladder,
     )
     try:
         check_settings(settings)
@@ -294,6 +319,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         shard_index=shard_index,
         num_shards=num_shards,
         timelines=timelines,
+        start_year=start_year,
     )
 
 
@@ -321,7 +347,8 @@ def _max_doublings(s: dict[str, Any], priors: PriorSet) -> float:
             low_open=True,
             high_open=False,
         )
-    top = _largest_ceiling(priors) if s["returns"] in CEILING_RETURNS else None
+    ceiling = s["returns"] in CEILING_RETURNS and s["integrator"] != "ladder"
+    top = _largest_ceiling(priors) if ceiling else None
     if top is None or not math.isfinite(top):
         return _KERNEL.max_doublings
     return float(math.ceil(top - 1e-9))
@@ -372,7 +399,7 @@ def fan_levels(settings: KernelSettings, features: dict, points: int) -> tuple[f
 
 def _check_grid_covers_ceiling(priors: PriorSet, settings: KernelSettings) -> None:
     """The grid must reach the largest ceiling a draw can have, or draws are cut short."""
-    if settings.returns not in CEILING_RETURNS:
+    if settings.returns not in CEILING_RETURNS or settings.ladder is not None:
         return
     for prior in priors.priors:
         if prior.name == "ceiling_doublings":

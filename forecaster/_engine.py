@@ -23,7 +23,14 @@ from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
-from ._accumulate import add_stats, calendar_statistics, chunk_statistics, zeros_like_stats
+from ._accumulate import (
+    add_stats,
+    calendar_statistics,
+    chunk_statistics,
+    milestone_calendar,
+    milestone_statistics,
+    zeros_like_stats,
+)
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpoint
 from ._config import ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
@@ -62,6 +69,7 @@ def fingerprint(plan: ForecastPlan) -> str:
         "progress_years": plan.progress_years,
         "sample_size": plan.sample_size,
         **({"path_sample": plan.path_sample} if plan.path_sample else {}),
+        **({"start_year": plan.start_year} if plan.start_year is not None else {}),
         "timelines": None
         if plan.timelines is None
         else {
@@ -117,20 +125,28 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
         lo = start_lo + jnp.arange(size, dtype=jnp.uint32)  # wraps modulo 2^32
         return start_hi + (lo < start_lo).astype(jnp.uint32), lo
 
+    def gaps_of(sampled):  # a ladder's per-draw gaps [n, K]; None without a ladder
+        if settings.ladder is None:
+            return None
+        return jnp.stack([sampled[name] for name in settings.ladder.gaps], axis=1)
+
     def paths_on_device(index_hi, index_lo):
         u = uniforms_at(priors, plan.seed, index_hi, index_lo, dtype)
         sampled = transform(priors, u, dtype)
         values = model_values(sampled, u.shape[0], dtype)
-        return u, sampled, values, batch_paths(to_params(values, dtype), settings)
+        return u, sampled, values, batch_paths(to_params(values, dtype), settings, gaps_of(sampled))
 
     def counts_on_device(index_hi, index_lo, in_range, u, sampled, values, paths):
-        out = batch_path_outcomes(to_params(values, dtype), paths, settings)
+        out = batch_path_outcomes(to_params(values, dtype), paths, settings, gaps_of(sampled))
         whole = None if settings.smooth else int(settings.max_doublings)
         u_values = effective_uniforms(priors, u, sampled)  # sensitivity bins of every value
         stats = chunk_statistics(out, u_values, in_range, settings.windows_years, whole)
         per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
         if plan.path_sample:
             per_draw |= {"path_t": paths.t, "path_rate": paths.rate}
+        if settings.ladder is not None:
+            stats |= milestone_statistics(out, in_range)
+        start = None
         if plan.timelines is not None:
             u_t = uniforms_at(
                 plan.timelines.priors, plan.seed, index_hi, index_lo, dtype, stream=1, extra=1
@@ -138,6 +154,10 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
             start = start_years(plan.timelines, u_t, dtype)
             stats |= calendar_statistics(start, out, in_range)
             per_draw["start_year"] = start
+        elif plan.start_year is not None:
+            start = jnp.full(in_range.shape, plan.start_year, dtype)
+        if settings.ladder is not None and start is not None:
+            stats |= milestone_calendar(start, out, in_range)
         return jax.lax.psum(stats, "draws"), per_draw
 
     def sharded(fn: Callable, n_in: int, out_specs: Any) -> Callable:

@@ -18,6 +18,7 @@ import numpy as np
 from jaxtyping import Array, Shaped
 
 from ._integrate import DoublingsOptions, Path, doublings_path, rk4_path
+from ._ladder import Ladder, ladder_path, milestone_years
 from ._model import (
     CEILING_RETURNS,
     Params,
@@ -30,6 +31,7 @@ from ._outcomes import (
     fastest_time_to_gain,
     first_completion,
     has_non_finite,
+    last_window_progress,
     max_progress_in_windows,
     most_whole_steps_in_windows,
     peak_rate,
@@ -39,7 +41,7 @@ from ._outcomes import (
 CPU_BLOCK = 4096  # draws per CPU device per kernel call; chunks and shards are multiples
 ACCELERATOR_BLOCK = 1 << 18  # the same on a GPU or TPU
 
-Integrator = Literal["rk4", "doublings"]
+Integrator = Literal["rk4", "doublings", "ladder"]
 INTEGRATORS: tuple[Integrator, ...] = get_args(Integrator)
 
 
@@ -48,8 +50,9 @@ class KernelSettings:
     """Static settings of the kernel (hashable: a jit cache key).
 
     Attributes:
-        integrator: ``"rk4"`` (general law, fixed grid in x) or ``"doublings"`` (one doubling a
-            step, Davidson & Houlden's rule).
+        integrator: ``"rk4"`` (general law, fixed grid in x), ``"doublings"`` (one doubling a
+            step, Davidson & Houlden's rule) or ``"ladder"`` (a milestone ladder, exact on the
+            grid: x is years of human-only progress, Ts = s = 1, f the first speed-up).
         returns: ``"constant"``, ``"linear_to_ceiling"`` or ``"constant_to_ceiling"``.
         steps: RK4 steps over the x grid.
         max_doublings: doubling cap (the grid's end without a ceiling; the stepper's steps).
@@ -71,6 +74,7 @@ class KernelSettings:
             thresholds static shifts on the grid; None when Ts or s vary.
         event: (Y years, w years): also report when Y years of progress within w is first
             completed (``event_completion_years``), for calendar dates; None to skip.
+        ladder: the milestones of ``integrator="ladder"`` (None otherwise).
     """
 
     integrator: Integrator = "rk4"
@@ -89,11 +93,12 @@ class KernelSettings:
     autonomous: bool = False
     doublings_per_year: float | None = None
     event: tuple[float, float] | None = None
+    ladder: Ladder | None = None
 
     @property
     def smooth(self) -> bool:
-        """Whether paths are smooth (RK4) or advance in whole doublings."""
-        return self.integrator == "rk4"
+        """Whether paths are smooth (RK4, a ladder) or advance in whole doublings."""
+        return self.integrator != "doublings"
 
     @property
     def spacing(self) -> float:
@@ -118,8 +123,15 @@ OUTCOME_NAMES: tuple[str, ...] = (
 )
 
 
-def trajectory(params: Params, settings: KernelSettings) -> Path:
-    """Integrate one parameter set with the configured integrator."""
+def trajectory(params: Params, settings: KernelSettings, gaps: jax.Array | None = None) -> Path:
+    """Integrate one parameter set with the configured integrator (``gaps``: a ladder's
+    per-draw gaps [K], human-only years)."""
+    if settings.integrator == "ladder":
+        if settings.ladder is None or gaps is None:
+            raise ValueError("integrator='ladder' needs settings.ladder and the draw's gaps")
+        h = settings.max_doublings / settings.steps
+        x = jnp.arange(settings.steps + 1, dtype=params.f.dtype) * h
+        return ladder_path(settings.ladder, gaps, x)
     if settings.integrator == "rk4":
         return rk4_path(
             params,
@@ -143,32 +155,42 @@ def trajectory(params: Params, settings: KernelSettings) -> Path:
     raise ValueError(f"integrator={settings.integrator!r} is not allowed: one of {INTEGRATORS}")
 
 
-def draw_outcomes(params: Params, settings: KernelSettings) -> Outcomes:
+def draw_outcomes(
+    params: Params, settings: KernelSettings, gaps: jax.Array | None = None
+) -> Outcomes:
     """Outcomes of one draw (see ``OUTCOME_NAMES``), computed from its path.
 
     Progress is in years of pre-automation AI progress; times in years since automation.
     ``fastest_years_to_progress[Y]`` is the shortest time in which Y years of progress were
     made, so P(>= Y years within w) = P(fastest <= w) for every window w at once.
     """
-    return path_outcomes(params, trajectory(params, settings), settings)
+    return path_outcomes(params, trajectory(params, settings, gaps), settings, gaps)
 
 
 # Paths and outcomes run as two compiled programs, the paths written to memory in between.
 # In one program XLA:CPU ran the outcomes 1.5-2x slower (measured on a 2-core CPU, JAX 0.10:
 # D&H 460k vs 670k draws/s, decaying 144k vs 301k), whatever barrier was put between them
 # (measured, see benchmarks/PROFILING.md; XLA's fusion and scheduling decide it, not the math).
-def batch_paths(params: Params, settings: KernelSettings) -> Path:
-    """The paths of a batch of draws (leaves of shape [n]): [n, nodes] arrays."""
-    return jax.vmap(trajectory, in_axes=(0, None))(params, settings)
+def batch_paths(params: Params, settings: KernelSettings, gaps: jax.Array | None = None) -> Path:
+    """The paths of a batch of draws (leaves of shape [n]; ``gaps`` [n, K]): [n, nodes]."""
+    return jax.vmap(trajectory, in_axes=(0, None, 0))(params, settings, gaps)
 
 
-def batch_path_outcomes(params: Params, paths: Path, settings: KernelSettings) -> Outcomes:
+def batch_path_outcomes(
+    params: Params, paths: Path, settings: KernelSettings, gaps: jax.Array | None = None
+) -> Outcomes:
     """:func:`path_outcomes` of a batch of draws and their paths."""
-    return jax.vmap(path_outcomes, in_axes=(0, 0, None))(params, paths, settings)
+    return jax.vmap(path_outcomes, in_axes=(0, 0, None, 0))(params, paths, settings, gaps)
 
 
-def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> Outcomes:
-    """Outcomes of one draw from its parameters and its path (see :func:`draw_outcomes`)."""
+def path_outcomes(
+    params: Params, path: Path, settings: KernelSettings, gaps: jax.Array | None = None
+) -> Outcomes:
+    """Outcomes of one draw from its parameters and its path (see :func:`draw_outcomes`).
+
+    A ladder adds ``milestone_years`` [K]: the exact years from the start to each milestone
+    after the first (not cut at the horizon); its reached_ceiling is reaching the last one
+    within the horizon."""
     smooth, spacing = settings.smooth, settings.spacing
     horizon = settings.horizon_years
     dtype = params.f.dtype
@@ -184,11 +206,13 @@ def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> Outco
             for y in settings.progress_levels_years
         ]
     )
-    windows = (
-        max_progress_in_windows(path, settings.windows_years, spacing, horizon)
-        if settings.windows_years
-        else jnp.zeros((0,), dtype)
-    )
+    if not settings.windows_years:
+        windows = jnp.zeros((0,), dtype)
+    elif settings.ladder is not None and settings.ladder.rising:
+        # The rate never falls: the last window is the best one (exact, no search).
+        windows = last_window_progress(path, settings.windows_years, horizon)
+    else:
+        windows = max_progress_in_windows(path, settings.windows_years, spacing, horizon)
 
     def times_to(levels_years: tuple[float, ...]) -> jax.Array:
         if static_per_year is not None:  # grid positions known now: constant indices
@@ -201,7 +225,11 @@ def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> Outco
     by_horizon = doublings_at_time(path, jnp.asarray(horizon, dtype))
     peak = peak_rate(path, horizon, smooth)
 
-    if settings.returns in CEILING_RETURNS:
+    milestones = None
+    if settings.ladder is not None and gaps is not None:
+        milestones = milestone_years(settings.ladder, gaps)
+        reached_ceiling = milestones[-1] <= horizon
+    elif settings.returns in CEILING_RETURNS:
         ceiling = params.ceiling_doublings
         reached_ceiling = by_horizon >= (1.0 - settings.ceiling_tolerance) * ceiling
     else:
@@ -217,6 +245,8 @@ def path_outcomes(params: Params, path: Path, settings: KernelSettings) -> Outco
         "accelerated": peak >= settings.accelerate_factor * initial_rate(params),
         "time_to_fan_levels_years": times_to(settings.fan_levels_years),
     }
+    if milestones is not None:
+        out["milestone_years"] = milestones
     if not smooth and settings.windows_years:
         out["max_doublings_in_windows"] = most_whole_steps_in_windows(
             path, settings.windows_years, horizon
@@ -247,12 +277,13 @@ def static_features(fixed: Mapping[str, float | None]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=32)
-def batched_outcomes(settings: KernelSettings) -> Callable[[Params], Outcomes]:
-    """A function from a batch of parameters (leaves of shape [n]) to outcomes: two
-    jit-compiled programs, the paths and then the outcomes (see :func:`batch_paths`).
+def batched_outcomes(settings: KernelSettings) -> Callable[..., Outcomes]:
+    """A function from a batch of parameters (leaves of shape [n]; a ladder's gaps [n, K]
+    too) to outcomes: two jit-compiled programs, the paths and then the outcomes (see
+    :func:`batch_paths`).
 
     Cached per settings, so a run compiles once per chunk shape and dtype.
     """
     paths = jax.jit(functools.partial(batch_paths, settings=settings))
     outcomes = jax.jit(functools.partial(batch_path_outcomes, settings=settings))
-    return lambda params: outcomes(params, paths(params))
+    return lambda params, gaps=None: outcomes(params, paths(params, gaps), gaps)

@@ -199,10 +199,22 @@ def max_progress_in_windows(
 
     w = jnp.asarray(windows_years, t.dtype)
     gains = jax.lax.map(most_in, w)
+    return jnp.maximum(gains, last_window_progress(path, windows_years, horizon_years))
+
+
+def last_window_progress(
+    path: Path, windows_years: tuple[float, ...], horizon_years: float
+) -> jax.Array:
+    """Doublings made in the window of each length that ends where the path ends (its last
+    node reached, or the horizon) [W]. On a path whose rate never falls (a ladder with rising
+    speed-ups) this is the most made in any window: a later window is never slower."""
+    t = path.t
+    ok = reached(path, horizon_years)
+    w = jnp.asarray(windows_years, t.dtype)
     continuing = jnp.any(~ok & jnp.isfinite(t))  # the path runs past the horizon
     t_end = jnp.where(continuing, horizon_years, jnp.max(jnp.where(ok, t, 0.0)))
     last = doublings_at_time(path, jnp.stack([jnp.full_like(w, t_end), jnp.maximum(t_end - w, 0)]))
-    return jnp.maximum(gains, last[0] - last[1])
+    return last[0] - last[1]
 
 
 def most_whole_steps_in_windows(

@@ -27,6 +27,7 @@ from ._summaries import (
     curve_table,
     fan_table,
     flag_probabilities,
+    milestone_summary,
     probability_table,
     quantile_table,
     sensitivity_table,
@@ -65,6 +66,7 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "sensitivity": sensitivity_table(plan, totals),
         "fan": fan_table(plan, totals),
         "calendar": calendar_summary(plan, totals),
+        "milestones": milestone_summary(plan, totals),
         "priors": plan.priors.describe(),
         "posterior_files": posterior_sources(plan),
         "settings": {
@@ -146,6 +148,8 @@ def sample_frame(result: ForecastResult) -> pd.DataFrame:
         "out_time_to_progress_years": [f"{y:g}y" for y in plan.progress_years],
         "out_fastest_years_to_progress": [f"{y:g}y" for y in plan.progress_years],
     }
+    if plan.settings.ladder is not None:
+        labels["out_milestone_years"] = list(plan.settings.ladder.names[1:])
     columns: dict[str, np.ndarray] = {}
     for key, values in result.sample.items():
         if key == "out_time_to_fan_levels_years" or key.startswith("path_"):

@@ -11,7 +11,14 @@ from typing import Any
 import numpy as np
 from scipy import stats as st
 
-from ._accumulate import CALENDAR, HISTOGRAMS, SENSITIVITY_BINS, Histogram
+from ._accumulate import (
+    CALENDAR,
+    HISTOGRAMS,
+    MILESTONE_WITHIN_YEARS,
+    MILESTONES,
+    SENSITIVITY_BINS,
+    Histogram,
+)
 from ._config import ForecastPlan
 from ._events import FLAG_EVENTS, Series, event_names, grid_events
 
@@ -328,3 +335,43 @@ def calendar_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> di
             for y, counts in zip(plan.progress_years, totals["cal_milestones"], strict=True)
         },
     }
+
+
+def _quantile_keys(values: Sequence[float | None]) -> dict[str, float | None]:
+    return {f"q{round(q * 100):02d}": v for q, v in zip(QUANTILE_LEVELS, values, strict=True)}
+
+
+def milestone_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict | None:
+    """A ladder's milestones (None without a ladder): for each milestone after the first,
+    ``years_after_start`` quantiles (from a 1%-bin histogram; below 1e-4 years reads 0),
+    ``p_within_years`` (exact counts: Y -> P(reached within Y years of the start)) with the
+    counts and n, the phase from the milestone before (quantiles) and, when the start has a
+    date, ``date`` quantiles (decimal years)."""
+    ladder = plan.settings.ladder
+    if ladder is None:
+        return None
+    n = int(totals["finite"][0])
+    out: dict[str, Any] = {}
+    for k, (name, phase) in enumerate(zip(ladder.names[1:], ladder.phases, strict=True)):
+        counts = totals["milestone_within"][k]
+        entry: dict[str, Any] = {
+            "years_after_start": _quantile_keys(
+                histogram_quantiles(totals["hist_milestone_years"][k], MILESTONES)
+            ),
+            "p_within_years": {
+                str(y): (int(c) / n if n else None)
+                for y, c in zip(MILESTONE_WITHIN_YEARS, counts, strict=True)
+            },
+            "within_counts": {
+                str(y): int(c) for y, c in zip(MILESTONE_WITHIN_YEARS, counts, strict=True)
+            },
+            "n": n,
+            "phase": phase,
+            "phase_years": _quantile_keys(
+                histogram_quantiles(totals["hist_phase_years"][k], MILESTONES)
+            ),
+        }
+        if "cal_ladder" in totals:
+            entry["date"] = _quantile_keys(histogram_quantiles(totals["cal_ladder"][k], CALENDAR))
+        out[name] = entry
+    return out

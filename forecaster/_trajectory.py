@@ -33,7 +33,7 @@ REFERENCE_MULTIPLES = (3, 10, 30)
 
 def median_values(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
     """Every model parameter of the plan's scenario at its prior median (one draw)."""
-    u = jnp.full((1, len(plan.priors.uncertain)), 0.5, dtype)
+    u = jnp.full((1, plan.priors.columns), 0.5, dtype)
     return model_values(transform(plan.priors, u, dtype), 1, dtype)
 
 

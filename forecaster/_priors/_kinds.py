@@ -18,6 +18,7 @@ from scipy import stats
 
 from .. import _validate as check
 from .._errors import ConfigError
+from ._expressions import parse as parse_expression
 from ._posterior import RESAMPLING, PosteriorSamples
 
 Args = Mapping[str, Any]
@@ -38,6 +39,7 @@ class Kind:
         open_support: the ends of ``support`` are never drawn.
         positive: its values are >= 0 whatever the arguments (fit for a scale or a rate).
         optional_args: arguments it may be given besides ``args``.
+        derived: a function of other parameters (``expr``), not drawn.
     """
 
     args: tuple[str, ...]
@@ -50,6 +52,7 @@ class Kind:
     positive: bool = False
     alternative_args: tuple[str, ...] | None = None
     optional_args: tuple[str, ...] = ()
+    derived: bool = False
 
     def needed(self, given: Args) -> tuple[str, ...]:
         """The argument set ``given`` is written in."""
@@ -119,6 +122,11 @@ def _log_normal_scipy(a: Args) -> Any:
     return stats.lognorm(s=sigma, scale=median)
 
 
+#: Any drawn kind may be mixed with a point mass: ``p_mass`` of the draws take ``mass_at``
+#: (default 0), decided by a uniform of their own (independent of the copula), the others
+#: the distribution (AI 2027's "15% chance SC to SAR takes no time").
+MASS_ARGS = ("p_mass", "mass_at")
+
 _REAL_LINE = (-math.inf, math.inf)
 _POSITIVE = (0.0, math.inf)
 
@@ -144,6 +152,7 @@ KINDS: dict[str, Kind] = {
         lambda a, f: dist.Uniform(*_interval(f, a)),
         lambda a: (float(a["low"]), float(a["high"])),
         lambda a: stats.uniform(a["low"], a["high"] - a["low"]),
+        optional_args=MASS_ARGS,
     ),
     "log_uniform": Kind(
         ("low", "high"),
@@ -151,6 +160,7 @@ KINDS: dict[str, Kind] = {
         lambda a: (float(a["low"]), float(a["high"])),
         lambda a: stats.loguniform(a["low"], a["high"]),
         positive=True,
+        optional_args=MASS_ARGS,
     ),
     "normal": Kind(
         ("loc", "scale"),
@@ -160,6 +170,7 @@ KINDS: dict[str, Kind] = {
         lambda a: _REAL_LINE,
         lambda a: stats.norm(a["loc"], a["scale"]),
         open_support=True,
+        optional_args=MASS_ARGS,
     ),
     "log_normal": Kind(
         ("median", "sigma"),
@@ -169,6 +180,7 @@ KINDS: dict[str, Kind] = {
         open_support=True,
         alternative_args=("low", "high", "coverage"),  # a central interval and its coverage
         positive=True,
+        optional_args=MASS_ARGS,
     ),
     "beta": Kind(
         ("a", "b"),
@@ -177,12 +189,14 @@ KINDS: dict[str, Kind] = {
         lambda a: stats.beta(a["a"], a["b"]),
         open_support=True,
         positive=True,
+        optional_args=MASS_ARGS,
     ),
     "truncated_normal": Kind(
         ("loc", "scale", "low", "high"),
         _truncated_normal,
         lambda a: (float(a["low"]), float(a["high"])),
         _truncnorm,
+        optional_args=MASS_ARGS,
     ),
     "posterior": Kind(
         ("path", "variable"),
@@ -191,6 +205,15 @@ KINDS: dict[str, Kind] = {
         None,
         density=False,
         optional_args=("resample",),
+    ),
+    "derived": Kind(
+        ("expr",),
+        lambda a, f: parse_expression(a["expr"], f"{f}.expr"),
+        lambda a: _REAL_LINE,
+        None,
+        quantile=False,
+        density=False,
+        derived=True,
     ),
     # Calibration only: no inverse CDF on the device.
     "student_t": Kind(
@@ -210,6 +233,8 @@ KINDS: dict[str, Kind] = {
 }
 
 #: Forecast priors: drawn through their inverse CDF (name -> arguments).
-FORECAST_KINDS: dict[str, tuple[str, ...]] = {n: k.args for n, k in KINDS.items() if k.quantile}
+FORECAST_KINDS: dict[str, tuple[str, ...]] = {
+    n: k.args for n, k in KINDS.items() if k.quantile or k.derived
+}
 #: Calibration priors: used through their log density.
 CALIBRATION_KINDS: dict[str, tuple[str, ...]] = {n: k.args for n, k in KINDS.items() if k.density}

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from jax.scipy.special import betainc, ndtr, ndtri
 
 from .._parameters import PARAMETERS
+from ._expressions import evaluate
 
 if TYPE_CHECKING:
     from ._specs import Prior, PriorSet
@@ -67,10 +68,12 @@ def uniforms_at(
 
     Draw i gets key fold_in(fold_in(PRNGKey(seed), i_hi), i_lo) with i split into two 32-bit
     words, so draws are a function of (seed, i) alone for up to 2^64 draws. ``stream`` > 0
-    gives an independent stream for another stage (folded in after the index); ``extra``
-    appends that many independent uniforms (not copula-correlated) as last columns.
+    gives an independent stream for another stage (folded in after the index). After the
+    copula's columns come one independent uniform per prior mixed with a point mass (its
+    coin, :attr:`PriorSet.masses`), then ``extra`` more independent uniforms.
     """
     k = len(prior_set.uncertain)
+    extra = extra + len(prior_set.masses)
     base = jax.random.PRNGKey(seed)
 
     def one(h, l):
@@ -93,7 +96,7 @@ def uniforms_at(
             for i in range(1, j + 1):
                 zj = zj + x[:, i] * float(lower[j, i])
             z.append(zj)
-        u = ndtr(jnp.stack(z, axis=1).astype(dtype))
+        u = jnp.concatenate([ndtr(jnp.stack(z, axis=1).astype(dtype)), u[:, k:]], axis=1)
     # uniform() can return 0 and ndtr() rounds to 0 or 1 in the tails, where an open-support
     # icdf (log_normal, normal) gives 0 or +-inf: move only those values inside (0, 1).
     finfo = jnp.finfo(dtype)
@@ -101,21 +104,33 @@ def uniforms_at(
 
 
 def transform(prior_set: PriorSet, u: jax.Array, dtype: Any) -> dict[str, jax.Array]:
-    """Parameter values from copula uniforms [n, n_uncertain]: fixed ones broadcast."""
+    """Parameter values from the uniforms of :func:`uniforms_at` ([n, n_uncertain] copula
+    columns, then one coin per point mass): fixed ones broadcast, formulas evaluated last."""
     n = u.shape[0]
     values: dict[str, jax.Array] = {}
     column = 0
+    coin = len(prior_set.uncertain)
     rows: dict[str, int] = {}  # posterior file -> the column whose uniform picks its row
     for prior in prior_set.priors:
         if prior.fixed:
             values[prior.name] = jnp.full((n,), float(prior.args["value"]), dtype)
+            continue
+        if prior.derived:
             continue
         if joint_posterior(prior):
             picker = rows.setdefault(prior.distribution.path, column)
             values[prior.name] = prior.distribution.at_rows(u[:, picker]).astype(dtype)
         else:
             values[prior.name] = icdf(prior, u[:, column]).astype(dtype)
+        if prior.p_mass > 0:
+            at_mass = u[:, coin] < prior.p_mass
+            values[prior.name] = jnp.where(
+                at_mass, jnp.asarray(prior.mass_at, dtype), values[prior.name]
+            )
+            coin += 1
         column += 1
+    for name in prior_set.formulas:
+        values[name] = evaluate(prior_set.prior(name).distribution, values, dtype).astype(dtype)
     return values
 
 
@@ -125,13 +140,14 @@ def effective_uniforms(
     """The uniforms the draws' values correspond to, for sensitivity bins: ``u`` itself,
     except for a jointly drawn posterior variable that does not pick its file's row, whose
     column becomes its value's rank among the file's draws (its own uniform was not used).
-    Without such a variable ``u`` is returned as it is (no copy in the kernel)."""
+    Without such a variable the copula's columns of ``u`` are returned as they are."""
+    u = u[:, : len(prior_set.uncertain)]
     columns = []
     replaced = False
     rows: dict[str, int] = {}
     column = 0
     for prior in prior_set.priors:
-        if prior.fixed:
+        if not prior.drawn:
             continue
         if joint_posterior(prior) and rows.setdefault(prior.distribution.path, column) != column:
             draws = jnp.asarray(prior.distribution.sorted, u.dtype)

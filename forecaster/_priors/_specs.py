@@ -13,7 +13,14 @@ Specification forms (YAML), for a parameter of ``forecaster.PARAMETERS`` or the 
     {dist: beta, a: 2, b: 5}
     {dist: truncated_normal, loc: 0.3, scale: 0.1, low: 0.05, high: 1}
     {dist: posterior, path: outputs/calibrate/returns/.../posterior.nc, variable: r_new}
+    {dist: log_normal, low: 1.5, high: 10, coverage: 0.8, p_mass: 0.15}  # 15% exactly 0
+    {dist: derived, expr: "stock * ((stock / 10) ** 2 - 1)"}   # a formula over others
     "log_uniform(low=2, high=32)"                # the compact form of any of them
+
+``p_mass`` (with ``mass_at``, default 0) mixes any drawn kind with a point mass, decided by a
+uniform of its own; ``derived`` computes a parameter from other parameters of the same set
+(see :mod:`._expressions`: a formula is parsed into a typed tree, never run as code).
+Parameters that only feed formulas are *latent*: any name, declared in their own mapping.
 
 The kinds and their arguments are one table, :data:`~forecaster._priors._kinds.KINDS`.
 """
@@ -32,7 +39,9 @@ import numpy as np
 from .. import _validate as check
 from .._errors import ConfigError
 from .._parameters import PARAMETERS, ParameterSpec
-from ._kinds import FORECAST_KINDS, KINDS
+from ._expressions import Expr, evaluation_order, render
+from ._expressions import names as formula_names
+from ._kinds import FORECAST_KINDS, KINDS, MASS_ARGS
 
 DERIVED: dict[str, ParameterSpec] = {
     "ceiling_years": ParameterSpec(
@@ -56,6 +65,25 @@ class Prior:
     def fixed(self) -> bool:
         return self.kind == "fixed"
 
+    @property
+    def derived(self) -> bool:
+        """A formula over other parameters (``distribution`` is its :data:`Expr`)."""
+        return self.kind == "derived"
+
+    @property
+    def drawn(self) -> bool:
+        """Drawn from a uniform of the copula (neither fixed nor derived)."""
+        return not (self.fixed or self.derived)
+
+    @property
+    def p_mass(self) -> float:
+        """The probability of the point mass mixed in (0: none)."""
+        return float(self.args.get("p_mass", 0.0))
+
+    @property
+    def mass_at(self) -> float:
+        return float(self.args.get("mass_at", 0.0))
+
     def icdf(self, u: jax.Array) -> jax.Array:
         """Quantile function: maps a uniform draw to the parameter value."""
         from ._sampling import icdf
@@ -65,12 +93,16 @@ class Prior:
     def support(self) -> tuple[float, float]:
         if self.kind == "posterior":
             return self.distribution.support
-        return KINDS[self.kind].support(self.args)
+        low, high = KINDS[self.kind].support(self.args)
+        if self.p_mass > 0:
+            return min(low, self.mass_at), max(high, self.mass_at)
+        return low, high
 
     def scipy(self) -> Any:
-        """The same distribution in scipy.stats (for tests and reports); None for posteriors."""
+        """The same distribution in scipy.stats (for tests and reports); None for posteriors,
+        formulas and mixtures with a point mass."""
         make = KINDS[self.kind].scipy
-        return None if make is None else make(self.args)
+        return None if make is None or self.p_mass > 0 else make(self.args)
 
 
 _COMPACT = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
@@ -114,22 +146,40 @@ def spec_mapping(spec: Any, field: str) -> dict[str, Any]:
 
 
 def build_distribution(
-    spec: Mapping[str, Any], field: str, allowed: Mapping[str, tuple[str, ...]]
+    spec: Mapping[str, Any],
+    field: str,
+    allowed: Mapping[str, tuple[str, ...]],
+    point_mass: bool = False,
 ) -> tuple[str, dict[str, Any], Any]:
-    """Check a spec mapping against the kinds ``allowed``; (kind, arguments, distribution)."""
+    """Check a spec mapping against the kinds ``allowed``; (kind, arguments, distribution).
+    ``point_mass``: the kind's ``p_mass``/``mass_at`` are allowed (forecasts only: a
+    calibration needs a density)."""
     args = dict(spec)
     kind = args.pop("dist", None)
     if kind not in allowed:
         raise ConfigError(f"{field}.dist", kind, f"one of {list(allowed)}")
     needed = KINDS[kind].needed(args)
     missing = [k for k in needed if k not in args]
-    optional = KINDS[kind].optional_args
+    optional = tuple(k for k in KINDS[kind].optional_args if point_mass or k not in MASS_ARGS)
     extra = [k for k in args if k not in needed and k not in optional]
     if missing:
         raise ConfigError(f"{field}.{missing[0]}", None, f"required for dist={kind}: {needed}")
     if extra:
         takes = (*needed, *optional)
         raise ConfigError(f"{field}.{extra[0]}", args[extra[0]], f"dist={kind} takes {takes}")
+    if "p_mass" in args:
+        check.number(
+            f"{field}.p_mass",
+            args["p_mass"],
+            0.0,
+            1.0,
+            low_open=False,
+            allowed="a probability in [0, 1)",
+        )
+    if "mass_at" in args:
+        check.finite(f"{field}.mass_at", args["mass_at"])
+    if "mass_at" in args and "p_mass" not in args:
+        raise ConfigError(f"{field}.p_mass", None, "required with mass_at (its probability)")
     return kind, args, KINDS[kind].build(args, field)
 
 
@@ -153,9 +203,12 @@ def parse_prior(
     table = MODEL_TABLE if table is None else table
     if name not in table:
         raise ConfigError(field, name, f"a parameter name, one of {list(table)}")
-    kind, args, distribution = build_distribution(spec_mapping(spec, field), field, DISTRIBUTIONS)
+    kind, args, distribution = build_distribution(
+        spec_mapping(spec, field), field, DISTRIBUTIONS, point_mass=True
+    )
     prior = Prior(name, kind, args, distribution)
-    _check_support(prior, field, table[name])
+    if not prior.derived:  # a formula's values are known per draw only (checked there)
+        _check_support(prior, field, table[name])
     return prior
 
 
@@ -183,10 +236,26 @@ class PriorSet:
 
     priors: tuple[Prior, ...]
     cholesky: np.ndarray | None  # of the Gaussian copula's correlation matrix
+    formulas: tuple[str, ...] = ()  # derived names, in an order fit to evaluate them
+    latent: tuple[str, ...] = ()  # names that only feed formulas (not model parameters)
 
     @property
     def uncertain(self) -> tuple[Prior, ...]:
-        return tuple(p for p in self.priors if not p.fixed)
+        """The drawn priors, one copula uniform each (formulas are not drawn)."""
+        return tuple(p for p in self.priors if p.drawn)
+
+    @property
+    def masses(self) -> tuple[Prior, ...]:
+        """The drawn priors mixed with a point mass, one independent uniform each."""
+        return tuple(p for p in self.uncertain if p.p_mass > 0)
+
+    @property
+    def columns(self) -> int:
+        """Uniforms per draw: one per drawn prior, then one coin per point mass."""
+        return len(self.uncertain) + len(self.masses)
+
+    def prior(self, name: str) -> Prior:
+        return next(p for p in self.priors if p.name == name)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -196,7 +265,8 @@ class PriorSet:
         """Each model parameter's value when it is the same for every draw, else None."""
         out: dict[str, float | None] = {n: spec.default for n, spec in PARAMETERS.items()}
         for p in self.priors:
-            out[p.name] = float(p.args["value"]) if p.fixed else None
+            if p.name not in self.latent:
+                out[p.name] = float(p.args["value"]) if p.fixed else None
         if "ceiling_years" in out:
             years = out.pop("ceiling_years")
             ts, share = out["Ts"], out["software_share"]
@@ -208,9 +278,17 @@ class PriorSet:
         """A readable line per parameter, for summaries and reports (the compact form)."""
         out = {}
         for p in self.priors:
+            if p.derived:
+                out[p.name] = f"derived(expr={render(p.distribution)})"
+                continue
             args = ", ".join(f"{k}={v}" for k, v in p.args.items())
             out[p.name] = f"{p.kind}({args})"
         return out
+
+
+#: What a latent parameter may be: any real number (the formulas that read it decide).
+LATENT = ParameterSpec(0.0, -math.inf, math.inf, False, False, "-", "latent (feeds formulas)")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 def build_prior_set(
@@ -218,27 +296,52 @@ def build_prior_set(
     correlations: Sequence[Mapping[str, Any]] = (),
     field: str = "scenario",
     table: Mapping[str, ParameterSpec] | None = None,
+    latent: Mapping[str, Any] | None = None,
 ) -> PriorSet:
     """Parse all parameter specs and the optional rank correlations.
 
     ``correlations`` is a list of ``{params: [a, b], rank: rho_s}`` (Spearman's rho between
     two uncertain parameters). The copula's Gaussian correlation is 2 sin(pi rho_s / 6).
+    ``latent`` holds priors under names of their own, drawn (and correlated) like the others,
+    which only formulas read.
     """
+    latent = dict(latent or {})
+    if not isinstance(latent, Mapping):
+        raise ConfigError(f"{field}.latent", latent, "a mapping of name -> prior")
+    table = dict(MODEL_TABLE if table is None else table)
+    for name in latent:
+        if not isinstance(name, str) or not _NAME.match(name) or name in table:
+            raise ConfigError(
+                f"{field}.latent", name, "a new name (letters, digits, _), not a parameter's"
+            )
+        table[name] = LATENT
+    if latent:
+        specs = {**specs, **latent}
     if "ceiling_years" in specs and "ceiling_doublings" in specs:
         raise ConfigError(
             f"{field}.params.ceiling_years",
             specs["ceiling_years"],
             "either ceiling_years or ceiling_doublings, not both",
         )
-    table = MODEL_TABLE if table is None else table
     order = list(table)
+
+    def where(name: str) -> str:
+        return f"{field}.latent.{name}" if name in latent else f"{field}.params.{name}"
+
     priors = tuple(
-        parse_prior(name, specs[name], f"{field}.params.{name}", table)
+        parse_prior(name, specs[name], where(name), table)
         for name in sorted(specs, key=lambda n: order.index(n) if n in order else -1)
     )
-    uncertain = [p.name for p in priors if not p.fixed]
+    uncertain = [p.name for p in priors if p.drawn]
+    formulas: dict[str, Expr] = {p.name: p.distribution for p in priors if p.derived}
+    known = frozenset(p.name for p in priors if not p.derived)
+    ordered = evaluation_order(formulas, known, f"{field}.params")
+    unused = sorted(set(latent) - set().union(*(formula_names(e) for e in formulas.values())))
+    if unused:
+        raise ConfigError(f"{field}.latent.{unused[0]}", unused[0], "a name a formula reads")
     _check_joint_posteriors(priors, correlations, field)
-    return PriorSet(priors, _copula_cholesky(uncertain, correlations, f"{field}.correlations"))
+    cholesky = _copula_cholesky(uncertain, correlations, f"{field}.correlations")
+    return PriorSet(priors, cholesky, tuple(ordered), tuple(latent))
 
 
 def _check_joint_posteriors(

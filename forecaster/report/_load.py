@@ -179,6 +179,7 @@ _SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
     "sensitivity": (False, _rows("event", "parameter")),
     "fan": (False, _rows()),
     "calendar": (False, lambda v: v is None or isinstance(v, dict)),
+    "milestones": (False, lambda v: v is None or isinstance(v, dict)),
     "priors": (False, _mapping(lambda v: isinstance(v, str))),
     "posterior_files": (False, _posterior_files),
     "settings": (False, lambda v: isinstance(v, dict)),
