@@ -69,6 +69,12 @@ class ScenarioConfig:
     milestones: list[Any] = field(default_factory=list)
     # The calendar date of the start (decimal year) when no timelines stage gives one.
     start_year: Any = None
+    # AI 2027's code: each phase at most phase_cap_years; under pandas < 3 a phase longer
+    # than phase_overflow_years sends its milestone and all later ones to overflow_year (see
+    # _ladder.Ladder). Milestone times only.
+    phase_cap_years: Any = None
+    phase_overflow_years: Any = None
+    overflow_year: Any = None
 
 
 @dataclasses.dataclass
@@ -254,8 +260,10 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     ladder, specs, table = None, s["params"], None
     if s["integrator"] == "ladder":
         ladder, specs, table = plan_ladder(s)
-    elif s.get("milestones"):
-        raise ConfigError("scenario.milestones", s["milestones"], "only with integrator=ladder")
+    else:
+        for key in ("milestones", "phase_cap_years", "phase_overflow_years", "overflow_year"):
+            if s.get(key):
+                raise ConfigError(f"scenario.{key}", s[key], "only with integrator=ladder")
     priors = build_prior_set(
         specs,
         s.get("correlations") or [],

@@ -37,10 +37,18 @@ class Ladder:
     Attributes:
         names: milestone names, the first at the start (t = 0).
         speedups: the AI R&D progress multiplier at each milestone [x], all > 0.
+        phase_cap: AI 2027's code caps each phase at 1000 calendar years (its
+            MAX_CALENDAR_DAYS): the milestone times use min(phase, cap); None: exact.
+        overflow: (P, Y): AI 2027's code run with pandas < 3, where a phase longer than P
+            calendar years (292.47: 106,751 days) overflows pandas' Timedelta and sends that
+            milestone and every later one to 9999-12-31 (Y years after the start); None:
+            exact. Both change the milestone times only (paths are exact).
     """
 
     names: tuple[str, ...]
     speedups: tuple[float, ...]
+    phase_cap: float | None = None
+    overflow: tuple[float, float] | None = None
 
     @property
     def gaps(self) -> tuple[str, ...]:
@@ -72,11 +80,20 @@ def milestone_years(
     gaps: Float[Array, " K"],
 ) -> Float[Array, " K"]:
     """Years from the start to each milestone after the first (a draw's gaps [K])."""
-    phases = [
-        phase_years(gaps[k], ladder.speedups[k], ladder.speedups[k + 1])
-        for k in range(len(ladder.gaps))
-    ]
-    return jnp.cumsum(jnp.stack(phases)) if phases else jnp.zeros((0,), gaps.dtype)
+    phases = jnp.stack(
+        [
+            phase_years(gaps[k], ladder.speedups[k], ladder.speedups[k + 1])
+            for k in range(len(ladder.gaps))
+        ]
+    )
+    if ladder.phase_cap is not None:
+        phases = jnp.minimum(phases, ladder.phase_cap)
+    years = jnp.cumsum(phases)
+    if ladder.overflow is None:
+        return years
+    longest, sent_to = ladder.overflow
+    overflowed = jnp.cumsum((phases > longest).astype(jnp.int32)) > 0
+    return jnp.where(overflowed, jnp.asarray(sent_to, years.dtype), years)
 
 
 def ladder_path(
@@ -124,8 +141,3 @@ def ladder_path(
 def _before(cumulative: jax.Array) -> jax.Array:
     """Exclusive running sums from inclusive ones: [0, c_0, ..., c_{K-2}]."""
     return jnp.concatenate([jnp.zeros_like(cumulative[:1]), cumulative[:-1]])
-
-
-def reached_last(ladder: Ladder, gaps: jax.Array, horizon_years: float) -> jax.Array:
-    """Whether the last milestone is reached within the horizon."""
-    return milestone_years(ladder, gaps)[-1] <= horizon_years

@@ -60,7 +60,10 @@ def plan_ladder(s: Mapping[str, Any]) -> tuple[Ladder, dict[str, Any], dict[str,
             )
         names.append(name)
         speedups.append(check.number(f"{field}.speedup", item["speedup"], 0.0, 1e12))
-    ladder = Ladder(tuple(names), tuple(speedups))
+    cap = s.get("phase_cap_years")
+    if cap is not None:
+        cap = check.positive("scenario.phase_cap_years", cap)
+    ladder = Ladder(tuple(names), tuple(speedups), cap, _overflow(s))
     params = dict(s.get("params") or {})
     for key in LADDER_SETS:
         if key in params:
@@ -84,3 +87,19 @@ def plan_ladder(s: Mapping[str, Any]) -> tuple[Ladder, dict[str, Any], dict[str,
     fixed = {"f": speedups[0], "Ts": 1.0, "software_share": 1.0}
     table |= {key: PARAMETERS[key] for key in LADDER_SETS}
     return ladder, {**params, **fixed}, table
+
+
+def _overflow(s: Mapping[str, Any]) -> tuple[float, float] | None:
+    """``phase_overflow_years`` and ``overflow_year`` as (P, years after the start)."""
+    longest, year = s.get("phase_overflow_years"), s.get("overflow_year")
+    if longest is None and year is None:
+        return None
+    if longest is None or year is None or s.get("start_year") is None:
+        raise ConfigError(
+            "scenario.phase_overflow_years",
+            longest,
+            "set together with overflow_year and start_year (or all null)",
+        )
+    longest = check.positive("scenario.phase_overflow_years", longest)
+    year = check.number("scenario.overflow_year", year, float(s["start_year"]), 1e5)
+    return longest, year - float(s["start_year"])

@@ -39,9 +39,9 @@ matplotlib backend and that pinned clock; their printed diagnostics are captured
 dropped. Writes ``benchmarks/results/peers/ai2027.csv`` (one row per model, quantity and
 statistic: ``q5`` ... ``q95`` by ``np.percentile``, ``p_within_Y`` = share of draws with
 years <= Y, ``p_before_Y`` = share with SC year < Y, ``p_zero``, ``p_at_cap`` and ``n``),
-``ai2027_draws.csv.gz`` (every draw: model, draw and the quantities, 6 significant digits;
-day counts exact) and ``ai2027.json`` (their commit, the seed, draws, seconds per model,
-the pinned date and versions).
+``ai2027_draws.csv.gz`` (every draw: model, draw and the quantities, 6 significant digits,
+SC years 10, day counts exact) and ``ai2027.json`` (their commit, the seed, draws, seconds
+per model, the pinned date and versions).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ PAIRS = ("SC to SAR", "SAR to SIAR", "SIAR to ASI")
 DAYS_PER_YEAR = 365.25  # calendar spans: days / 365.25
 THEIR_GAP_YEAR_DAYS = 365  # their human-only gaps: years * 365 days
 TAKEOFF_PHASE_CAP_DAYS = 365 * 1000  # their run_phase_simulation's MAX_CALENDAR_DAYS
+DRAWS_DIGITS = {"SC_year": 10}  # significant digits in the draws file (6 for the rest)
 
 
 def gap_name(pair: str) -> str:
@@ -309,6 +310,19 @@ def statistics(model: str, values: dict, cap_year: float | None = None) -> list[
     return rows
 
 
+def write_draws(path: Path, frames: list) -> None:
+    """The per-draw file: 6 significant digits, SC years 10 (so that no draw crosses a year
+    boundary in the rounding), day counts exact, gzip without a timestamp."""
+    import pandas as pd
+
+    table = pd.concat(frames, ignore_index=True)
+    for column in table.columns:
+        if table[column].dtype == float:
+            digits = DRAWS_DIGITS.get(column, 6)
+            table[column] = [f"{v:.{digits}g}" if v == v else "" for v in table[column]]
+    table.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
+
+
 def draws_frame(model: str, values: dict) -> Any:
     import pandas as pd
 
@@ -391,9 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "ai2027.csv", index=False)
     draws_path = args.out / "ai2027_draws.csv.gz"
-    pd.concat(frames, ignore_index=True).to_csv(
-        draws_path, index=False, float_format="%.6g", compression={"method": "gzip", "mtime": 0}
-    )
+    write_draws(draws_path, frames)
     meta = {
         "repository": REPOSITORY,
         "commit": commit_of(args.repo),
@@ -419,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             "p_at_cap": "share of draws at their cap year (>= cap)",
         },
         "draws_file": {
-            "float_format": "%.6g",
+            "significant_digits": {"default": 6, **DRAWS_DIGITS, "*_days": "exact"},
             "max_diff_of_statistics_from_it (relative for q)": check_draws_file(
                 draws_path, table, caps
             ),
