@@ -79,7 +79,7 @@ CALENDAR = Histogram(2000.0, 2200.0, 4000, log=False)
 # (1%) from 1e-4 years (53 minutes; below counts as 0) to 1e4 years.
 MILESTONES = Histogram(-4.0, 4.0, 2000)
 #: P(milestone within Y years of the start) is counted exactly for these Y.
-MILESTONE_WITHIN_YEARS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+MILESTONE_WITHIN_YEARS = (0.25, 0.5, 1, 2, 3, 5, 10)  # keys str(Y): 0.25, 0.5, 1, ...
 
 
 def _as_series(values: jax.Array) -> jax.Array:
