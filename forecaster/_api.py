@@ -81,6 +81,8 @@ def path_frame(path, params, settings: KernelSettings, values: dict[str, float])
 
 def _returns_and_speedup(path, params, settings: KernelSettings) -> tuple[np.ndarray, ...]:
     """r and f at the nodes: the stepper's own rules, or the general law's r(x)."""
+    if settings.ladder is not None:  # no returns in a ladder; its speed-up is the rate
+        return np.full(path.x.shape, np.nan), np.asarray(path.rate, dtype=float)
     if settings.integrator == "doublings":
         r = returns_after(path.x, params, settings.returns)
         f = speedup_factor_at(path.t, params, settings.doublings)

@@ -286,4 +286,4 @@ def batched_outcomes(settings: KernelSettings) -> Callable[..., Outcomes]:
     """
     paths = jax.jit(functools.partial(batch_paths, settings=settings))
     outcomes = jax.jit(functools.partial(batch_path_outcomes, settings=settings))
-    return lambda params, gaps=None: outcomes(params, paths(params, gaps), gaps)
+    return lambda params, gaps=None: outcomes(params, paths(params, gaps=gaps), gaps=gaps)

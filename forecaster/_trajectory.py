@@ -31,19 +31,27 @@ from ._settings import precision_scope
 REFERENCE_MULTIPLES = (3, 10, 30)
 
 
+def median_draw(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
+    """The plan's priors at their medians (every uniform 0.5; no point mass): one draw."""
+    u = jnp.full((1, plan.priors.columns), 0.5, dtype)
+    return transform(plan.priors, u, dtype)
+
+
 def median_values(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
     """Every model parameter of the plan's scenario at its prior median (one draw)."""
-    u = jnp.full((1, plan.priors.columns), 0.5, dtype)
-    return model_values(transform(plan.priors, u, dtype), 1, dtype)
+    return model_values(median_draw(plan, dtype), 1, dtype)
 
 
 def scenario_path(plan: ForecastPlan) -> tuple[pd.DataFrame, float]:
     """The median parameter set's path, one row per reached node (simulate's columns), and
     its ceiling in years of progress (inf without one)."""
     with precision_scope(plan.precision) as dtype:
-        values = {k: v[0] for k, v in median_values(plan, dtype).items()}
+        drawn = median_draw(plan, dtype)
+        values = {k: v[0] for k, v in model_values(drawn, 1, dtype).items()}
         params = to_params(values, dtype)
-        path = jax.jit(trajectory, static_argnums=1)(params, plan.settings)
+        ladder = plan.settings.ladder
+        gaps = None if ladder is None else jnp.stack([drawn[g][0] for g in ladder.gaps])
+        path = jax.jit(trajectory, static_argnums=1)(params, plan.settings, gaps)
         frame = path_frame(path, params, plan.settings, {k: float(v) for k, v in values.items()})
         ceiling = float(params.ceiling_doublings / doublings_per_year_of_progress(params))
     if plan.settings.returns not in CEILING_RETURNS:

@@ -64,7 +64,7 @@ BAD_OVERRIDES = [
     (
         ["+scenario.params.p={dist: normal, loc: 0.3, scale: 0.1}"],  # merged into the old spec
         "scenario.params.p.low",
-        "dist=normal takes ('loc', 'scale')",
+        "dist=normal takes ('loc', 'scale'",
     ),
     (["scenario.params.r0={dist: banana}"], "scenario.params.r0.dist", "'log_uniform'"),
     (["+scenario.params.banana=3"], "scenario.params.banana", "a parameter name, one of"),
