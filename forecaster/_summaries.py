@@ -373,5 +373,34 @@ def milestone_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> d
         }
         if "cal_ladder" in totals:
             entry["date"] = _quantile_keys(histogram_quantiles(totals["cal_ladder"][k], CALENDAR))
+            entry["date_density"] = _density(totals["cal_ladder"][k], CALENDAR, 2)
+        else:
+            entry["years_density"] = _density(totals["hist_milestone_years"][k], MILESTONES, 10)
         out[name] = entry
     return out
+
+
+_DENSITY_BINS = 400
+
+
+def _density(counts: np.ndarray, spec: Histogram, merge: int) -> dict[str, Any]:
+    """A histogram series as a density for the report: ``merge`` bins at a time, from the
+    first to the last occupied one. ``edges`` are values (decimal years, or years on a log
+    histogram); ``density`` is the fraction of all draws per unit of the bin's coordinate
+    (per year; per log10 year on a log histogram)."""
+    counts = np.asarray(counts, np.int64)
+    total = int(counts.sum())
+    inside = counts[: spec.bins]
+    used = np.nonzero(inside)[0]
+    if total == 0 or used.size == 0:
+        return {"edges": [], "density": []}
+    # From the first occupied bin to the one holding the 97.5th percentile, at most
+    # _DENSITY_BINS merged bins (a milestone centuries away would only add a flat tail).
+    cumulative = counts[spec.bins] + np.cumsum(inside)
+    last = min(used[-1], int(np.searchsorted(cumulative, 0.975 * total)))
+    lo = used[0] // merge * merge
+    hi = min(spec.bins, (last // merge + 1) * merge, lo + _DENSITY_BINS * merge)
+    merged = inside[lo:hi].reshape(-1, merge).sum(axis=1)
+    width = spec.width * merge
+    edges = [spec.value_at(lo + merge * i) for i in range(merged.size + 1)]
+    return {"edges": edges, "density": (merged / (total * width)).tolist(), "log": spec.log}

@@ -40,8 +40,8 @@ import jax
 import jax.numpy as jnp
 
 _PROGRESS_STEPS = 64  # RK4 steps over B (the smooth part; jumps get steps of their own)
-_STEPS_PER_BREAK = 3
-_BREAK_TOLERANCE_YEARS = 1e-3  # a step ending this close before a jump counts as at it
+_STEPS_PER_BREAK = 4
+_BREAK_TOLERANCE_YEARS = 3e-4  # a step ending this close before a jump (2.6 h) is put on it
 _DAYS_PER_YEAR = 366.0  # their step: dt = 1 day = 1/30.5 months, time += 1/366 years
 _WORK_DAYS = 250.0  # their labour and research growth are per 250 working days
 
@@ -148,7 +148,9 @@ def _rates(settings: AI2027Settings, v: Mapping[str, jax.Array], base: jax.Array
 
     def rates(t, P, S):
         m = multiplier(P)
-        feed = (jnp.exp(power * jnp.log1p(jnp.exp(log_labour_at(t)))) - 1.0) * m
+        # Their step grows the pool first and feeds research with the grown pool: L a day on.
+        labour = jnp.exp(log_labour_at(t + 1.0 / _DAYS_PER_YEAR))
+        feed = (jnp.exp(power * jnp.log1p(labour)) - 1.0) * m
         ratio = jnp.log1p(feed / _WORK_DAYS / S) / baseline
         c = _schedule(t, settings.compute_schedule, 1.0)
         dP = 12.0 * (share * ratio + (1.0 - share) * c)
@@ -213,16 +215,25 @@ def sc_years(settings: AI2027Settings, v: Mapping[str, jax.Array]) -> jax.Array:
     def step(carry, _):
         P, t, S = carry
         # A step ends at the next year where a rate jumps (estimated at the present rate), so
-        # no step straddles one: RK4 keeps its order across the schedules' jumps.
+        # no step straddles one: RK4 keeps its order across the schedules' jumps. A step that
+        # ended just short of a jump (within the tolerance) is moved onto it, so the next one
+        # starts in the new regime.
         upcoming = jnp.full_like(t, jnp.inf)
         for year in reversed(breaks):
-            upcoming = jnp.where(t < year - _BREAK_TOLERANCE_YEARS, year, upcoming)
+            t = jnp.where((t < year) & (t >= year - _BREAK_TOLERANCE_YEARS), year, t)
+            upcoming = jnp.where(t < year, year, upcoming)
         dt_dP, _ = slopes(P, t, S)
         to_break = (upcoming - t) / dt_dP
-        h = jnp.minimum(jnp.minimum(full, base - P), to_break)
-        h = jnp.maximum(h, 0.0)
+        h = jnp.maximum(jnp.minimum(jnp.minimum(full, base - P), to_break), 0.0)
         t_next, S_next = rk4(P, t, S, h)
-        return (P + h, t_next, S_next), None
+        # The rate can fall along a step (the May stock grows), so the estimate may carry a
+        # step past the jump: such a step is redone, shortened in proportion to land before it.
+        past = t_next > upcoming
+        shorter = h * jnp.where(past, 0.98 * (upcoming - t) / (t_next - t), 1.0)
+        t_short, S_short = rk4(P, t, S, shorter)
+        t_next = jnp.where(past, t_short, t_next)
+        S_next = jnp.where(past, S_short, S_next)
+        return (P + jnp.where(past, shorter, h), t_next, S_next), None
 
     length = _PROGRESS_STEPS + _STEPS_PER_BREAK * len(breaks)
     init = (jnp.zeros_like(base), t0, jnp.full_like(base, settings.research_stock))

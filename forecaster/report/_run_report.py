@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._events import Event
 from . import _figures as figs
+from . import _milestone_figures as milestone_figs
 from ._document import Bullets, Code, Document, Image, Section, Table, Text, code, literal
 from ._format import (
     article,
@@ -474,6 +475,45 @@ def _calendar(run: Run) -> Section | None:
     return Section("calendar", "Calendar dates", blocks)
 
 
+def _milestones(run: Run) -> Section | None:
+    """A ladder's milestones: when each comes, each phase's length, P(within Y years)."""
+    milestones = run.summary.get("milestones")
+    if not isinstance(milestones, dict) or not milestones:
+        return None
+    last_name, last = list(milestones.items())[-1]
+    years = last.get("years_after_start") or {}
+    blocks: list[Any] = [
+        Text(
+            f"{literal(last_name)} comes {duration(years.get('q50'))} after the start "
+            f"(median; 80% of draws between {duration(years.get('q10'))} and "
+            f"{duration(years.get('q90'))})."
+        ),
+        image(milestone_figs.milestone_densities(milestones)),
+        image(milestone_figs.phase_durations(milestones)),
+    ]
+    within = sorted(next(iter(milestones.values()))["p_within_years"], key=float)
+    dated = all("date" in m for m in milestones.values())
+    header = ["milestone", "10%", "median", "90%"]
+    header += [f"P(within {years_label(float(y))})" for y in within]
+    header += ["median date"] if dated else []
+    rows = []
+    for name, entry in milestones.items():
+        q = entry.get("years_after_start") or {}
+        row = [literal(name), *(duration(q.get(k)) for k in ("q10", "q50", "q90"))]
+        row += [share(entry["p_within_years"].get(y)) for y in within]
+        row += [calendar_date((entry.get("date") or {}).get("q50"))] if dated else []
+        rows.append(row)
+    blocks.append(
+        Table(
+            header=header,
+            rows=rows,
+            caption="Time from the start to each milestone (quantiles from 1% bins; "
+            "P(within Y) exact counts).",
+        )
+    )
+    return Section("milestones", "Milestones", blocks)
+
+
 def _facts(run: Run) -> Section:
     s = run.summary
     device = s.get("device") or {}
@@ -549,7 +589,7 @@ def run_document(run: Run) -> Document:
         _distributions(run),
         _sensitivity(run),
     ]
-    for extra in (_calendar(run), _calibration(run)):
+    for extra in (_milestones(run), _calendar(run), _calibration(run)):
         if extra is not None:
             sections.append(extra)
     sections.append(_facts(run))
