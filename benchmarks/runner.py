@@ -12,6 +12,8 @@ Sections (``--sections``, all by default):
 - ``options``: draws per second of the Davidson & Houlden preset with each of their model
   options (constant r, retraining cost, gradual boost, all three, the single-simulation
   mode) beside the base preset, measured in one run, and each one's ratio to the base;
+- ``peers``: draws per second of AI 2027's presets (their takeoff, with each timelines
+  preset) and the ratio to their own code's speed (``benchmarks/peer_speed.py``);
 - ``baselines``: the Davidson & Houlden model by vectorised NumPy and by a per-draw Python
   loop (``benchmarks/baselines.py``), in this process; speed ratios; agreement of the four
   headline probabilities of all three within Monte Carlo error;
@@ -55,9 +57,10 @@ from .common import (
     make_plan,
     median,
 )
+from .peer_speed import peers_section
 
 SCHEMA_VERSION = 1
-SECTIONS = ("baselines", "throughput", "options", "profile", "memory", "roofline")
+SECTIONS = ("baselines", "throughput", "options", "peers", "profile", "memory", "roofline")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # Defaults per kind of machine; command-line options override them.
@@ -82,6 +85,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "profile_repeats": 3,
         "block_sweep_scenarios": [DH],
         "block_sizes": [1_024, 4_096, 16_384, 65_536],
+        "peer_draws": 1 << 20,
     },
     "gpu": {
         "min_draws": 1_000,
@@ -103,6 +107,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "profile_repeats": 5,
         "block_sweep_scenarios": [DH, "decaying", "expanding_pie"],
         "block_sizes": [1 << 16, 1 << 18, 1 << 20, 1 << 22],
+        "peer_draws": 1 << 26,
     },
     "quick": {
         "min_draws": 1_000,
@@ -124,6 +129,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "profile_repeats": 1,
         "block_sweep_scenarios": [],
         "block_sizes": [],
+        "peer_draws": 8_192,
     },
 }
 QUICK_SCENARIOS = (DH,)
@@ -134,6 +140,7 @@ CPU_TARGETS = {
     "dh_vs_loop": 100.0,
     "general_draws_per_second": 2e5,
     "memory_ratio_1e7_1e5": 1.5,
+    "ai2027_draws_per_second": 1e5,
 }
 GPU_TARGETS = {"dh_draws_per_second": 1e8, "general_draws_per_second": 1e7}
 
@@ -647,6 +654,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if options:
         add("D&H options: slowest option's draws/s over the base's (>= 0.5)", 0.5,
             options["lowest_ratio"])  # fmt: skip
+    peers = results.get("peers")
+    if peers and platform == "cpu":
+        add("AI 2027 presets: slowest draws/s (cpu)", CPU_TARGETS["ai2027_draws_per_second"],
+            peers["lowest_draws_per_second"])  # fmt: skip
     agreement = comp.get("agreement")
     if agreement:
         rows.append(
@@ -746,6 +757,17 @@ def markdown(results: dict[str, Any]) -> str:
                 [v["variant"], " ".join(v["overrides"]) or "-", v["draws_per_second"],
                  v["ratio_to_base"]]
                 for v in options["variants"]
+            ],
+        )  # fmt: skip
+    peers = results.get("peers")
+    if peers:
+        lines += ["## AI 2027 on forecaster's engine, beside their code", ""]
+        lines += _table(
+            ["preset", "draws", "draws/s (median)", "their code, draws/s", "ratio"],
+            [
+                [r["preset"], r["n_draws"], r["draws_per_second"], r["their_draws_per_second"],
+                 r["ratio"]]
+                for r in peers["rows"]
             ],
         )  # fmt: skip
     base = results.get("baselines", {})
@@ -1046,6 +1068,7 @@ def main(argv: list[str] | None = None) -> int:
         section("baselines", lambda: baselines_section(cfg, log))
         section("throughput", lambda: throughput_section(cfg, Path(tmp), log))
         section("options", lambda: options_section(cfg, Path(tmp), log))
+        section("peers", lambda: peers_section(cfg, Path(tmp), log))
         results["comparison"] = comparison(results)
         section("profile", lambda: profile_section(cfg, log))
         section("memory", lambda: memory_section(cfg, platform, log, cache))

@@ -25,7 +25,7 @@ May 2025 update) have two parts:
 
 Their code steps one day at a time (Euler, 366 steps a year); here the same equations are
 integrated by classical RK4 with progress as the clock (dt/dP = 1 / rate: the rate grows
-fast near B, where time steps would overshoot, while progress ends at B exactly), 64 steps
+fast near B, where time steps would overshoot, while progress ends at B exactly), 32 steps
 over B, each step ending at the next year where a rate jumps so that none straddles one.
 Pure JAX over a batch.
 """
@@ -39,8 +39,8 @@ from collections.abc import Mapping
 import jax
 import jax.numpy as jnp
 
-_PROGRESS_STEPS = 64  # RK4 steps over B (the smooth part; jumps get steps of their own)
-_STEPS_PER_BREAK = 4
+_PROGRESS_STEPS = 32  # RK4 steps over B (the smooth part; jumps get steps of their own)
+_STEPS_PER_BREAK = 3
 _BREAK_TOLERANCE_YEARS = 3e-4  # a step ending this close before a jump (2.6 h) is put on it
 _DAYS_PER_YEAR = 366.0  # their step: dt = 1 day = 1/30.5 months, time += 1/366 years
 _WORK_DAYS = 250.0  # their labour and research growth are per 250 working days
