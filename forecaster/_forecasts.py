@@ -71,6 +71,21 @@ class Forecast:
     def calendar(self) -> dict[str, Any] | None:
         return self.summary.get("calendar")
 
+    @property
+    def milestones(self) -> pd.DataFrame:
+        """A ladder's milestones, one row each (empty without a ladder): ``milestone``,
+        ``phase``, the quantiles of the years after the start (``q05`` ... ``q95``),
+        ``p_within_<Y>`` (exact) and, when dated, ``date_q10`` / ``date_q50`` / ``date_q90``."""
+        rows = []
+        for name, entry in (self.summary.get("milestones") or {}).items():
+            row = {"milestone": name, "phase": entry["phase"], **entry["years_after_start"]}
+            row |= {f"p_within_{y}": p for y, p in entry["p_within_years"].items()}
+            for key in ("q10", "q50", "q90"):
+                if "date" in entry:
+                    row[f"date_{key}"] = entry["date"][key]
+            rows.append(row)
+        return pd.DataFrame(rows)
+
     def probability(self, years: float, window_months: float) -> float | None:
         """P(>= ``years`` years of progress within ``window_months``), from the grid."""
         rows = self.probabilities

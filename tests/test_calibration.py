@@ -137,7 +137,15 @@ def test_run_directory_outputs(time_horizons_run: tuple[dict, Path]) -> None:
         assert (run_dir / png).stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("fixture", ["time_horizons_run", "doubling_times_run", "returns_run"])
+@pytest.fixture(scope="module")
+def combined_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return run_calibration(config("model=combined_r", *FAST), tmp_path_factory.mktemp("combined"))
+
+
+RUNS = ["time_horizons_run", "doubling_times_run", "returns_run", "combined_run"]
+
+
+@pytest.mark.parametrize("fixture", RUNS)
 def test_forecast_interface(fixture: str, request: pytest.FixtureRequest) -> None:
     """A forecast prior {dist: posterior, path, variable} can flatten chains x draws."""
     run = request.getfixturevalue(fixture)
@@ -156,6 +164,33 @@ def test_returns_posterior(returns_run: dict) -> None:
     q = returns_run["quantiles"]
     assert 0.7 < q["r_new"]["q50"] < 2.0
     assert np.log(q["r_new"]["q95"] / q["r_new"]["q05"]) > q["mu"]["q95"] - q["mu"]["q05"]
+
+
+def test_combined_posterior(combined_run: dict, doubling_times_run: dict, returns_run: dict):
+    """Both kinds of evidence on one r: AI software's r near 1, and narrower than the growth
+    rates alone give it (the domain estimates and the pooling add information)."""
+    q = combined_run["quantiles"]
+    assert combined_run["n_observations"] == 8 + 6  # every domain and every growth row
+    assert 0.6 < q["r_software"]["q50"] < 1.6
+    alone = doubling_times_run["quantiles"]["r"]
+    width = np.log(q["r_software"]["q95"] / q["r_software"]["q05"])
+    assert width < np.log(alone["q95"] / alone["q05"])
+    assert q["scatter"]["q50"] > 0 and "r_new" in q
+
+
+@pytest.mark.parametrize("fixture", RUNS)
+def test_every_arviz_diagnostic_runs(fixture: str, request: pytest.FixtureRequest) -> None:
+    """sample_stats holds what ArviZ's energy plot and BFMI need, for every model."""
+    from matplotlib.figure import Figure
+
+    run = request.getfixturevalue(fixture)
+    result = run[0] if isinstance(run, tuple) else run
+    idata = az.from_netcdf(result["posterior_path"])
+    bfmi = np.asarray(az.bfmi(idata))
+    assert bfmi.shape == (result["diagnostics"]["num_chains"],) and np.all(bfmi > 0.3)
+    az.plot_energy(idata, ax=Figure().subplots())
+    for stat in ("energy", "lp", "tree_depth", "step_size", "acceptance_rate", "diverging"):
+        assert stat in idata.sample_stats, stat
 
 
 def test_doubling_times_posterior(doubling_times_run: dict) -> None:
@@ -234,6 +269,7 @@ def test_failed_diagnostics_warn_and_flag(tmp_path: Path, capsys: pytest.Capture
         ("time_horizons", ("intercept", "doublings_per_year", "doubling_time_days")),
         ("returns", ("mu", "tau", "r_new")),
         ("doubling_times", ("log_g_software", "log_g_labour", "r")),
+        ("combined_r", ("mu", "tau", "scatter", "r_software")),
     ],
 )
 def test_simulation_based_calibration(model: str, names: tuple[str, ...]) -> None:

@@ -203,3 +203,16 @@ def test_ladder_path_vmaps_and_jits():
     paths = jax.jit(jax.vmap(lambda g: ladder_path(AI2027, g, x)))(gaps)
     assert isinstance(paths, Path) and paths.t.shape == (64, 33)
     assert math.isclose(float(paths.t[0, 0]), 0.0)
+
+
+def test_notebook_api_gives_the_milestones():
+    import forecaster
+
+    fc = forecaster.forecast("ai2027_takeoff", n_draws=8192, seed=2, progress=False)
+    table = fc.milestones
+    assert list(table.milestone) == ["SAR", "SIAR", "ASI"]
+    assert list(table.phase) == ["SC_to_SAR", "SAR_to_SIAR", "SIAR_to_ASI"]
+    years = fc.draws[["milestone_years_SAR", "milestone_years_SIAR", "milestone_years_ASI"]]
+    assert np.all(np.diff(years.to_numpy(), axis=1) >= 0)  # milestones in order, every draw
+    assert table.p_within_1.iloc[0] == pytest.approx(np.mean(years.milestone_years_SAR <= 1))
+    assert table.date_q50.iloc[0] == pytest.approx(2027.2438 + table.q50.iloc[0], abs=0.06)

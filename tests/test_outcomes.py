@@ -349,13 +349,13 @@ def test_one_compilation_per_chunk_shape(monkeypatch):
     traces = []
     original_paths, original_outcomes = kernel.trajectory, kernel.path_outcomes
 
-    def counting_paths(params, settings):
+    def counting_paths(params, settings, gaps=None):
         traces.append(("paths", jnp.shape(params.f)))
-        return original_paths(params, settings)
+        return original_paths(params, settings, gaps)
 
-    def counting_outcomes(params, path, settings):
+    def counting_outcomes(params, path, settings, gaps=None):
         traces.append(("outcomes", jnp.shape(params.f)))
-        return original_outcomes(params, path, settings)
+        return original_outcomes(params, path, settings, gaps)
 
     monkeypatch.setattr(kernel, "trajectory", counting_paths)
     monkeypatch.setattr(kernel, "path_outcomes", counting_outcomes)

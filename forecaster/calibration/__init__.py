@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from .._errors import ConfigError
 from .._validate import choice
+from ._combined import COMBINED
 from ._common import CalibrationModel
 from ._data import resolve_data_dir
 from ._doubling_times import DOUBLING_TIMES
@@ -32,7 +33,9 @@ from ._time_horizons import TIME_HORIZONS
 __all__ = ["MODELS", "CalibrationModel", "run_calibration"]
 
 #: The calibration models by name (MODEL.md section 6).
-MODELS: dict[str, CalibrationModel] = {m.name: m for m in (TIME_HORIZONS, RETURNS, DOUBLING_TIMES)}
+MODELS: dict[str, CalibrationModel] = {
+    m.name: m for m in (TIME_HORIZONS, RETURNS, DOUBLING_TIMES, COMBINED)
+}
 
 
 def _as_dict(cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:

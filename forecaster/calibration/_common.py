@@ -47,6 +47,8 @@ class Prepared:
     """JSON-able facts about the fit (row selection, reference date, checks)."""
     dims: dict[str, list[str]] = field(default_factory=dict)
     """Dimensions of vector-valued sites besides ``obs``."""
+    coords: dict[str, list[str]] = field(default_factory=dict)
+    """Coordinates of those dimensions, where they are not ``dim`` (``labels``)."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ growth rate per role; r = g_software / g_inputs with a Cobb-Douglas research inp
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
+import pandas as pd
 
 from .._errors import ConfigError
 from .._validate import choice, number
@@ -96,16 +98,28 @@ def doubling_times_model(
     numpyro.deterministic("software_doubling_time_days", DAYS_PER_YEAR / g["software"])
 
 
-def prepare_doubling_times(options: Mapping[str, Any], data_dir: Path) -> Prepared:
-    """Rows of ``observed_growth.csv`` with a role, as log doublings a year."""
+@dataclasses.dataclass(frozen=True)
+class GrowthEstimates:
+    """The growth rows kept: log doublings a year, sd, role index, labels, facts."""
+
+    used: pd.DataFrame
+    log_g: np.ndarray
+    sd: np.ndarray
+    role: np.ndarray
+    labels: list[str]
+    info: dict[str, Any]
+    labour_share: float
+
+
+def read_growth(options: Mapping[str, Any], data_dir: Path) -> GrowthEstimates:
+    """Rows of ``observed_growth.csv`` with a role, as log doublings a year, checked;
+    ``options`` has ``data_file``, ``labour_share``, ``default_ci_level``,
+    ``default_log_sd`` and ``exclude_quantities``."""
     labour_share = option(
         options, "labour_share", number, 0.0, 1.0, low_open=False, high_open=False
     )
     estimates = Estimates.from_options(options)
     exclude = list(options.get("exclude_quantities") or [])
-    priors = make_priors(
-        options.get("priors"), "model.priors", {f"log_g_{r}": False for r in ROLES}
-    )
     file_name, table = data_table(
         options,
         data_dir,
@@ -156,16 +170,27 @@ def prepare_doubling_times(options: Mapping[str, Any], data_dir: Path) -> Prepar
     info = Estimates.info(
         table, used, labels, roles=used["role"].tolist(), labour_share=labour_share
     )
+    return GrowthEstimates(used, np.log(rates[:, 0]), sd, role_index, labels, info, labour_share)
+
+
+def prepare_doubling_times(options: Mapping[str, Any], data_dir: Path) -> Prepared:
+    """Rows of ``observed_growth.csv`` with a role, as log doublings a year."""
+    priors = make_priors(
+        options.get("priors"), "model.priors", {f"log_g_{r}": False for r in ROLES}
+    )
+    growth = read_growth(options, data_dir)
     return Prepared(
-        model=functools.partial(doubling_times_model, priors=priors, labour_share=labour_share),
-        inputs={"role": role_index, "sd": sd.astype(np.float32)},
-        obs=np.log(rates[:, 0]),
-        obs_sd=sd,
-        labels=labels,
+        model=functools.partial(
+            doubling_times_model, priors=priors, labour_share=growth.labour_share
+        ),
+        inputs={"role": growth.role, "sd": growth.sd.astype(np.float32)},
+        obs=growth.log_g,
+        obs_sd=growth.sd,
+        labels=growth.labels,
         dim="observation",
         obs_label="log growth (doublings a year)",
-        table=used,
-        info=info,
+        table=growth.used,
+        info=growth.info,
     )
 
 

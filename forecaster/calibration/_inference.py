@@ -118,7 +118,7 @@ def sample(prepared: Prepared, settings: Settings) -> az.InferenceData:
         mcmc,
         prior=prior,
         posterior_predictive={OBS: predictive[OBS]},
-        coords={prepared.dim: prepared.labels},
+        coords={prepared.dim: prepared.labels, **prepared.coords},
         dims=dims,
     )
 

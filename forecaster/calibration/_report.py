@@ -100,6 +100,7 @@ def quantiles_frame(quants: Mapping[str, Mapping[str, float | None]]) -> pd.Data
 FORECAST_SETTING = {
     "r_new": "scenario.params.r0",
     "r": "scenario.params.r0",
+    "r_software": "scenario.params.r0",
     "doubling_time_days": "timelines.params.doubling_time_days",
 }
 

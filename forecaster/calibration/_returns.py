@@ -6,6 +6,7 @@ log r_d ~ Normal(mu, tau); ``r_new``, the r of a domain not in the data, feeds a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
+import pandas as pd
 
 from .._errors import ConfigError
 from ._common import (  # as in _doubling_times (deliberate): both read a table of estimates
@@ -49,11 +51,22 @@ def returns_model(
     numpyro.deterministic("r_new", jnp.exp(mu + tau * z_new))
 
 
-def prepare_returns(options: Mapping[str, Any], data_dir: Path) -> Prepared:
-    """Domain estimates of r with their intervals (log scale)."""
+@dataclasses.dataclass(frozen=True)
+class DomainEstimates:
+    """The domain rows kept: their log r, its sd, labels and the facts for the report."""
+
+    used: pd.DataFrame
+    log_r: np.ndarray
+    sd: np.ndarray
+    labels: list[str]
+    info: dict[str, Any]
+
+
+def read_domains(options: Mapping[str, Any], data_dir: Path) -> DomainEstimates:
+    """Domain estimates of r with their intervals (log scale), checked; ``options`` has
+    ``data_file``, ``default_ci_level``, ``default_log_sd`` and ``exclude_domains``."""
     estimates = Estimates.from_options(options)
     exclude = list(options.get("exclude_domains") or [])
-    priors = make_priors(options.get("priors"), "model.priors", {"mu": False, "tau": True})
     file_name, table = data_table(
         options,
         data_dir,
@@ -67,16 +80,24 @@ def prepare_returns(options: Mapping[str, Any], data_dir: Path) -> Prepared:
         raise ConfigError("model.exclude_domains", exclude, "leaving at least two domains")
     sd = estimates.log_sd(used["ci_low"], used["ci_high"], used["ci_level"])
     labels = unique_labels(used["domain"].tolist())
+    log_r = np.log(used["r_median"].to_numpy(float))
+    return DomainEstimates(used, log_r, sd, labels, Estimates.info(table, used, labels))
+
+
+def prepare_returns(options: Mapping[str, Any], data_dir: Path) -> Prepared:
+    """Domain estimates of r with their intervals (log scale)."""
+    priors = make_priors(options.get("priors"), "model.priors", {"mu": False, "tau": True})
+    domains = read_domains(options, data_dir)
     return Prepared(
         model=functools.partial(returns_model, priors=priors),
-        inputs={"sd": sd.astype(np.float32)},
-        obs=np.log(used["r_median"].to_numpy(float)),
-        obs_sd=sd,
-        labels=labels,
+        inputs={"sd": domains.sd.astype(np.float32)},
+        obs=domains.log_r,
+        obs_sd=domains.sd,
+        labels=domains.labels,
         dim="domain",
         obs_label="log r (returns to software R&D)",
-        table=used,
-        info=Estimates.info(table, used, labels),
+        table=domains.used,
+        info=domains.info,
         dims={"z": ["domain"], "r_domain": ["domain"]},
     )
 
