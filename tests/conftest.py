@@ -3,6 +3,9 @@ config composed (and run) as the command line does it."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -76,3 +79,66 @@ def run_plan(compose_forecast):
         )
 
     return run
+
+
+class Chromium:
+    """Debian's chromium, headless, as root on a closed network (the flags keep it from
+    reaching out), each call with a fresh profile in ``tmp``."""
+
+    FLAGS = (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--virtual-time-budget=5000",
+    )
+    PROBE = (
+        "<script>window.addEventListener('load', function () {"
+        "var im = Array.prototype.slice.call(document.images);"
+        "document.body.dataset.imagesTotal = im.length;"
+        "document.body.dataset.imagesLoaded = im.filter(function (i) {"
+        "return i.complete && i.naturalWidth > 0; }).length; });</script>"
+    )
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.calls = 0
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        self.calls += 1
+        profile = self.tmp / f"profile-{self.calls}"
+        command = ["chromium", *self.FLAGS, f"--user-data-dir={profile}", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    def images(self, page):
+        """(images loaded, images on the page, the DOM) of an HTML file, after its load
+        event: the page is copied beside itself with a probe script, so relative image
+        paths resolve as they do for the original."""
+        probed = page.with_name(f".probe-{page.name}")
+        probed.write_text(page.read_text().replace("</body>", self.PROBE + "</body>"))
+        try:
+            dom = self._run("--dump-dom", probed.as_uri())
+        finally:
+            probed.unlink()
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        loaded = re.search(r'data-images-loaded="(\d+)"', dom.stdout)
+        total = re.search(r'data-images-total="(\d+)"', dom.stdout)
+        assert loaded and total, dom.stdout[:500]
+        return int(loaded.group(1)), int(total.group(1)), dom.stdout
+
+    def screenshot(self, page, size: str = "1100,1400"):
+        shot = self.tmp / f"shot-{self.calls + 1}.png"
+        done = self._run("--hide-scrollbars", f"--window-size={size}", f"--screenshot={shot}",
+                         page.as_uri())  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return shot
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    """Render pages in headless Chromium (tests using it skip where it is not installed)."""
+    return Chromium(tmp_path)

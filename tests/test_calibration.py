@@ -457,6 +457,19 @@ def test_report_accepts_a_calibration_directory(time_horizons_run: tuple[dict, P
     assert "## Data fitted" in md and "METR" in md  # the rows' sources
 
 
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium not installed")
+def test_calibration_report_renders_in_a_headless_browser(time_horizons_run, chromium) -> None:
+    """`forecaster report <calibration dir>` writes a page whose every image loads."""
+    from forecaster.cli import main
+
+    result, run_dir = time_horizons_run
+    assert main(["report", str(run_dir)]) == 0
+    loaded, total, dom = chromium.images(run_dir / "report.html")
+    assert total == len(result["plots"]) >= 6  # trend, priors, forest, predictive, rank, energy
+    assert loaded == total
+    assert 'id="diagnostics"' in dom
+
+
 def test_a_malformed_calibration_json_is_one_line(tmp_path: Path) -> None:
     from forecaster import ConfigError
     from forecaster.report import write_report

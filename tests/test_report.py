@@ -417,53 +417,12 @@ def test_sweep_makes_one_comparison_report(sweep_dir):
     shutil.which("chromium") is None,
     reason="no headless browser: Debian's chromium is not installed (apt-get install chromium)",
 )
-def test_report_renders_in_a_headless_browser(run_dir, tmp_path):
+def test_report_renders_in_a_headless_browser(run_dir, chromium):
     html = (run_dir / "report.html").read_text()
     expected = len(IMG_SRC.findall(html))
-    probe = (
-        "<script>window.addEventListener('load', function () {"
-        "var im = Array.prototype.slice.call(document.images);"
-        "document.body.dataset.imagesTotal = im.length;"
-        "document.body.dataset.imagesLoaded = im.filter(function (i) {"
-        "return i.complete && i.naturalWidth > 0; }).length; });</script>"
-    )
-    page = tmp_path / "report.html"
-    page.write_text(html.replace("</body>", probe + "</body>"))
-    browser = [
-        "chromium",
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--virtual-time-budget=5000",
-    ]
-    dom = subprocess.run(
-        [*browser, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
-    )
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    loaded = re.search(r'data-images-loaded="(\d+)"', dom.stdout)
-    total = re.search(r'data-images-total="(\d+)"', dom.stdout)
-    assert loaded and total, dom.stdout[:500]
-    assert int(total.group(1)) == expected == 5
-    assert int(loaded.group(1)) == expected
-    assert 'id="fan-chart"' in dom.stdout
-    shot = tmp_path / "shot.png"
-    subprocess.run(
-        [
-            *browser,
-            "--hide-scrollbars",
-            "--window-size=1100,1400",
-            f"--screenshot={shot}",
-            (run_dir / "report.html").as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    pixels = matplotlib.image.imread(shot)
+    loaded, total, dom = chromium.images(run_dir / "report.html")
+    assert total == expected == 5
+    assert loaded == expected
+    assert 'id="fan-chart"' in dom
+    pixels = matplotlib.image.imread(chromium.screenshot(run_dir / "report.html"))
     assert pixels.shape[0] >= 1000 and pixels[..., :3].std() > 0.05  # a page, not a blank

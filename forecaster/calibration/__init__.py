@@ -103,7 +103,10 @@ def run_calibration(cfg: DictConfig | dict[str, Any], run_dir: Path) -> dict[str
     if config.get("plots", True):
         from ._plots import write_plots  # matplotlib only when plotting
 
-        plots = write_plots(idata, prepared, name, params, list(spec.key_quantities), run_dir)
+        plots = write_plots(
+            idata, prepared, name, params, list(spec.key_quantities), run_dir,
+            spec.forecast_variable,
+        )  # fmt: skip
     result["plots"] = list(plots.values())
     result["seconds"] = round(time.perf_counter() - started, 2)
     write_json(result, run_dir / "calibration.json")

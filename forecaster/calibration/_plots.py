@@ -1,9 +1,11 @@
 """PNG plots of a calibration run (matplotlib figures on an Agg canvas; no display needed).
 
-``write_plots`` draws, for every model: rank plots of the sampled parameters (ArviZ), prior
-vs posterior of each parameter and forecast quantity, and the observations against their
-posterior predictive intervals; for ``time_horizons`` also the fitted trend with bands over
-the data on a log2 axis, extrapolated to the threshold horizon. Every figure is a
+``write_plots`` draws, for every model: prior and posterior of each forecast-relevant quantity
+(one panel each, in its unit, log axes for heavy tails), ArviZ's forest plot of them per
+chain, the observations against their posterior predictive intervals, ArviZ's rank plots of
+the sampled parameters (with a legend of the chains), ArviZ's energy plot and its prior/posterior
+comparison of the forecast variable; for ``time_horizons`` also the fitted trend with bands
+over the data on a log2 axis, extrapolated to the threshold horizon. Every figure is a
 :class:`matplotlib.figure.Figure` of its own: pyplot and the process's backend are left alone.
 """
 
@@ -15,12 +17,42 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .._arviz import az
 from ._common import OBS, Prepared
 from ._time_horizons import trend_log2
 
 _PRIOR_COLOR, _POSTERIOR_COLOR = "tab:gray", "tab:blue"
+
+
+#: Units of the variables the plots show (one place, every model's names).
+UNITS = {
+    "doubling_time_days": "days",
+    "threshold_date": "decimal year",
+    "log2_horizon_ref": "log2 minutes",
+    "doublings_per_year": "doublings a year",
+    "intercept": "log2 minutes",
+    "curvature": "doublings a year, per year",
+    "sigma_extra": "log2 minutes",
+    "r_new": "r (doublings per doubling of input)",
+    "r": "r (doublings per doubling of input)",
+    "r_software": "r (doublings per doubling of input)",
+    "r_domain": "r",
+    "mu": "mean of log r",
+    "tau": "sd of log r",
+    "scatter": "sd of log growth",
+    "g_software": "doublings a year",
+    "g_labour": "doublings a year",
+    "g_compute": "doublings a year",
+    "g_inputs": "doublings a year",
+    "software_doubling_time_days": "days",
+    "log_g_software": "log doublings a year",
+    "log_g_labour": "log doublings a year",
+    "log_g_compute": "log doublings a year",
+}
+#: A positive variable whose draws span more than this ratio (5% to 95%) gets a log axis.
+LOG_AXIS_SPAN = 20.0
 
 
 def write_plots(
@@ -30,19 +62,32 @@ def write_plots(
     params: list[str],
     quantities: list[str],
     run_dir: Path,
+    forecast_variable: str | None = None,
 ) -> dict[str, str]:
     """Write the PNGs into ``run_dir``; returns {title: file name} in display order."""
+    shown = [q for q in dict.fromkeys(quantities) if _scalar(idata, q)]
     plots = {
-        "Rank plots of the sampled parameters (chains should look alike)": _rank_plot(
-            idata, params, run_dir / "rank.png"
+        "Prior (grey) and posterior (blue) of each forecast-relevant quantity": _prior_posterior(
+            idata, shown, run_dir / "prior_posterior.png"
         ),
-        "Prior (grey) vs posterior (blue)": _prior_posterior(
-            idata, [*params, *quantities], run_dir / "prior_posterior.png"
+        "Posterior 90% intervals per chain (ArviZ forest plot)": _forest(
+            idata, shown, run_dir / "forest.png"
         ),
         "Observations (with reported 95% intervals) vs posterior predictive": _predictive(
             idata, prepared, run_dir / "predictive.png"
         ),
+        "Rank plots of the sampled parameters (chains should look alike)": _rank_plot(
+            idata, params, run_dir / "rank.png"
+        ),
+        "Energy: marginal and transition energy (ArviZ; BFMI in the diagnostics)": _energy(
+            idata, run_dir / "energy.png"
+        ),
     }
+    variable = forecast_variable if forecast_variable in shown else None
+    if variable is not None:
+        plots[f"Prior and posterior of {variable}, the forecast variable (ArviZ)"] = (
+            _dist_comparison(idata, variable, run_dir / "dist_comparison.png")
+        )
     if model_name == "time_horizons":
         plots["Fitted time-horizon trend (median, 50% and 90% bands)"] = _trend(
             idata, prepared, run_dir / "trend.png"
@@ -50,14 +95,26 @@ def write_plots(
     return plots
 
 
+def _scalar(idata: az.InferenceData, name: str) -> bool:
+    """A scalar variable present in both the prior and the posterior."""
+    if name not in idata.posterior or name not in idata.prior:
+        return False
+    return not [d for d in idata.posterior[name].dims if d not in ("chain", "draw")]
+
+
 def _rank_plot(idata: az.InferenceData, params: list[str], path: Path) -> str:
-    """ArviZ rank-bar trace plot of the sampled parameters (one row each, compact)."""
-    fig = _figure((12, len(params) * 2))  # the size ArviZ gives its own figure
+    """ArviZ rank-bar trace plot of the sampled parameters (one row each), with a legend of
+    the chains."""
+    fig = _figure((12, len(params) * 2 + 0.6))
     axes = fig.subplots(len(params), 2, squeeze=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         az.plot_trace(idata, var_names=params, kind="rank_bars", compact=True, axes=axes)
-    fig.tight_layout()
+    chains = idata.posterior.sizes["chain"]
+    handles = [Line2D([], [], color=f"C{i}", lw=2) for i in range(chains)]
+    fig.legend(handles, [f"chain {i} (rank bars)" for i in range(chains)], loc="upper center",
+               ncol=chains, frameon=False)  # fmt: skip
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_size_inches()[1]))
     return _save(fig, path)
 
 
@@ -67,43 +124,96 @@ def _flat(values: np.ndarray) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
-def _prior_posterior(idata: az.InferenceData, names: list[str], path: Path) -> str:
-    """Histogram of prior and posterior draws per scalar element of each variable.
+def _log_axis(post: np.ndarray, prior: np.ndarray) -> bool:
+    """Positive draws spread over more than LOG_AXIS_SPAN (prior or posterior, 5-95%)."""
+    both = np.concatenate([post, prior])
+    if both.size == 0 or np.min(both) <= 0:
+        return False
+    spans = [np.quantile(x, 0.95) / np.quantile(x, 0.05) for x in (post, prior) if x.size]
+    return max(spans) > LOG_AXIS_SPAN
 
-    The x-range covers the posterior's central 99.8% and the prior's central 90%, so a wide
-    prior does not flatten the posterior; vector variables get one panel per element.
-    """
-    panels = []
-    for name in dict.fromkeys(names):
-        if name not in idata.prior or name not in idata.posterior:
-            continue
-        post, prior = idata.posterior[name], idata.prior[name]
-        extra = [d for d in post.dims if d not in ("chain", "draw")]
-        if not extra:
-            panels.append((name, post.values, prior.values))
-            continue
-        stacked_post, stacked_prior = post.stack(_e=extra), prior.stack(_e=extra)
-        for i, label in enumerate(stacked_post["_e"].values):
-            tag = label if isinstance(label, str) else "/".join(map(str, np.atleast_1d(label)))
-            panels.append(
-                (f"{name}[{tag}]", stacked_post.values[..., i], stacked_prior.values[..., i])
-            )
-    ncols = min(3, len(panels))
-    nrows = -(-len(panels) // ncols)
-    fig = _figure((4.2 * ncols, 2.8 * nrows))
+
+def _prior_posterior(idata: az.InferenceData, names: list[str], path: Path) -> str:
+    """One panel per quantity: prior and posterior densities, the x axis in the quantity's
+    unit, on a log scale when the draws are positive and heavy-tailed; the range covers the
+    posterior's central 99.8% and the prior's central 90%, so a wide prior does not flatten
+    the posterior."""
+    ncols = min(2, max(len(names), 1))
+    nrows = max(-(-len(names) // ncols), 1)
+    fig = _figure((6.0 * ncols, 3.2 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax, (title, post, prior) in zip(axes.ravel(), panels, strict=False):
-        post, prior = _flat(post), _flat(prior)
-        lo = min(np.quantile(post, 0.001), np.quantile(prior, 0.05)) if prior.size else None
-        hi = max(np.quantile(post, 0.999), np.quantile(prior, 0.95)) if prior.size else None
-        bins = np.linspace(lo, hi, 60) if lo is not None and hi > lo else 60
-        ax.hist(prior, bins=bins, density=True, color=_PRIOR_COLOR, alpha=0.5, label="prior")
-        ax.hist(post, bins=bins, density=True, color=_POSTERIOR_COLOR, alpha=0.6, label="posterior")
-        ax.set_title(title, fontsize=9)
-        ax.set_yticks([])
-    for ax in axes.ravel()[len(panels) :]:
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        post, prior = _flat(idata.posterior[name].values), _flat(idata.prior[name].values)
+        log = _log_axis(post, prior)
+        lo = min(np.quantile(post, 0.001), np.quantile(prior, 0.05))
+        hi = max(np.quantile(post, 0.999), np.quantile(prior, 0.95))
+        bins = np.geomspace(lo, hi, 60) if log else np.linspace(lo, hi, 60)
+        for draws, color, alpha, label in (
+            (prior, _PRIOR_COLOR, 0.5, "prior"),
+            (post, _POSTERIOR_COLOR, 0.6, "posterior"),
+        ):
+            # On a log axis the density is per log10 unit, so equal areas are equal mass.
+            width = np.log10(bins[1] / bins[0]) if log else None
+            weights = np.full(draws.size, 1.0 / (draws.size * width)) if log else None
+            ax.hist(draws, bins=bins, density=not log, weights=weights, color=color,
+                    alpha=alpha, label=label)  # fmt: skip
+        if log:
+            ax.set_xscale("log")
+        median = float(np.median(post))
+        ax.axvline(median, color="navy", lw=1, ls="--", label=f"posterior median {median:.3g}")
+        ax.set_title(name, fontsize=10, loc="left")
+        unit = UNITS.get(name, "")
+        ax.set_xlabel(unit + (" (log scale)" if log else ""))
+        ax.set_ylabel("density per log10 unit" if log else "density")
+        ax.legend(fontsize=7, loc="upper right", frameon=False)
+        ax.grid(alpha=0.25)
+    for ax in axes.ravel()[len(names) :]:
         ax.set_visible(False)
-    axes.ravel()[0].legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _forest(idata: az.InferenceData, names: list[str], path: Path) -> str:
+    """ArviZ forest plot of the quantities, each chain apart (90% HDI, 50% thick)."""
+    fig = _figure((8, 0.9 * max(len(names), 1) + 1.2))
+    ax = fig.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        az.plot_forest(idata, var_names=names, combined=False, hdi_prob=0.9, ax=ax,
+                       textsize=9)  # fmt: skip
+    ax.set_title("90% HDI per chain (thick: 50%); quantities on their own scales", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _energy(idata: az.InferenceData, path: Path) -> str:
+    """ArviZ energy plot: the marginal energy and the energy transition distributions."""
+    fig = _figure((7, 4))
+    ax = fig.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        az.plot_energy(idata, ax=ax, textsize=9)
+    ax.set_xlabel("energy, centred")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _dist_comparison(idata: az.InferenceData, name: str, path: Path) -> str:
+    """ArviZ's prior/posterior comparison of the forecast variable (of its log10 when it is
+    positive and heavy-tailed, so the prior's tail does not squash the posterior)."""
+    post, prior = idata.posterior[[name]], idata.prior[[name]]
+    label, unit = name, UNITS.get(name, "")
+    if _log_axis(_flat(post[name].values), _flat(prior[name].values)):
+        label, unit = f"log10_{name}", f"log10 of {unit or name}"
+        post, prior = np.log10(post).rename({name: label}), np.log10(prior).rename({name: label})
+    data = az.InferenceData(posterior=post, prior=prior)
+    fig = _figure((11, 3.4))
+    axes = fig.subplots(1, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        az.plot_dist_comparison(data, var_names=[label], ax=np.asarray([axes]), textsize=9)
+    for ax in axes:
+        ax.set_xlabel(unit)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -136,7 +246,9 @@ def _predictive(idata: az.InferenceData, prepared: Prepared, path: Path) -> str:
     ax.set_yticks(y, prepared.labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(prepared.obs_label)
-    ax.legend(fontsize=8, loc="best")
+    # Below the axes: the legend never covers an observation.
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3,
+              frameon=False)  # fmt: skip
     fig.tight_layout()
     return _save(fig, path)
 
