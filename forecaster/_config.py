@@ -25,7 +25,7 @@ from ._integrate import DOUBLINGS_MODES, DoublingsOptions
 from ._kernel import CPU_BLOCK, KernelSettings, static_features
 from ._milestones import plan_ladder
 from ._model import CEILING_RETURNS
-from ._priors import PriorSet, build_prior_set
+from ._priors import PriorSet, build_prior_set, link_joint_posteriors
 from ._settings import (
     DOUBLINGS_REQUIRES,
     PRECISIONS,
@@ -305,6 +305,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     _check_grid_covers_ceiling(priors, settings)
     timelines = plan_timelines(c.get("timelines"))
     if timelines is not None:
+        link_joint_posteriors(priors, timelines.priors, "timelines")
         event = (timelines.explosion_years, timelines.explosion_window_years)
         settings = dataclasses.replace(settings, event=event)
     if settings.integrator == "doublings":

@@ -36,7 +36,7 @@ from ._config import ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
 from ._kernel import ACCELERATOR_BLOCK, CPU_BLOCK, batch_path_outcomes, batch_paths
 from ._parameters import to_params
-from ._priors import effective_uniforms, model_values, transform, uniforms_at
+from ._priors import effective_uniforms, model_values, row_pickers, transform, uniforms_at
 from ._settings import precision_scope
 from ._timelines import start_years
 
@@ -151,7 +151,7 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
             u_t = uniforms_at(
                 plan.timelines.priors, plan.seed, index_hi, index_lo, dtype, stream=1, extra=1
             )
-            start = start_years(plan.timelines, u_t, dtype)
+            start = start_years(plan.timelines, u_t, dtype, row_pickers(priors, u))
             stats |= calendar_statistics(start, out, in_range)
             per_draw["start_year"] = start
         elif plan.start_year is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import field
 from typing import Any, Literal, get_args
 
@@ -296,13 +297,16 @@ def years_to_threshold(
     return jnp.where(kind == 1, faster, jnp.where(kind == 2, slower, exponential))
 
 
-def start_years(plan: TimelinePlan, u: jax.Array, dtype: Any) -> jax.Array:
+def start_years(
+    plan: TimelinePlan, u: jax.Array, dtype: Any, pickers: Mapping[str, jax.Array] | None = None
+) -> jax.Array:
     """Decimal year automation starts, per draw, from the stage's uniforms.
 
     ``u`` has one column per uncertain timeline parameter plus a last one that picks the
-    growth kind (super- if below p_super, sub- if below p_super + p_sub).
+    growth kind (super- if below p_super, sub- if below p_super + p_sub). ``pickers``: the
+    takeoff stage's row uniforms of its joint posterior files (shared files stay joint).
     """
-    values = transform(plan.priors, u[:, :-1], dtype)
+    values = transform(plan.priors, u[:, :-1], dtype, pickers)
     if plan.ai2027 is not None:
         return sc_years(plan.ai2027, values)
     if "log2_current_horizon_minutes" in values:

@@ -65,3 +65,25 @@ def test_an_unknown_resampling_is_refused(compose_forecast, correlated_posterior
     path, _ = correlated_posterior
     with pytest.raises(ConfigError, match="resample"):
         plan_forecast(compose_forecast(*_args(path, "shuffled")))
+
+
+@pytest.mark.slow
+def test_joint_rows_hold_across_the_takeoff_and_timelines_stages(
+    run_plan, tmp_path, correlated_posterior
+):
+    """r0 (takeoff) and the horizon doubling time (timelines) from one file take the same
+    rows: the start year, increasing in the doubling time, keeps the file's correlation."""
+    path, rho = correlated_posterior
+    args = (
+        *_args(path)[:2],
+        f"+scenario.params.r0={{dist: posterior, path: {path}, variable: r}}",
+        "timelines=metr_trend",
+        "timelines.params.threshold_horizon_hours=167",
+        "~timelines.params.doubling_time_days",
+        f"+timelines.params.doubling_time_days={{dist: posterior, path: {path}, variable: lam}}",
+        "n_draws=8192",
+    )
+    sample = run_plan(tmp_path / "a", *args).sample
+    assert abs(spearmanr(sample["r0"], sample["start_year"]).statistic - rho) < 0.02
+    again = run_plan(tmp_path / "b", *args, "chunk_size=4096").sample
+    np.testing.assert_array_equal(sample["start_year"], again["start_year"])

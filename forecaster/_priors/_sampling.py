@@ -103,13 +103,33 @@ def uniforms_at(
     return jnp.clip(u, finfo.tiny, 1 - finfo.epsneg)
 
 
-def transform(prior_set: PriorSet, u: jax.Array, dtype: Any) -> dict[str, jax.Array]:
+def row_pickers(prior_set: PriorSet, u: jax.Array) -> dict[str, jax.Array]:
+    """The uniform that picks each joint posterior file's row, by the file's path: another
+    stage drawing from the same file takes the same rows with these (see :func:`transform`)."""
+    out: dict[str, jax.Array] = {}
+    for column, prior in enumerate(prior_set.uncertain):
+        if joint_posterior(prior):
+            out.setdefault(prior.distribution.path, u[:, column])
+    return out
+
+
+def transform(
+    prior_set: PriorSet,
+    u: jax.Array,
+    dtype: Any,
+    pickers: Mapping[str, jax.Array] | None = None,
+) -> dict[str, jax.Array]:
     """Parameter values from the uniforms of :func:`uniforms_at` ([n, n_uncertain] copula
-    columns, then one coin per point mass): fixed ones broadcast, formulas evaluated last."""
+    columns, then one coin per point mass): fixed ones broadcast, formulas evaluated last.
+
+    ``pickers`` (path -> uniforms, :func:`row_pickers` of another stage) makes a joint
+    posterior variable of a file that stage draws from take that stage's rows, so a file's
+    variables stay joint across the takeoff and timelines stages."""
     n = u.shape[0]
     values: dict[str, jax.Array] = {}
     column = 0
     coin = len(prior_set.uncertain)
+    pickers = pickers or {}
     rows: dict[str, int] = {}  # posterior file -> the column whose uniform picks its row
     for prior in prior_set.priors:
         if prior.fixed:
@@ -117,7 +137,10 @@ def transform(prior_set: PriorSet, u: jax.Array, dtype: Any) -> dict[str, jax.Ar
             continue
         if prior.derived:
             continue
-        if joint_posterior(prior):
+        if joint_posterior(prior) and prior.distribution.path in pickers:
+            picked = pickers[prior.distribution.path]
+            values[prior.name] = prior.distribution.at_rows(picked).astype(dtype)
+        elif joint_posterior(prior):
             picker = rows.setdefault(prior.distribution.path, column)
             values[prior.name] = prior.distribution.at_rows(u[:, picker]).astype(dtype)
         else:

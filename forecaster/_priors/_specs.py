@@ -381,6 +381,31 @@ def _check_joint_posteriors(
                 )
 
 
+def link_joint_posteriors(first: PriorSet, second: PriorSet, field: str) -> None:
+    """Variables of ``second`` (the timelines stage) drawn jointly from a file ``first`` (the
+    takeoff stage) draws from too take ``first``'s rows: same draw counts, the rows ordered by
+    ``first``'s first variable of that file (see :func:`~._sampling.transform`'s pickers)."""
+    from ._sampling import joint_posterior
+
+    leaders: dict[str, Prior] = {}
+    for prior in first.uncertain:
+        if joint_posterior(prior):
+            leaders.setdefault(prior.distribution.path, prior)
+    for prior in second.uncertain:
+        leader = leaders.get(prior.distribution.path) if joint_posterior(prior) else None
+        if leader is None:
+            continue
+        if leader.distribution.rows.size != prior.distribution.rows.size:
+            raise ConfigError(
+                f"{field}.params.{prior.name}",
+                prior.distribution.path,
+                f"as many draws as {leader.name} from the same file "
+                f"({leader.distribution.rows.size}) to be drawn jointly, or resample: marginal",
+            )
+        order = np.argsort(leader.distribution.rows, kind="stable")
+        prior.distribution.joint_rows = prior.distribution.rows[order]
+
+
 def _copula_cholesky(
     uncertain: list[str], correlations: Sequence[Mapping[str, Any]], field: str
 ) -> np.ndarray | None:
