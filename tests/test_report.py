@@ -426,3 +426,17 @@ def test_report_renders_in_a_headless_browser(run_dir, chromium):
     assert 'id="fan-chart"' in dom
     pixels = matplotlib.image.imread(chromium.screenshot(run_dir / "report.html"))
     assert pixels.shape[0] >= 1000 and pixels[..., :3].std() > 0.05  # a page, not a blank
+
+
+def test_one_format_for_zero_tiny_and_near_certain_probabilities():
+    from forecaster.report._format import percent, share
+
+    def row(p, low, high):
+        return {"p": p, "ci_low": low, "ci_high": high}
+
+    assert share(0.0) == percent(row(0.0, 0.0, 4e-6)) == "0%"
+    assert share(1e-7) == percent(row(1e-7, 0.0, 4e-6)) == share(1e-7, 0) == "<0.01%"
+    assert share(1.0) == percent(row(1.0, 0.9999, 1.0)) == "100%"
+    assert share(1 - 1e-7) == ">99.99%"
+    assert share(0.4213) == "42.1%" and share(0.4213, 0) == "42%"
+    assert percent(row(0.003, 0.002, 0.004)) == "0.3%"  # 2 significant digits below 1%

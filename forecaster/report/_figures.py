@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from ._format import months_label, tex_number, years_label
+from ._format import months_label, share, tex_number, years_label
 from ._load import quantile_row
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -163,9 +163,7 @@ def _curve_axes(ax: Any, years: Sequence[float], ylabel: str, heading: str, **le
 
 
 def _point_label(p: float) -> str:
-    if p == 0 or p >= 0.005:
-        return f"{100 * p:.0f}%"
-    return "<1%"
+    return share(p, 0)
 
 
 def probability_curve(
@@ -470,7 +468,7 @@ def distributions(
         data["time_to"][row["series"]] = q
         never = row.get("fraction_never")
         note = (
-            f"not reached within {horizon:g} y: {100 * never:.3g}% of draws"
+            f"not reached within {horizon:g} y: {share(never)} of draws"
             if never
             else f"reached within {horizon:g} y by all draws"
         )

@@ -20,10 +20,24 @@ def article(number_text: str) -> str:
     return "an" if whole.startswith("8") or whole in ("11", "18") else "a"
 
 
-def _num(value: float, decimals: int) -> str:
-    if value == 0:
-        return "0"
-    if 0 < abs(value) < 1 and decimals < 2:
+#: Below this many percent (and above 100 less it) a probability is written "<0.01%"
+#: (">99.99%"): one format for zero, tiny and near-certain values everywhere in the report.
+SMALLEST_PERCENT = 0.01
+
+
+def _num(value: float, decimals: int | None) -> str:
+    """A probability in percent, without the sign: exactly 0 is "0", exactly 100 "100", what
+    would round to either says so ("<0.01", ">99.99"); ``decimals`` None: 3 significant
+    digits, else that many decimals (2 significant digits below 1%)."""
+    if value == 0 or value == 100:
+        return f"{value:.0f}"
+    if value < SMALLEST_PERCENT:
+        return f"<{SMALLEST_PERCENT:g}"
+    if value > 100 - SMALLEST_PERCENT:
+        return f">{100 - SMALLEST_PERCENT:g}"
+    if decimals is None:
+        return f"{value:.3g}"
+    if value < 1 and decimals < 2:
         return f"{value:.2g}"
     return f"{value:.{decimals}f}"
 
@@ -53,11 +67,12 @@ def percent_cell(row: Mapping[str, Any]) -> str:
     return "n/a" if row.get("p") is None else f"{percent(row)} ({interval(row)})"
 
 
-def share(p: float | None) -> str:
-    """A probability without an interval, to 3 significant digits (``42.1%``)."""
+def share(p: float | None, decimals: int | None = None) -> str:
+    """A probability without an interval, to 3 significant digits (``42.1%``) or to
+    ``decimals`` decimals (figure labels: 0), in the one format for 0, tiny and ~1."""
     if p is None:
         return "—"
-    return f"{100 * p:.3g}%"
+    return _num(100 * p, decimals) + "%"
 
 
 def _scientific(value: float) -> tuple[float, int] | None:

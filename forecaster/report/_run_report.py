@@ -102,11 +102,11 @@ def reach_sentence(summary: Mapping[str, Any], years: float = 10.0) -> str | Non
     if row.get("q50") is not None:
         return (
             f"Half of the draws reach {years_label(years)} of progress within "
-            f"{duration(row['q50'])} of automation; {100 * reached:.3g}% reach it {within}."
+            f"{duration(row['q50'])} of automation; {share(reached)} reach it {within}."
         )
     return (
         f"Fewer than half of the draws reach {years_label(years)} of progress {within} "
-        f"({100 * reached:.3g}% do)."
+        f"({share(reached)} do)."
     )
 
 
@@ -264,7 +264,7 @@ def _distributions(run: Run) -> Section:
             [
                 f"time to {_series_label(row)} of progress",
                 *_quantile_cells(row, "not reached", duration),
-                "—" if never is None else f"{100 * never:.3g}%",
+                share(never),
             ]
         )
     table = Table(
