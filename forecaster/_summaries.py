@@ -308,7 +308,8 @@ def calendar_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> di
 
     ``p_automation_by_year``: P(automation has started by the year); ``p_explosion_by_year``:
     P(the explosion event, >= Y years of progress within w, is completed by the year);
-    ``milestone_dates``: quantiles (decimal years) of reaching each progress level.
+    ``milestone_dates``: quantiles (decimal years) of reaching each progress level;
+    ``monthly``: both probabilities at the start of every month over the calendar years.
     """
     timelines = plan.timelines
     if timelines is None:
@@ -321,8 +322,15 @@ def calendar_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> di
         values = histogram_quantiles(counts, CALENDAR)
         return {f"q{round(q * 100):02d}": v for q, v in zip(QUANTILE_LEVELS, values, strict=True)}
 
+    first, last = math.floor(timelines.calendar_years[0]), timelines.calendar_years[-1]
+    months = [first + m / 12 for m in range(int(round((last - first) * 12)) + 1)]
     return {
         "timelines": timelines.name,
+        "monthly": {
+            "years": months,
+            "p_automation": [histogram_cdf(totals["cal_start"][0], CALENDAR, y) for y in months],
+            "p_explosion": [histogram_cdf(totals["cal_explosion"][0], CALENDAR, y) for y in months],
+        },
         "explosion_event": {
             "years": timelines.explosion_years,
             "window_months": timelines.explosion_window_years * 12,

@@ -565,22 +565,31 @@ def calendar_chart(calendar: Mapping[str, Any]) -> Plot:
             f"{months_label(event['window_months'])} completed"
         )
     data: dict[str, Any] = {}
-    for i, (key, name) in enumerate(
-        (("p_automation_by_year", "full automation started"), ("p_explosion_by_year", label))
-    ):
+    monthly = calendar.get("monthly") or {}
+    series = (
+        ("p_automation_by_year", "p_automation", "full automation started"),
+        ("p_explosion_by_year", "p_explosion", label),
+    )
+    for i, (key, month_key, name) in enumerate(series):
         table = calendar.get(key) or {}
         years = np.array([float(y) for y in table], float)
         p = np.array([_float(v, math.nan) for v in table.values()], float)
         order = np.argsort(years)
         data[key] = {"years": years[order], "p": p[order]}
-        if years.size:
+        months = np.asarray(monthly.get("years") or [], float)
+        by_month = np.array([_float(v, math.nan) for v in monthly.get(month_key) or []], float)
+        if months.size and months.size == by_month.size:  # a line through every month
+            data[month_key] = {"years": months, "p": by_month}
+            ax.plot(months, 100 * by_month, "-", color=PALETTE[i], label=name)
+            ax.plot(years[order], 100 * p[order], "o", color=PALETTE[i], markersize=3)
+        elif years.size:
             ax.plot(years[order], 100 * p[order], "o-", color=PALETTE[i], label=name, markersize=4)
     _percent_axis(ax)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
     _labels(
         ax,
         "Calendar year",
-        "Probability by the start of the year",
+        "Probability by the date",
         "When: automation and explosion by calendar year",
         loc="lower right",
     )
@@ -588,8 +597,8 @@ def calendar_chart(calendar: Mapping[str, Any]) -> Plot:
         name="report_calendar",
         title="Probability by calendar year",
         caption="From the start-date stage (timelines): cumulative probability that full "
-        "automation of AI R&D has started, and that the explosion event is complete, by "
-        "each year.",
+        "automation of AI R&D has started, and that the explosion event is complete, at the "
+        "start of every month (dots: the start of each reported year).",
         figure=figure,
         data=data,
     )
