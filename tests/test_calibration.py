@@ -457,6 +457,19 @@ def test_report_accepts_a_calibration_directory(time_horizons_run: tuple[dict, P
     assert "## Data fitted" in md and "METR" in md  # the rows' sources
 
 
+def test_leave_one_out_names_the_influential_points(returns_run: dict) -> None:
+    """PSIS-LOO in calibration.json, one Pareto k per observation, the bad ones named (and
+    in the console line)."""
+    from forecaster.calibration._report import loo_line
+
+    loo = returns_run["loo"]
+    assert len(loo["pareto_k"]) == returns_run["n_observations"]
+    assert loo["bad"] == [n for n, k in loo["pareto_k"].items() if k > 0.7]
+    assert np.isfinite(loo["elpd_loo"]) and loo["se"] > 0
+    line = loo_line(loo)
+    assert all(name in line for name in loo["bad"])
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium not installed")
 def test_calibration_report_renders_in_a_headless_browser(time_horizons_run, chromium) -> None:
     """`forecaster report <calibration dir>` writes a page whose every image loads."""

@@ -25,7 +25,7 @@ from ._combined import COMBINED
 from ._common import CalibrationModel
 from ._data import resolve_data_dir
 from ._doubling_times import DOUBLING_TIMES
-from ._inference import Settings, diagnose, free_parameters, sample, summarize
+from ._inference import Settings, diagnose, free_parameters, leave_one_out, sample, summarize
 from ._report import console_summary, quantiles, write_json, write_markdown
 from ._returns import RETURNS
 from ._time_horizons import TIME_HORIZONS
@@ -88,6 +88,7 @@ def run_calibration(cfg: DictConfig | dict[str, Any], run_dir: Path) -> dict[str
         "forecast_variable": spec.forecast_variable,
         "posterior_path": str(posterior_path),
         "diagnostics": diagnostics,
+        "loo": leave_one_out(idata, prepared.labels),
         "quantiles": quantiles(
             idata.posterior, [q for q in spec.key_quantities if q in idata.posterior]
         ),

@@ -182,3 +182,28 @@ def diagnose(idata: az.InferenceData, var_names: list[str], settings: Settings) 
         "num_chains": int(idata.posterior.sizes["chain"]),
         "num_draws": int(idata.posterior.sizes["draw"]),
     }
+
+
+#: Pareto k above this: the observation's LOO estimate is unreliable (it is influential).
+PARETO_K_BAD = 0.7
+PARETO_K_OK = 0.5
+
+
+def leave_one_out(idata: az.InferenceData, labels: list[str]) -> dict[str, Any]:
+    """PSIS-LOO (ArviZ): the expected log predictive density, its standard error, the
+    effective number of parameters, and each observation's Pareto k with the ones above
+    0.7 (the estimate for them is unreliable: they sway the fit) and 0.5-0.7 named."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loo = az.loo(idata, pointwise=True)
+    k = np.asarray(loo.pareto_k, dtype=float).reshape(-1)
+    named = dict(zip(labels, (float(v) for v in k), strict=True))
+    return {
+        "elpd_loo": float(loo.elpd_loo),
+        "se": float(loo.se),
+        "p_loo": float(loo.p_loo),
+        "pareto_k": named,
+        "bad": [name for name, v in named.items() if v > PARETO_K_BAD],
+        "ok": [name for name, v in named.items() if PARETO_K_OK < v <= PARETO_K_BAD],
+        "thresholds": {"ok": PARETO_K_OK, "bad": PARETO_K_BAD},
+    }

@@ -112,6 +112,22 @@ def forecast_override(result: Mapping[str, Any]) -> str:
     return f"'{setting}=\"posterior(path={result['posterior_path']}, variable={variable})\"'"
 
 
+def loo_line(loo: Mapping[str, Any]) -> str:
+    """PSIS-LOO in one line, naming the observations whose Pareto k says it is unreliable."""
+    text = f"LOO: elpd {loo['elpd_loo']:.2f} (SE {loo['se']:.2f}), p_loo {loo['p_loo']:.2f}; "
+    bad, ok = loo["bad"], loo["ok"]
+    if bad:
+        text += (
+            f"Pareto k > {loo['thresholds']['bad']} for {len(bad)} of {len(loo['pareto_k'])} "
+            f"observations ({', '.join(bad)}): LOO is unreliable for them (influential points)"
+        )
+    else:
+        text += f"every Pareto k <= {loo['thresholds']['bad']}"
+    if ok:
+        text += f"; k in ({loo['thresholds']['ok']}, {loo['thresholds']['bad']}]: {', '.join(ok)}"
+    return text
+
+
 def console_summary(result: Mapping[str, Any]) -> str:
     """The short human summary printed at the end of a run."""
     diag = result["diagnostics"]
@@ -127,6 +143,9 @@ def console_summary(result: Mapping[str, Any]) -> str:
         quantiles_frame(result["quantiles"]).to_string(float_format=_number),
         f"use it in a forecast: {forecast_override(result)}",
     ]
+    loo = result.get("loo")
+    if loo:
+        lines.append(loo_line(loo))
     lines += [f"  ! {failure}" for failure in diag["failures"]]
     return "\n".join(lines)
 
@@ -166,6 +185,7 @@ def write_markdown(result: Mapping[str, Any], plots: Mapping[str, str], path: Pa
         "",
         markdown_table(diagnostics_frame(diag)),
         "",
+        *([loo_line(result["loo"]), ""] if result.get("loo") else []),
         "## Posterior (key quantities)",
         "",
         markdown_table(quantiles_frame(result["quantiles"])),

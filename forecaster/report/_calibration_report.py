@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .._errors import ConfigError
-from ..calibration._report import forecast_override
+from ..calibration._report import forecast_override, loo_line
 from ._document import Bullets, Code, Document, Image, Section, Table, Text, code, literal
 
 _REQUIRED = {
@@ -60,6 +60,14 @@ def _fixed(value: Any, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
+def _k_verdict(k: Any, thresholds: dict[str, Any]) -> str:
+    if not isinstance(k, int | float) or isinstance(k, bool) or not math.isfinite(k):
+        return "—"
+    if k > thresholds.get("bad", 0.7):
+        return "unreliable"
+    return "ok" if k > thresholds.get("ok", 0.5) else "good"
+
+
 def calibration_document(directory: Path) -> Document:
     info = read_calibration(directory)
     diag = info["diagnostics"]
@@ -94,6 +102,20 @@ def calibration_document(directory: Path) -> Document:
             f"Energy BFMI per chain: {literal(bfmi or '—')}."
         ),
     ]
+    loo = info.get("loo")
+    if isinstance(loo, dict) and isinstance(loo.get("pareto_k"), dict):
+        diagnostics.append(Text(literal(loo_line(loo))))
+        diagnostics.append(
+            Table(
+                ["observation", "Pareto k", "LOO"],
+                [
+                    [literal(name), _fixed(k, 2), _k_verdict(k, loo.get("thresholds") or {})]
+                    for name, k in loo["pareto_k"].items()
+                ],
+                "PSIS-LOO per observation (ArviZ): k above 0.7 means the leave-one-out "
+                "estimate is unreliable for it (the point sways the fit).",
+            )
+        )
     keys = ("mean", "q05", "q50", "q95")
     quantiles = Table(
         ["quantity", *keys],
