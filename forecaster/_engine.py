@@ -8,6 +8,7 @@ back to the host.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import json
@@ -32,7 +33,7 @@ from ._accumulate import (
     zeros_like_stats,
 )
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpoint
-from ._config import ForecastPlan
+from ._config import SHARD_ALIGNMENT, ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
 from ._kernel import ACCELERATOR_BLOCK, CPU_BLOCK, batch_path_outcomes, batch_paths
 from ._parameters import to_params
@@ -179,6 +180,38 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
     return draw_paths, count
 
 
+_PROGRAMS: collections.OrderedDict[str, tuple[Callable, Any]] = collections.OrderedDict()
+_PROGRAMS_KEPT = 8  # compiled kernels kept warm in a process (a server, a sweep, tests)
+
+
+def _program_key(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> str:
+    """What a compiled kernel depends on: the plan as the fingerprint sees it but for the
+    number of draws and the shard (they set how often it is called, not what it computes),
+    the posterior files' draws (their content is in the program), the block, devices, dtype."""
+    general = dataclasses.replace(plan, n_draws=SHARD_ALIGNMENT, shard_index=0, num_shards=1)
+    h = hashlib.sha256(fingerprint(general).encode())
+    stages = [plan.priors] + ([plan.timelines.priors] if plan.timelines is not None else [])
+    for prior_set in stages:
+        for prior in prior_set.priors:
+            if prior.kind == "posterior":
+                h.update(np.ascontiguousarray(prior.distribution.rows).tobytes())
+    h.update(repr((block, [str(d) for d in mesh.devices.flat], str(np.dtype(dtype)))).encode())
+    return h.hexdigest()
+
+
+def _compiled(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Any]:
+    """:func:`_compile`, kept for the next run of the same kernel in this process."""
+    key = _program_key(plan, block, mesh, dtype)
+    if key in _PROGRAMS:
+        _PROGRAMS.move_to_end(key)
+        return _PROGRAMS[key]
+    program = _compile(plan, block, mesh, dtype)
+    _PROGRAMS[key] = program
+    while len(_PROGRAMS) > _PROGRAMS_KEPT:
+        _PROGRAMS.popitem(last=False)
+    return program
+
+
 def _compile(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Any]:
     """Compile the kernel call ahead of time: (call(start_hi, start_lo, n_valid) -> (counts,
     per-draw values), the shapes of the counts)."""
@@ -228,17 +261,29 @@ def saved_state(plan: ForecastPlan, run_dir: Path, field: str = "resume") -> dic
     return saved
 
 
-def run_forecast(plan: ForecastPlan, run_dir: Path, progress_bar: bool = True) -> ForecastResult:
+def run_forecast(
+    plan: ForecastPlan,
+    run_dir: Path,
+    progress_bar: bool = True,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> ForecastResult:
     """Run (or resume) a forecast, checkpointing into ``run_dir`` after every chunk.
 
-    A float64 plan runs inside :func:`precision_scope`: JAX's 64-bit mode is on for the run
-    only.
+    ``on_chunk(done, total)`` is called after each chunk (the explorer's progress; an
+    exception it raises stops the run there, its checkpoint saved). A float64 plan runs
+    inside :func:`precision_scope`: JAX's 64-bit mode is on for the run only.
     """
     with precision_scope(plan.precision) as dtype:
-        return _run(plan, run_dir, progress_bar, dtype)
+        return _run(plan, run_dir, progress_bar, dtype, on_chunk)
 
 
-def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> ForecastResult:
+def _run(
+    plan: ForecastPlan,
+    run_dir: Path,
+    progress_bar: bool,
+    dtype: Any,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> ForecastResult:
     devices = select_devices(plan.devices)
     mesh = Mesh(np.array(devices), ("draws",))
     n_dev = len(devices)
@@ -263,7 +308,7 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
         state = saved
 
     t0 = time.perf_counter()
-    compiled, stats_shapes = _compile(plan, block, mesh, dtype)
+    compiled, stats_shapes = _compiled(plan, block, mesh, dtype)
     compile_seconds = time.perf_counter() - t0
 
     if "totals" not in state:
@@ -306,6 +351,8 @@ def _run(plan: ForecastPlan, run_dir: Path, progress_bar: bool, dtype: Any) -> F
         state["next_draw"] = position
         state["seconds"] = seconds_before + time.perf_counter() - t_run
         save_checkpoint(checkpoint, state)
+        if on_chunk is not None:
+            on_chunk(position - start, stop - start)
     run_seconds = time.perf_counter() - t_run
     bar.close()
     save_checkpoint(checkpoint, state)  # also for a shard with no draws of its own

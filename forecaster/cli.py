@@ -7,6 +7,7 @@
     forecaster merge <shard dirs>... --out <dir>
     forecaster trajectory [overrides]      one path at the prior medians: CSV and PNG
     forecaster speedup [alpha=0.4 gamma=1 r_cog=0.5 g_labour_before=0.7 g_compute=1.1]
+    forecaster serve [--host 127.0.0.1] [--port 8050] [--time-limit 120]
 
 Every fault ends with one line on stderr and no traceback (``FORECASTER_DEBUG=1`` shows it):
 exit code 2 for a user's mistake (the line names the field and what is allowed), 1 for the
@@ -37,6 +38,8 @@ commands:
   speedup [key=value ...]         Davidson & Houlden's Speed-Up Calculator (balanced
                                   growth without an explosion; keys: alpha, gamma, r_cog,
                                   g_labour_before, g_compute)
+  serve [--host H] [--port P]     the interactive explorer in a browser (default
+                                  http://127.0.0.1:8050/; --time-limit S per computation)
 
 Examples:
   forecaster forecast scenario=davidson_houlden_2025 n_draws=1000000
@@ -315,11 +318,44 @@ def speedup(args: list[str]) -> int:
     return 0
 
 
+def serve(args: list[str]) -> int:
+    """``forecaster serve [--host H] [--port P] [--time-limit S]``: the explorer."""
+    from . import _validate as check
+    from ._errors import ConfigError
+
+    allowed = {"--host": "127.0.0.1", "--port": "8050", "--time-limit": "120"}
+    values = dict(allowed)
+    items = list(args)
+    while items:
+        flag = items.pop(0)
+        key, sep, text = flag.partition("=")
+        if key not in allowed:
+            raise ConfigError("serve", flag, f"options {list(allowed)} (each with a value)")
+        if not sep:
+            if not items:
+                raise ConfigError(key, None, "a value")
+            text = items.pop(0)
+        values[key] = text
+    host = check.text("--host", values["--host"])
+    try:
+        port = int(values["--port"])
+        limit = float(values["--time-limit"])
+    except ValueError:
+        raise ConfigError("--port/--time-limit", values["--port"], "numbers") from None
+    port = check.integer("--port", port, 1, 65535)
+    limit = check.number("--time-limit", limit, 0.0, 86400.0)
+    from ._serve import serve as run_server
+
+    run_server(host, port, limit)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "forecast": forecast,
     "calibrate": calibrate,
     "report": report,
     "merge": merge,
+    "serve": serve,
     "speedup": speedup,
     "trajectory": trajectory,
 }

@@ -1,0 +1,258 @@
+"""The explorer's web app: a small Starlette (ASGI) app over the engine, every asset served by
+itself (the page, its script, Plotly.js from the plotly package): no CDN, so it runs on an
+air-gapped GPU box reached through an SSH tunnel.
+
+Routes (JSON unless said):
+
+- ``GET /``: the page; ``GET /static/<file>``: its script, style and ``plotly.min.js``.
+- ``GET /api/presets``: scenario and timelines presets, Davidson & Houlden's switches.
+- ``GET /api/scenario?state=<json>``: a state's parameters: each one's prior as the preset
+  (with the page's edits) gives it, its unit, meaning and allowed range, and the CLI command.
+- ``POST /api/run`` (a state): starts a job; 400 with ``{field, message}`` for a bad value.
+- ``GET /api/job/<id>``: progress, then ``summary`` (summary.json's content) when done.
+- ``POST /api/job/<id>/cancel``; ``GET /api/job/<id>/download``: the run directory (zip:
+  summary.json, the CSVs, draws.parquet, config.yaml, report.html and its figures).
+- ``GET /api/trajectory?state=<json>``: the median-prior path (``forecaster trajectory``).
+- ``GET /api/speedup?alpha=..``: the balanced-growth speed-up calculator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from .._errors import ConfigError
+from ._jobs import _COMPOSE, Jobs
+from ._state import OPTIONS, State, cli_command, overrides, parse_state, presets
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: they become null (as in summary.json)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _bad(err: ConfigError) -> JSONResponse:
+    return JSONResponse({"field": err.field, "message": str(err)}, status_code=400)
+
+
+def _state_from_query(request: Request) -> State:
+    text = request.query_params.get("state", "{}")
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise ConfigError("state", text[:80], "a JSON object") from None
+    return parse_state(raw)
+
+
+def parameter_table(state: State) -> dict[str, Any]:
+    """Each parameter of the state's scenario (and timelines): prior, unit, meaning, range."""
+    from .._config import compose_forecast, plan_forecast
+    from .._parameters import PARAMETERS
+
+    with _COMPOSE:
+        plan = plan_forecast(compose_forecast(overrides(state)))
+    described = plan.priors.describe()
+    rows = []
+    names = [p.name for p in plan.priors.priors if p.name not in plan.priors.latent]
+    for name in dict.fromkeys([*names, *PARAMETERS]):
+        if plan.settings.ladder is not None and name in PARAMETERS and name not in names:
+            continue  # the general law's parameters do not enter a ladder
+        spec = PARAMETERS.get(name)
+        prior = next((p for p in plan.priors.priors if p.name == name), None)
+        rows.append(
+            {
+                "name": name,
+                "prior": described.get(name, repr(spec.default) if spec else ""),
+                "editable": prior is None or prior.kind not in ("derived", "posterior"),
+                "unit": spec.unit if spec else "years of human-only progress",
+                "meaning": spec.meaning if spec else "a gap of the milestone ladder",
+                "range": spec.describe() if spec else "[0, inf)",
+            }
+        )
+    return {
+        "scenario": state.scenario,
+        "integrator": plan.settings.integrator,
+        "options": [o for o in OPTIONS if plan.settings.integrator == "doublings"],
+        "parameters": rows,
+        "command": cli_command(state),
+    }
+
+
+def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
+    """The explorer app (its jobs run on ``workers`` threads, each cut at ``time_limit_s``)."""
+    jobs = Jobs(workers=workers, time_limit_s=time_limit_s)
+
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        files = {"app.js": STATIC / "app.js", "app.css": STATIC / "app.css",
+                 "plotly.min.js": _plotly_js()}  # fmt: skip
+        if name not in files:  # a fixed list: no path a request names is ever opened
+            return Response("not found", status_code=404)
+        kind = "text/css" if name.endswith(".css") else "application/javascript"
+        return FileResponse(files[name], media_type=kind)
+
+    def preset_list(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "scenarios": presets("scenario"),
+                "timelines": presets("timelines"),
+                "options": list(OPTIONS),
+            }
+        )
+
+    def scenario(request: Request) -> JSONResponse:
+        try:
+            return JSONResponse(_finite(parameter_table(_state_from_query(request))))
+        except ConfigError as err:
+            return _bad(err)
+
+    async def run(request: Request) -> JSONResponse:
+        try:
+            raw = await request.json()
+        except ValueError:
+            return _bad(ConfigError("state", "(not JSON)", "a JSON object"))
+        try:
+            state = parse_state(raw)
+            job = await _in_thread(jobs.submit, state)
+        except ConfigError as err:
+            return _bad(err)
+        return JSONResponse({**job.view(), "command": cli_command(state)})
+
+    def job_view(request: Request) -> JSONResponse:
+        job = jobs.get(request.path_params["job_id"])
+        if job is None:
+            return JSONResponse({"message": "no such job (finished long ago?)"}, 404)
+        view = job.view()
+        if job.status == "done":
+            view["summary"] = _finite(job.summary)
+        return JSONResponse(view)
+
+    def cancel(request: Request) -> JSONResponse:
+        job = jobs.get(request.path_params["job_id"])
+        if job is not None:
+            job.cancel.set()
+        return JSONResponse({"cancelled": job is not None})
+
+    def download(request: Request) -> Response:
+        job = jobs.get(request.path_params["job_id"])
+        if job is None or job.status != "done":
+            return JSONResponse({"message": "no finished job of that id"}, 404)
+        from .._outputs import write_outputs
+        from ..report import write_report
+
+        if not (job.run_dir / "summary.json").is_file():
+            write_outputs(job.result, job.run_dir)
+            write_report(job.run_dir)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(job.run_dir.iterdir()):
+                if file.is_file() and not file.name.startswith("."):
+                    archive.write(file, f"forecast/{file.name}")
+        name = f"forecast-{job.state.scenario}-seed{job.state.seed}.zip"
+        return Response(
+            buffer.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    def trajectory(request: Request) -> JSONResponse:
+        from .._config import compose_forecast, plan_forecast
+        from .._trajectory import scenario_path
+
+        try:
+            state = _state_from_query(request)
+            with _COMPOSE:
+                plan = plan_forecast(compose_forecast(overrides(state)))
+            frame, ceiling = scenario_path(plan)
+        except ConfigError as err:
+            return _bad(err)
+        return JSONResponse(
+            _finite(
+                {"columns": {c: frame[c].tolist() for c in frame.columns}, "ceiling_years": ceiling}
+            )  # fmt: skip
+        )
+
+    def speedup(request: Request) -> JSONResponse:
+        from .._speedup import SPEEDUP_DEFAULTS, balanced_growth_speedup
+
+        values: dict[str, float] = {}
+        for key in SPEEDUP_DEFAULTS:
+            text = request.query_params.get(key)
+            if text is None:
+                continue
+            try:
+                values[key] = float(text)
+            except ValueError:
+                return _bad(ConfigError(key, text, "a number"))
+        try:
+            result = balanced_growth_speedup(**values)
+        except ConfigError as err:
+            return _bad(err)
+        return JSONResponse(_finite({**result.__dict__, "inputs": {**SPEEDUP_DEFAULTS, **values}}))
+
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
+    routes = [
+        Route("/", page),
+        Route("/favicon.ico", favicon),
+        Route("/static/{name}", static),
+        Route("/api/presets", preset_list),
+        Route("/api/scenario", scenario),
+        Route("/api/run", run, methods=["POST"]),
+        Route("/api/job/{job_id}", job_view),
+        Route("/api/job/{job_id}/cancel", cancel, methods=["POST"]),
+        Route("/api/job/{job_id}/download", download),
+        Route("/api/trajectory", trajectory),
+        Route("/api/speedup", speedup),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        jobs.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.jobs = jobs
+    return app
+
+
+async def _in_thread(fn, *args):
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn, *args)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8050, time_limit_s: float = 120.0) -> None:
+    """Run the explorer until interrupted (binds to ``host``: 127.0.0.1 unless told)."""
+    import uvicorn
+
+    print(f"forecaster explorer on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    uvicorn.run(make_app(time_limit_s), host=host, port=port, log_level="warning")

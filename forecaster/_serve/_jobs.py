@@ -1,0 +1,139 @@
+"""The explorer's computations: each state a job on a small thread pool, with progress, a time
+limit and cancellation, its result kept for its page (and its download) a while.
+
+Jobs run the CLI's own path (compose the overrides, plan, :func:`run_forecast` into a run
+directory of the job's own, :func:`build_summary`), so what the page shows is what
+``forecaster forecast`` writes for the same settings and seed. The engine keeps compiled
+kernels warm between jobs of the same settings (``_engine._compiled``).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .._config import compose_forecast, plan_forecast
+from .._errors import ConfigError
+from ._state import State, overrides
+
+_COMPOSE = threading.Lock()
+
+
+class Cancelled(Exception):
+    """A job stopped: cancelled by its page, or past the time limit."""
+
+
+@dataclasses.dataclass
+class Job:
+    """One computation: its state, where it stands, and its outcome."""
+
+    id: str
+    state: State
+    started: float = dataclasses.field(default_factory=time.perf_counter)
+    status: str = "queued"  # queued | running | done | error | cancelled
+    done: int = 0
+    total: int = 0
+    error: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
+    result: Any = None
+    run_dir: Path | None = None
+    cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
+    seconds: float | None = None
+
+    def view(self) -> dict[str, Any]:
+        """What the page polls."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+            "seconds": self.seconds,
+        }
+
+
+class Jobs:
+    """The jobs of one server process."""
+
+    def __init__(self, workers: int = 2, time_limit_s: float = 120.0, kept: int = 32):
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="forecaster")
+        self.time_limit_s = time_limit_s
+        self.kept = kept
+        self.jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
+        self.lock = threading.Lock()
+        self.root = Path(tempfile.mkdtemp(prefix="forecaster-serve-"))
+
+    def submit(self, state: State) -> Job:
+        """Plan the state now (a bad value fails here, with the CLI's message), run it later."""
+        with _COMPOSE:  # Hydra's composition is process-global state: one at a time
+            cfg = compose_forecast([*overrides(state), "output.progress_bar=false"])
+            plan = plan_forecast(cfg)
+        job = Job(uuid.uuid4().hex, state, total=plan.n_draws)
+        with self.lock:
+            self.jobs[job.id] = job
+            while len(self.jobs) > self.kept:
+                _, old = self.jobs.popitem(last=False)
+                old.cancel.set()
+                if old.run_dir is not None:
+                    shutil.rmtree(old.run_dir, ignore_errors=True)
+        self.pool.submit(self._run, job, cfg, plan)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self.lock:
+            return self.jobs.get(job_id)
+
+    def _run(self, job: Job, cfg: Any, plan: Any) -> None:
+        from omegaconf import OmegaConf
+
+        from .._engine import run_forecast
+        from .._outputs import build_summary
+        from .._rundir import save_config
+
+        if job.cancel.is_set():
+            job.status = "cancelled"
+            return
+        job.status = "running"
+        deadline = job.started + self.time_limit_s
+
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+            if job.cancel.is_set():
+                raise Cancelled("cancelled: the settings changed")
+            if time.perf_counter() > deadline:
+                raise Cancelled(
+                    f"cancelled: past the time limit of {self.time_limit_s:g} s "
+                    f"({done:,} of {total:,} draws done); ask for fewer draws"
+                )
+
+        job.run_dir = self.root / job.id
+        try:
+            job.run_dir.mkdir(parents=True)
+            save_config(OmegaConf.to_container(cfg, resolve=True), job.run_dir)
+            result = run_forecast(plan, job.run_dir, progress_bar=False, on_chunk=progress)
+            job.result = result
+            job.summary = build_summary(result)
+            job.status = "done"
+        except Cancelled as stop:
+            job.status, job.error = "cancelled", {"field": None, "message": str(stop)}
+        except ConfigError as err:
+            job.status, job.error = "error", {"field": err.field, "message": str(err)}
+        except Exception as err:  # one job's failure never stops the server
+            job.status = "error"
+            job.error = {"field": None, "message": f"{type(err).__name__}: {err}"}
+        finally:
+            job.seconds = time.perf_counter() - job.started
+
+    def close(self) -> None:
+        for job in list(self.jobs.values()):
+            job.cancel.set()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(self.root, ignore_errors=True)

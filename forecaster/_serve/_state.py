@@ -1,0 +1,129 @@
+"""The explorer's state: what the page sends, checked, and turned into the CLI's overrides.
+
+A state is plain JSON (it is also what the page's URL holds)::
+
+    {"scenario": "davidson_houlden_2025", "timelines": "none", "n_draws": 100000, "seed": 0,
+     "params": {"f": "log_uniform(low=2, high=32)"}, "options": {"constant_r": true}}
+
+Every value is checked here before it reaches Hydra, with the CLI's own one-line messages
+for the rest: a prior is a number or the compact form with numeric arguments (no posterior
+files: the server reads no path a page names), a preset one of ``conf/``'s, an option one of
+the scenario's switches. :func:`overrides` gives the very overrides ``forecaster forecast``
+would take, so every number the page shows is the CLI's for the same settings and seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .. import _validate as check
+from .._errors import ConfigError
+from .._paths import conf_dir
+
+#: The compact prior form with numeric arguments only: ``log_uniform(low=2, high=32)``.
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_COMPACT = re.compile(
+    rf"^\s*[a-z_]+\s*\(\s*(?:[a-z_]+\s*=\s*{_NUMBER}\s*(?:,\s*[a-z_]+\s*=\s*{_NUMBER}\s*)*)?\)\s*$"
+)
+_PARAMETER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: The scenario's on/off switches the page shows (Davidson & Houlden's options).
+OPTIONS = ("constant_r", "retraining_cost", "gradual_boost")
+MAX_DRAWS = 10_000_000
+DEFAULT_DRAWS = 100_000
+
+
+def presets(group: str) -> list[str]:
+    """The presets of a config group (``scenario`` or ``timelines``), by file name."""
+    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
+
+
+@dataclasses.dataclass(frozen=True)
+class State:
+    """A checked state of the page."""
+
+    scenario: str
+    timelines: str
+    n_draws: int
+    seed: int
+    params: dict[str, str]
+    options: dict[str, bool]
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def parse_state(raw: Any) -> State:
+    """The page's JSON, checked; ConfigError naming the field (as the page names it)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError("state", raw, "a JSON object")
+    unknown = sorted(set(raw) - {f.name for f in dataclasses.fields(State)})
+    if unknown:
+        raise ConfigError(unknown[0], raw[unknown[0]], "a field of the explorer's state")
+    scenario = check.choice("scenario", raw.get("scenario", "decaying"), presets("scenario"))
+    timelines = check.choice("timelines", raw.get("timelines", "none"), presets("timelines"))
+    n_draws = check.integer("n_draws", raw.get("n_draws", DEFAULT_DRAWS), 1, MAX_DRAWS)
+    seed = check.integer("seed", raw.get("seed", 0), 0, 2**31 - 1)
+    params = raw.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise ConfigError("params", params, "a mapping of parameter -> prior")
+    checked: dict[str, str] = {}
+    for name, spec in params.items():
+        field = f"scenario.params.{name}"
+        if not isinstance(name, str) or not _PARAMETER.match(name):
+            raise ConfigError("params", name, "parameter names (letters, digits, _)")
+        checked[name] = _prior_text(field, spec)
+    options = raw.get("options") or {}
+    if not isinstance(options, Mapping):
+        raise ConfigError("options", options, f"a mapping of switches: {list(OPTIONS)}")
+    switches = {}
+    for name, value in options.items():
+        check.choice("options", name, OPTIONS)
+        switches[name] = check.boolean(f"scenario.{name}", value)
+    return State(scenario, timelines, n_draws, seed, checked, switches)
+
+
+def _prior_text(field: str, spec: Any) -> str:
+    """A prior as the page may give it: a finite number or the numeric compact form."""
+    if check.is_number(spec):
+        if not math.isfinite(float(spec)):
+            raise ConfigError(field, spec, "a finite number")
+        return repr(float(spec))
+    if isinstance(spec, str) and re.fullmatch(rf"\s*{_NUMBER}\s*", spec):
+        return _prior_text(field, float(spec))
+    if (
+        not isinstance(spec, str)
+        or not _COMPACT.match(spec)
+        or spec.strip().startswith("posterior")
+    ):
+        raise ConfigError(
+            field,
+            spec,
+            "a number or a prior such as log_uniform(low=2, high=32) (numeric arguments; "
+            "posterior files only from the command line)",
+        )
+    return re.sub(r"\s+", " ", spec.strip())
+
+
+def overrides(state: State, extra: tuple[str, ...] = ()) -> list[str]:
+    """The ``forecaster forecast`` overrides of a state (``extra`` appended)."""
+    items = [
+        f"scenario={state.scenario}",
+        f"timelines={state.timelines}",
+        f"n_draws={state.n_draws}",
+        f"seed={state.seed}",
+    ]
+    items += [f"++scenario.params.{name}='{text}'" for name, text in state.params.items()]
+    items += [f"scenario.{name}={str(on).lower()}" for name, on in state.options.items()]
+    return [*items, *extra]
+
+
+def cli_command(state: State) -> str:
+    """The command line that computes what the page shows (for the page and the docs)."""
+    parts = ["forecaster", "forecast"]
+    for item in overrides(state):
+        parts.append(f'"{item}"' if any(c in item for c in " '()") else item)
+    return " ".join(parts)

@@ -1,0 +1,375 @@
+// The explorer's page: state in the URL, a job per change, plots from summary.json's content.
+"use strict";
+
+const COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
+const HEADLINE = { years: 3, window_months: 12 };
+const panels = {};
+let presets = null;
+let activeTab = "curves";
+
+function defaultState() {
+  return { scenario: "decaying", timelines: "none", n_draws: 100000, seed: 0, params: {}, options: {} };
+}
+
+function readUrl() {
+  const text = new URLSearchParams(window.location.search).get("state");
+  if (!text) return { a: defaultState(), b: null, tab: "curves" };
+  try {
+    const parsed = JSON.parse(text);
+    return { a: parsed.a || defaultState(), b: parsed.b || null, tab: parsed.tab || "curves" };
+  } catch (e) {
+    return { a: defaultState(), b: null, tab: "curves" };
+  }
+}
+
+function writeUrl() {
+  const state = { a: panels.a.state, b: panels.b.enabled ? panels.b.state : null, tab: activeTab };
+  const url = window.location.pathname + "?state=" + encodeURIComponent(JSON.stringify(state));
+  window.history.replaceState(null, "", url);
+}
+
+function percent(p) {
+  if (p === null || p === undefined) return "n/a";
+  const v = 100 * p;
+  if (v === 0 || v === 100) return v.toFixed(0) + "%";
+  if (v < 0.01) return "<0.01%";
+  if (v > 99.99) return ">99.99%";
+  return v.toPrecision(3) + "%";
+}
+
+function headlineRow(summary) {
+  const rows = summary.probabilities || [];
+  return rows.find(r => r.years === HEADLINE.years && r.window_months === HEADLINE.window_months) || rows[0];
+}
+
+class Panel {
+  constructor(key, state) {
+    this.key = key;
+    this.root = document.getElementById("panel-" + key);
+    this.root.appendChild(document.getElementById("panel-template").content.cloneNode(true));
+    this.state = Object.assign(defaultState(), state || {});
+    this.state.params = Object.assign({}, this.state.params || {});
+    this.state.options = Object.assign({}, this.state.options || {});
+    this.enabled = key === "a" || state !== null;
+    this.job = null;
+    this.summary = null;
+    this.timer = null;
+    this.q = sel => this.root.querySelector(sel);
+    for (const [cls, list] of [["scenario", presets.scenarios], ["timelines", presets.timelines]]) {
+      const select = this.q("select." + cls);
+      for (const name of list) {
+        const option = document.createElement("option");
+        option.value = option.textContent = name;
+        select.appendChild(option);
+      }
+    }
+    this.q("select.scenario").value = this.state.scenario;
+    this.q("select.timelines").value = this.state.timelines;
+    this.q("input.n_draws").value = this.state.n_draws;
+    this.q("input.seed").value = this.state.seed;
+    this.q("select.scenario").addEventListener("change", () => {
+      this.state.scenario = this.q("select.scenario").value;
+      this.state.params = {};
+      this.state.options = {};
+      this.loadScenario();
+    });
+    this.q("select.timelines").addEventListener("change", () => {
+      this.state.timelines = this.q("select.timelines").value;
+      this.changed();
+    });
+    for (const name of ["n_draws", "seed"]) {
+      this.q("input." + name).addEventListener("change", () => {
+        const text = this.q("input." + name).value.trim();
+        this.state[name] = /^[0-9]+$/.test(text) ? Number(text) : text;
+        this.changed();
+      });
+    }
+  }
+
+  clearErrors() {
+    this.root.querySelectorAll(".error").forEach(e => { e.textContent = ""; });
+  }
+
+  showError(error) {
+    // The message goes beside the field it names (scenario.params.f.high: beside f's input).
+    let field = error.field || "";
+    let target = null;
+    while (field && !target) {
+      target = this.root.querySelector(`[data-error="${CSS.escape(field)}"]`);
+      field = field.includes(".") ? field.slice(0, field.lastIndexOf(".")) : "";
+    }
+    (target || this.q(".error.general")).textContent = error.message;
+  }
+
+  async loadScenario() {
+    this.clearErrors();
+    const url = "/api/scenario?state=" + encodeURIComponent(JSON.stringify(this.state));
+    const response = await fetch(url);
+    const body = await response.json();
+    if (!response.ok) { this.showError(body); return; }
+    this.table = body;
+    const tbody = this.q("table.params tbody");
+    tbody.innerHTML = "";
+    for (const p of body.parameters) {
+      const tr = document.createElement("tr");
+      const help = `${p.meaning} [${p.unit}], allowed ${p.range}`;
+      tr.innerHTML = "<td></td><td><input><span class='error'></span></td><td></td><td></td>";
+      tr.children[0].textContent = p.name;
+      tr.children[0].title = help;
+      const input = tr.querySelector("input");
+      input.value = this.state.params[p.name] !== undefined ? this.state.params[p.name] : p.prior;
+      input.dataset.field = "scenario.params." + p.name;
+      input.title = help;
+      input.disabled = !p.editable;
+      tr.querySelector(".error").dataset.error = "scenario.params." + p.name;
+      tr.children[2].textContent = p.unit;
+      tr.children[3].textContent = p.range;
+      input.addEventListener("change", () => {
+        const text = input.value.trim();
+        if (text === p.prior) delete this.state.params[p.name]; else this.state.params[p.name] = text;
+        this.changed();
+      });
+      tbody.appendChild(tr);
+    }
+    const options = this.q(".options");
+    options.innerHTML = "";
+    for (const name of body.options) {
+      const label = document.createElement("label");
+      label.innerHTML = "<input type='checkbox'> ";
+      label.appendChild(document.createTextNode(name.replace(/_/g, " ")));
+      const box = label.querySelector("input");
+      box.dataset.option = name;
+      box.checked = !!this.state.options[name];
+      box.addEventListener("change", () => { this.state.options[name] = box.checked; this.changed(); });
+      options.appendChild(label);
+    }
+    this.changed(true);
+  }
+
+  changed(now) {
+    writeUrl();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), now ? 0 : 300);
+  }
+
+  async run() {
+    if (!this.enabled) return;
+    if (this.job) fetch(`/api/job/${this.job}/cancel`, { method: "POST" });
+    this.clearErrors();
+    this.q(".status").textContent = "starting…";
+    this.q(".download").hidden = true;
+    const response = await fetch("/api/run", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(this.state),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      this.showError(body);
+      this.q(".status").textContent = "not computed: fix the value marked in red";
+      return;
+    }
+    this.job = body.id;
+    this.q(".command").textContent = body.command;
+    this.poll(body.id);
+  }
+
+  async poll(id) {
+    if (id !== this.job) return;
+    const response = await fetch(`/api/job/${id}`);
+    const body = await response.json();
+    if (id !== this.job) return;
+    const fraction = body.total ? body.done / body.total : 0;
+    this.q(".progress .bar").style.width = (100 * fraction).toFixed(1) + "%";
+    if (body.status === "done") {
+      this.summary = body.summary;
+      this.render();
+      return;
+    }
+    if (body.status === "error" || body.status === "cancelled") {
+      this.showError(body.error || { message: body.status });
+      this.q(".status").textContent = body.status;
+      return;
+    }
+    this.q(".status").textContent = `${body.status}: ${body.done.toLocaleString()} of ${body.total.toLocaleString()} draws`;
+    setTimeout(() => this.poll(id), 200);
+  }
+
+  render() {
+    const s = this.summary;
+    const row = headlineRow(s);
+    const head = this.q(".headline");
+    head.dataset.p = row ? String(row.p) : "";
+    head.textContent = row
+      ? `P(≥ ${row.years} years of progress within ${row.window_months} months) = ${percent(row.p)}` +
+        ` (Monte Carlo 95%: ${percent(row.ci_low)}–${percent(row.ci_high)})`
+      : "no probability";
+    this.q(".status").textContent =
+      `${s.finite_draws.toLocaleString()} draws, seed ${s.seed}` +
+      (s.non_finite ? `, ${s.non_finite.toLocaleString()} non-finite (left out)` : "") +
+      (s.timing && s.timing.draws_per_second ? `, ${Math.round(s.timing.draws_per_second).toLocaleString()} draws/s` : "");
+    const link = this.q(".download");
+    link.href = `/api/job/${this.job}/download`;
+    link.hidden = false;
+    drawAll();
+  }
+}
+
+function enabledPanels() {
+  return ["a", "b"].map(k => panels[k]).filter(p => p && p.enabled && p.summary);
+}
+
+function label(panel) {
+  return panels.b.enabled ? `${panel.key.toUpperCase()}: ${panel.state.scenario}` : panel.state.scenario;
+}
+
+const LAYOUT = { margin: { t: 40, r: 20 }, legend: { orientation: "h", y: -0.2 } };
+
+function drawCurves() {
+  const traces = [];
+  enabledPanels().forEach((panel, i) => {
+    const curve = panel.summary.curve || [];
+    const windows = [...new Set(curve.map(r => r.window_months))];
+    windows.forEach((w, j) => {
+      const rows = curve.filter(r => r.window_months === w);
+      const color = COLORS[(2 * i + j) % COLORS.length];
+      const x = rows.map(r => r.years);
+      traces.push({ x, y: rows.map(r => 100 * r.ci_high), mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
+      traces.push({ x, y: rows.map(r => 100 * r.ci_low), mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: color + "33", showlegend: false, hoverinfo: "skip" });
+      traces.push({ x, y: rows.map(r => 100 * r.p), mode: "lines", line: { color }, name: `${label(panel)}, within ${w} months` });
+    });
+  });
+  Plotly.react("plot-curves", traces, { ...LAYOUT, title: "P(≥ Y years of progress within w), 95% Monte Carlo band",
+    xaxis: { title: "Y, years of progress", type: "log" }, yaxis: { title: "probability (%)", range: [0, 100] } });
+}
+
+function drawFan() {
+  const traces = [];
+  enabledPanels().forEach((panel, i) => {
+    const fan = panel.summary.fan || [];
+    const color = COLORS[i];
+    const t = fan.map(r => r.t_years);
+    for (const [lo, hi, alpha] of [["q05", "q95", "22"], ["q25", "q75", "55"]]) {
+      traces.push({ x: t, y: fan.map(r => r[hi]), mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
+      traces.push({ x: t, y: fan.map(r => r[lo]), mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: color + alpha, name: `${label(panel)} ${lo.slice(1)}–${hi.slice(1)}%` });
+    }
+    traces.push({ x: t, y: fan.map(r => r.q50), mode: "lines", line: { color }, name: `${label(panel)} median` });
+  });
+  Plotly.react("plot-fan", traces, { ...LAYOUT, title: "Progress since automation: median and bands",
+    xaxis: { title: "years since automation" }, yaxis: { title: "years of progress", type: "log" } });
+}
+
+function strip(outcome, title, axis) {
+  const traces = [];
+  enabledPanels().forEach((panel, i) => {
+    const rows = (panel.summary.quantiles || []).filter(r => r.outcome === outcome);
+    rows.forEach((r, j) => {
+      const name = `${label(panel)}${r.years !== undefined ? `, ${r.years} y` : ""}`;
+      traces.push({ type: "box", name, orientation: "h", marker: { color: COLORS[(i * 3 + j) % COLORS.length] },
+        q1: [r.q25], median: [r.q50], q3: [r.q75], lowerfence: [r.q05], upperfence: [r.q95], y: [name] });
+    });
+  });
+  return [traces, { ...LAYOUT, title, xaxis: { title: axis, type: "log" }, showlegend: false, margin: { l: 180, t: 40 } }];
+}
+
+function drawDistributions() {
+  Plotly.react("plot-peak", ...strip("peak_speedup", "Peak speed-up (5–95%, 25–75%, median)", "speed-up (x)"));
+  Plotly.react("plot-times", ...strip("time_to_progress_years", "Years to each level of progress", "years since automation"));
+}
+
+function drawSensitivity() {
+  const traces = [];
+  enabledPanels().forEach((panel, i) => {
+    const row = headlineRow(panel.summary);
+    const name = row ? `P(≥${row.years}y within ${row.window_months}m)` : "";
+    const event = row ? `P(>=${row.years}y in ${row.window_months}m)` : null;
+    const use = (panel.summary.sensitivity || []).filter(r => r.event === event);
+    const first = event;
+    traces.push({ type: "bar", orientation: "h", name: `${label(panel)} ${first || name}`, marker: { color: COLORS[i] },
+      y: use.map(r => r.parameter), x: use.map(r => r.first_order_index) });
+  });
+  Plotly.react("plot-sensitivity", traces, { ...LAYOUT, title: "First-order sensitivity index of the headline event",
+    xaxis: { title: "share of the variance explained" }, margin: { l: 140, t: 40 } });
+}
+
+function drawDates() {
+  const traces = [];
+  const tables = [];
+  enabledPanels().forEach((panel, i) => {
+    const cal = panel.summary.calendar;
+    if (cal && cal.monthly) {
+      traces.push({ x: cal.monthly.years, y: cal.monthly.p_automation.map(p => 100 * p), mode: "lines", line: { color: COLORS[2 * i] }, name: `${label(panel)}: automation started` });
+      traces.push({ x: cal.monthly.years, y: cal.monthly.p_explosion.map(p => 100 * p), mode: "lines", line: { color: COLORS[2 * i + 1] }, name: `${label(panel)}: explosion complete` });
+    }
+    const ms = panel.summary.milestones;
+    if (ms) {
+      let html = `<h3>${label(panel)}: milestones (years after the start)</h3><table><tr><th>milestone</th><th>10%</th><th>median</th><th>90%</th><th>P(within 1 y)</th><th>P(within 2 y)</th><th>median date</th></tr>`;
+      for (const [name, m] of Object.entries(ms)) {
+        const q = m.years_after_start;
+        const f = v => (v === null || v === undefined ? "—" : Number(v).toPrecision(3));
+        html += `<tr><td>${name}</td><td>${f(q.q10)}</td><td>${f(q.q50)}</td><td>${f(q.q90)}</td><td>${percent(m.p_within_years["1"])}</td><td>${percent(m.p_within_years["2"])}</td><td>${m.date ? f(m.date.q50) : "—"}</td></tr>`;
+      }
+      tables.push(html + "</table>");
+    }
+  });
+  Plotly.react("plot-calendar", traces, { ...LAYOUT, title: traces.length ? "By calendar date (monthly)" : "No timelines stage: choose one",
+    xaxis: { title: "year" }, yaxis: { title: "probability (%)", range: [0, 100] } });
+  document.getElementById("milestones").innerHTML = tables.join("");
+}
+
+async function drawTrajectory() {
+  const traces = [];
+  for (const [i, panel] of ["a", "b"].map(k => panels[k]).filter(p => p && p.enabled).entries()) {
+    const response = await fetch("/api/trajectory?state=" + encodeURIComponent(JSON.stringify(panel.state)));
+    if (!response.ok) continue;
+    const body = await response.json();
+    traces.push({ x: body.columns.t_years, y: body.columns.progress_years, mode: "lines", line: { color: COLORS[i] }, name: `${label(panel)} at its prior medians` });
+  }
+  Plotly.react("plot-trajectory", traces, { ...LAYOUT, title: "One path at the prior medians",
+    xaxis: { title: "years since automation" }, yaxis: { title: "years of progress" } });
+}
+
+async function drawSpeedup() {
+  const form = new FormData(document.getElementById("speedup-form"));
+  const response = await fetch("/api/speedup?" + new URLSearchParams(form).toString());
+  const body = await response.json();
+  document.getElementById("speedup-error").textContent = response.ok ? "" : body.message;
+  if (!response.ok) return;
+  document.getElementById("speedup-result").textContent = body.explosive
+    ? "r_cog ≥ 1: no balanced path, a software-only explosion"
+    : `speed-up ${Number(body.speedup).toPrecision(3)}x (software growth ${(100 * body.g_before).toPrecision(3)}%/yr → ${(100 * body.g_after).toPrecision(3)}%/yr; implied r ${Number(body.r).toPrecision(3)})`;
+}
+
+function drawAll() {
+  const draw = { curves: drawCurves, fan: drawFan, distributions: drawDistributions, sensitivity: drawSensitivity,
+    dates: drawDates, trajectory: drawTrajectory, speedup: drawSpeedup }[activeTab];
+  if (draw) draw();
+}
+
+function showTab(name) {
+  activeTab = name;
+  document.querySelectorAll("#tabs button").forEach(b => b.classList.toggle("active", b.dataset.tab === name));
+  document.querySelectorAll(".tab").forEach(t => { t.hidden = t.id !== "tab-" + name; });
+  writeUrl();
+  drawAll();
+}
+
+async function start() {
+  presets = await (await fetch("/api/presets")).json();
+  const initial = readUrl();
+  panels.a = new Panel("a", initial.a);
+  panels.b = new Panel("b", initial.b);
+  document.getElementById("compare").checked = panels.b.enabled;
+  document.getElementById("panel-b").hidden = !panels.b.enabled;
+  document.getElementById("compare").addEventListener("change", e => {
+    panels.b.enabled = e.target.checked;
+    document.getElementById("panel-b").hidden = !panels.b.enabled;
+    if (panels.b.enabled && !panels.b.table) panels.b.loadScenario(); else { writeUrl(); drawAll(); }
+  });
+  document.querySelectorAll("#tabs button").forEach(b => b.addEventListener("click", () => showTab(b.dataset.tab)));
+  document.getElementById("speedup-form").addEventListener("change", drawSpeedup);
+  activeTab = initial.tab;
+  showTab(activeTab);
+  await panels.a.loadScenario();
+  if (panels.b.enabled) await panels.b.loadScenario();
+}
+
+start();
