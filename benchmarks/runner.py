@@ -14,6 +14,8 @@ Sections (``--sections``, all by default):
   mode) beside the base preset, measured in one run, and each one's ratio to the base;
 - ``peers``: draws per second of AI 2027's presets (their takeoff, with each timelines
   preset) and the ratio to their own code's speed (``benchmarks/peer_speed.py``);
+- ``explorer``: the time from a changed prior to updated results in ``forecaster serve``
+  (100,000 draws; ``benchmarks/explorer.py``);
 - ``baselines``: the Davidson & Houlden model by vectorised NumPy and by a per-draw Python
   loop (``benchmarks/baselines.py``), in this process; speed ratios; agreement of the four
   headline probabilities of all three within Monte Carlo error;
@@ -57,10 +59,20 @@ from .common import (
     make_plan,
     median,
 )
+from .explorer import explorer_section
 from .peer_speed import peers_section
 
 SCHEMA_VERSION = 1
-SECTIONS = ("baselines", "throughput", "options", "peers", "profile", "memory", "roofline")
+SECTIONS = (
+    "baselines",
+    "throughput",
+    "options",
+    "peers",
+    "explorer",
+    "profile",
+    "memory",
+    "roofline",
+)
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # Defaults per kind of machine; command-line options override them.
@@ -86,6 +98,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sweep_scenarios": [DH],
         "block_sizes": [1_024, 4_096, 16_384, 65_536],
         "peer_draws": 1 << 20,
+        "explorer_draws": 100_000,
     },
     "gpu": {
         "min_draws": 1_000,
@@ -108,6 +121,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sweep_scenarios": [DH, "decaying", "expanding_pie"],
         "block_sizes": [1 << 16, 1 << 18, 1 << 20, 1 << 22],
         "peer_draws": 1 << 26,
+        "explorer_draws": 100_000,
     },
     "quick": {
         "min_draws": 1_000,
@@ -130,6 +144,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sweep_scenarios": [],
         "block_sizes": [],
         "peer_draws": 8_192,
+        "explorer_draws": 8_192,
     },
 }
 QUICK_SCENARIOS = (DH,)
@@ -770,6 +785,17 @@ def markdown(results: dict[str, Any]) -> str:
                 for r in peers["rows"]
             ],
         )  # fmt: skip
+    explorer = results.get("explorer")
+    if explorer:
+        lines += ["## The explorer: from a changed setting to updated results", ""]
+        lines += _table(
+            ["change", "draws", "seconds to results", "of which compile", "run"],
+            [
+                [r["change"], r["n_draws"], r["seconds_to_results"], r["compile_seconds"],
+                 r["run_seconds"]]
+                for r in explorer["rows"]
+            ],
+        )  # fmt: skip
     base = results.get("baselines", {})
     comp = results.get("comparison", {})
     if base:
@@ -1069,6 +1095,7 @@ def main(argv: list[str] | None = None) -> int:
         section("throughput", lambda: throughput_section(cfg, Path(tmp), log))
         section("options", lambda: options_section(cfg, Path(tmp), log))
         section("peers", lambda: peers_section(cfg, Path(tmp), log))
+        section("explorer", lambda: explorer_section(cfg, log))
         results["comparison"] = comparison(results)
         section("profile", lambda: profile_section(cfg, log))
         section("memory", lambda: memory_section(cfg, platform, log, cache))

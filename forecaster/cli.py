@@ -30,7 +30,7 @@ USAGE = """usage: forecaster <command> [args]
 commands:
   forecast [overrides]            run a forecast (Hydra app; --help shows the config)
   calibrate model=<name> [...]    calibrate priors against observed data (returns,
-                                  doubling_times, time_horizons)
+                                  doubling_times, combined_r, time_horizons)
   report <run or sweep dir>       write report.html and report.md for a finished run
   merge <shard dirs>... --out D   combine shards of one run into its exact result
   trajectory [overrides]          one path at the scenario's prior medians (CSV, PNG;

@@ -88,6 +88,7 @@ def parameter_table(state: State) -> dict[str, Any]:
                 "name": name,
                 "prior": described.get(name, repr(spec.default) if spec else ""),
                 "editable": prior is None or prior.kind not in ("derived", "posterior"),
+                "in_preset": prior is not None,
                 "unit": spec.unit if spec else "years of human-only progress",
                 "meaning": spec.meaning if spec else "a gap of the milestone ladder",
                 "range": spec.describe() if spec else "[0, inf)",

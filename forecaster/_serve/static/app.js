@@ -108,12 +108,13 @@ class Panel {
     const body = await response.json();
     if (!response.ok) { this.showError(body); return; }
     this.table = body;
-    const tbody = this.q("table.params tbody");
-    tbody.innerHTML = "";
+    const bodies = { true: this.q("table.preset tbody"), false: this.q("table.others tbody") };
+    bodies[true].innerHTML = bodies[false].innerHTML = "";
     for (const p of body.parameters) {
+      const tbody = bodies[p.in_preset || this.state.params[p.name] !== undefined];
       const tr = document.createElement("tr");
       const help = `${p.meaning} [${p.unit}], allowed ${p.range}`;
-      tr.innerHTML = "<td></td><td><input><span class='error'></span></td><td></td><td></td>";
+      tr.innerHTML = "<td></td><td><input><span class='error'></span></td><td class='unit'></td>";
       tr.children[0].textContent = p.name;
       tr.children[0].title = help;
       const input = tr.querySelector("input");
@@ -123,7 +124,7 @@ class Panel {
       input.disabled = !p.editable;
       tr.querySelector(".error").dataset.error = "scenario.params." + p.name;
       tr.children[2].textContent = p.unit;
-      tr.children[3].textContent = p.range;
+      tr.children[2].title = `allowed ${p.range}`;
       input.addEventListener("change", () => {
         const text = input.value.trim();
         if (text === p.prior) delete this.state.params[p.name]; else this.state.params[p.name] = text;
@@ -237,8 +238,8 @@ function drawCurves() {
       traces.push({ x, y: rows.map(r => 100 * r.p), mode: "lines", line: { color }, name: `${label(panel)}, within ${w} months` });
     });
   });
-  Plotly.react("plot-curves", traces, { ...LAYOUT, title: "P(≥ Y years of progress within w), 95% Monte Carlo band",
-    xaxis: { title: "Y, years of progress", type: "log" }, yaxis: { title: "probability (%)", range: [0, 100] } });
+  Plotly.react("plot-curves", traces, { ...LAYOUT, title: { text: "P(≥ Y years of progress within w), 95% Monte Carlo band" },
+    xaxis: { title: { text: "Y, years of progress" }, type: "log" }, yaxis: { title: { text: "probability (%)" }, range: [0, 100] } });
 }
 
 function drawFan() {
@@ -253,8 +254,8 @@ function drawFan() {
     }
     traces.push({ x: t, y: fan.map(r => r.q50), mode: "lines", line: { color }, name: `${label(panel)} median` });
   });
-  Plotly.react("plot-fan", traces, { ...LAYOUT, title: "Progress since automation: median and bands",
-    xaxis: { title: "years since automation" }, yaxis: { title: "years of progress", type: "log" } });
+  Plotly.react("plot-fan", traces, { ...LAYOUT, title: { text: "Progress since automation: median and bands" },
+    xaxis: { title: { text: "years since automation" } }, yaxis: { title: { text: "years of progress" }, type: "log" } });
 }
 
 function strip(outcome, title, axis) {
@@ -262,12 +263,12 @@ function strip(outcome, title, axis) {
   enabledPanels().forEach((panel, i) => {
     const rows = (panel.summary.quantiles || []).filter(r => r.outcome === outcome);
     rows.forEach((r, j) => {
-      const name = `${label(panel)}${r.years !== undefined ? `, ${r.years} y` : ""}`;
+      const name = `${label(panel)}${r.years !== undefined && r.years !== null ? `, ${r.years} y` : ""}`;
       traces.push({ type: "box", name, orientation: "h", marker: { color: COLORS[(i * 3 + j) % COLORS.length] },
         q1: [r.q25], median: [r.q50], q3: [r.q75], lowerfence: [r.q05], upperfence: [r.q95], y: [name] });
     });
   });
-  return [traces, { ...LAYOUT, title, xaxis: { title: axis, type: "log" }, showlegend: false, margin: { l: 180, t: 40 } }];
+  return [traces, { ...LAYOUT, title: { text: title }, xaxis: { title: { text: axis }, type: "log" }, showlegend: false, margin: { l: 180, t: 40 } }];
 }
 
 function drawDistributions() {
@@ -286,8 +287,8 @@ function drawSensitivity() {
     traces.push({ type: "bar", orientation: "h", name: `${label(panel)} ${first || name}`, marker: { color: COLORS[i] },
       y: use.map(r => r.parameter), x: use.map(r => r.first_order_index) });
   });
-  Plotly.react("plot-sensitivity", traces, { ...LAYOUT, title: "First-order sensitivity index of the headline event",
-    xaxis: { title: "share of the variance explained" }, margin: { l: 140, t: 40 } });
+  Plotly.react("plot-sensitivity", traces, { ...LAYOUT, title: { text: "First-order sensitivity index of the headline event" },
+    xaxis: { title: { text: "share of the variance explained" } }, margin: { l: 140, t: 40 } });
 }
 
 function drawDates() {
@@ -310,8 +311,8 @@ function drawDates() {
       tables.push(html + "</table>");
     }
   });
-  Plotly.react("plot-calendar", traces, { ...LAYOUT, title: traces.length ? "By calendar date (monthly)" : "No timelines stage: choose one",
-    xaxis: { title: "year" }, yaxis: { title: "probability (%)", range: [0, 100] } });
+  Plotly.react("plot-calendar", traces, { ...LAYOUT, title: { text: traces.length ? "By calendar date (monthly)" : "No timelines stage: choose one" },
+    xaxis: { title: { text: "year" } }, yaxis: { title: { text: "probability (%)" }, range: [0, 100] } });
   document.getElementById("milestones").innerHTML = tables.join("");
 }
 
@@ -323,8 +324,8 @@ async function drawTrajectory() {
     const body = await response.json();
     traces.push({ x: body.columns.t_years, y: body.columns.progress_years, mode: "lines", line: { color: COLORS[i] }, name: `${label(panel)} at its prior medians` });
   }
-  Plotly.react("plot-trajectory", traces, { ...LAYOUT, title: "One path at the prior medians",
-    xaxis: { title: "years since automation" }, yaxis: { title: "years of progress" } });
+  Plotly.react("plot-trajectory", traces, { ...LAYOUT, title: { text: "One path at the prior medians" },
+    xaxis: { title: { text: "years since automation" } }, yaxis: { title: { text: "years of progress" } } });
 }
 
 async function drawSpeedup() {
