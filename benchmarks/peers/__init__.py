@@ -5,3 +5,18 @@ this project) with fixed seeds, records the repository's commit, and writes the 
 numbers to ``benchmarks/results/peers/``. The tests compare forecaster against those tables
 with a tolerance in standard errors of both sample sizes.
 """
+
+import subprocess
+from pathlib import Path
+
+
+def commit_of(repo: Path) -> str:
+    """The commit of a peer's checkout: ``git rev-parse HEAD``, or for a snapshot without
+    ``.git`` the ``.commit`` file written beside it; "unknown" if neither."""
+    done = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    if done.returncode == 0:
+        return done.stdout.strip()
+    head = repo / ".commit"
+    return head.read_text().strip() if head.is_file() else "unknown"

@@ -51,13 +51,14 @@ import contextlib
 import importlib.util
 import io
 import json
-import subprocess
 import sys
 import time
 import types
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from . import commit_of
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "peers"
 REPOSITORY = "https://github.com/uvafan/timelines-takeoff-ai-2027"
@@ -144,16 +145,6 @@ def load_their_module(repo: Path, model: str) -> types.ModuleType:
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
-
-
-def commit_of(repo: Path) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
-    )
-    if done.returncode == 0:
-        return done.stdout.strip()
-    head = repo / ".commit"  # a snapshot without .git: its commit written beside it
-    return head.read_text().strip() if head.is_file() else "unknown"
 
 
 def enabled_forecasters(config: dict) -> list[str]:

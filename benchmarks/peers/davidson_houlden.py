@@ -28,12 +28,13 @@ import importlib.util
 import itertools
 import json
 import math
-import subprocess
 import sys
 import time
 import types
 from pathlib import Path
 from typing import Any
+
+from . import commit_of
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "peers"
 REPOSITORY = "https://github.com/thoulden/Accelerated_AI_Progress"
@@ -89,16 +90,6 @@ def load_their_module(repo: Path) -> types.ModuleType:
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
-
-
-def commit_of(repo: Path) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
-    )
-    if done.returncode == 0:
-        return done.stdout.strip()
-    head = repo / ".commit"  # a snapshot without .git: its commit written beside it
-    return head.read_text().strip() if head.is_file() else "unknown"
 
 
 def run_variant(module: Any, v: dict[str, Any], draws: int, seed: int, batch: int) -> dict:

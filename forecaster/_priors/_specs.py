@@ -358,17 +358,8 @@ def _check_joint_posteriors(
             continue
         joint.add(prior.name)
         first = firsts.setdefault(prior.distribution.path, prior)
-        if first is prior:
-            continue
-        if first.distribution.rows.size != prior.distribution.rows.size:
-            raise ConfigError(
-                f"{field}.params.{prior.name}",
-                prior.distribution.path,
-                f"as many draws as {first.name} from the same file "
-                f"({first.distribution.rows.size}) to be drawn jointly, or resample: marginal",
-            )
-        order = np.argsort(first.distribution.rows, kind="stable")
-        prior.distribution.joint_rows = prior.distribution.rows[order]
+        if first is not prior:
+            _follow_rows(first, prior, field)
     for i, entry in enumerate(correlations):
         names = entry.get("params", []) if isinstance(entry, Mapping) else []
         for name in names:
@@ -393,17 +384,22 @@ def link_joint_posteriors(first: PriorSet, second: PriorSet, field: str) -> None
             leaders.setdefault(prior.distribution.path, prior)
     for prior in second.uncertain:
         leader = leaders.get(prior.distribution.path) if joint_posterior(prior) else None
-        if leader is None:
-            continue
-        if leader.distribution.rows.size != prior.distribution.rows.size:
-            raise ConfigError(
-                f"{field}.params.{prior.name}",
-                prior.distribution.path,
-                f"as many draws as {leader.name} from the same file "
-                f"({leader.distribution.rows.size}) to be drawn jointly, or resample: marginal",
-            )
-        order = np.argsort(leader.distribution.rows, kind="stable")
-        prior.distribution.joint_rows = prior.distribution.rows[order]
+        if leader is not None:
+            _follow_rows(leader, prior, field)
+
+
+def _follow_rows(leader: Prior, prior: Prior, field: str) -> None:
+    """``prior`` (a variable of ``leader``'s file) takes its draws in the rows ``leader``
+    picks: the rows ordered by ``leader``'s values; the file's draw counts must agree."""
+    if leader.distribution.rows.size != prior.distribution.rows.size:
+        raise ConfigError(
+            f"{field}.params.{prior.name}",
+            prior.distribution.path,
+            f"as many draws as {leader.name} from the same file "
+            f"({leader.distribution.rows.size}) to be drawn jointly, or resample: marginal",
+        )
+    order = np.argsort(leader.distribution.rows, kind="stable")
+    prior.distribution.joint_rows = prior.distribution.rows[order]
 
 
 def _copula_cholesky(
