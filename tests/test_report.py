@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 
 from forecaster import ConfigError
 from forecaster._forecast import run_forecast_job
+from forecaster.report import _date_figures as date_figs
 from forecaster.report import _figures as figs
 from forecaster.report import _format, _run_report, write_report
 
@@ -359,7 +360,7 @@ def test_calendar_section_when_the_run_has_timelines(summary, tmp_path):
     assert "Sep 2027" in part and "Jun 2026" in part and "Feb 2029" in part
     assert "not reached" in part and "65%" in part
     assert len(images_of(part)) == 1
-    plot = figs.calendar_chart(edited["calendar"])
+    plot = date_figs.calendar_chart(edited["calendar"])
     np.testing.assert_array_equal(plot.data["p_explosion_by_year"]["p"], [0, 0.05, 0.26, 0.55])
     assert np.all(plot.data["p_explosion_by_year"]["p"] <= plot.data["p_automation_by_year"]["p"])
 

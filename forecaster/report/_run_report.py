@@ -15,11 +15,11 @@ import pandas as pd
 
 from .._events import Event
 from . import _figures as figs
-from . import _milestone_figures as milestone_figs
+from ._dates import calendar_section, milestone_section
 from ._document import Bullets, Code, Document, Image, Section, Table, Text, code, literal
+from ._figures import image
 from ._format import (
     article,
-    calendar_date,
     duration,
     fact,
     interval,
@@ -124,13 +124,6 @@ def probability_table(probabilities: Sequence[Mapping[str, Any]]) -> Table:
         caption="P(≥ Y years of AI progress within w): estimate (95% Wilson interval) over "
         "all finite draws.",
     )
-
-
-def image(plot: figs.Plot) -> Image:
-    """The plot as a PNG block of the document (its figure is cleared)."""
-    png = plot.png()
-    plot.figure.clear()
-    return Image(plot.name, plot.title, plot.caption, png)
 
 
 def _what_the_interval_is(run: Run) -> str:
@@ -431,89 +424,6 @@ def _calibration(run: Run) -> Section | None:
     return Section("calibration", "Calibration", blocks)
 
 
-def _calendar(run: Run) -> Section | None:
-    calendar = run.summary.get("calendar")
-    if not isinstance(calendar, dict) or not calendar.get("p_automation_by_year"):
-        return None
-    blocks: list[Any] = []
-    start = calendar.get("automation_year") or {}
-    if start.get("q50") is not None:
-        blocks.append(
-            Text(
-                f"With the {code(calendar.get('timelines'))} timelines, full automation of AI R&D "
-                f"starts around {calendar_date(start['q50'])} (median; 90% of draws between "
-                f"{calendar_date(start.get('q05'))} and {calendar_date(start.get('q95'))})."
-            )
-        )
-    blocks.append(image(figs.calendar_chart(calendar)))
-    automation = calendar.get("p_automation_by_year") or {}
-    explosion = calendar.get("p_explosion_by_year") or {}
-    blocks.append(
-        Table(
-            header=["by the start of", "P(automation started)", "P(explosion complete)"],
-            rows=[
-                [year, share(automation.get(year)), share(explosion.get(year))]
-                for year in sorted(automation, key=float)
-            ],
-        )
-    )
-    milestones = calendar.get("milestone_dates") or {}
-    if milestones:
-        keys = ("q05", "q25", "q50", "q75", "q95")
-        blocks.append(
-            Table(
-                header=["reaching", *[f"{int(k[1:])}%" for k in keys]],
-                rows=[
-                    [f"{years_label(float(level))} of progress"]
-                    + [calendar_date(q.get(k)) for k in keys]
-                    for level, q in sorted(milestones.items(), key=lambda kv: float(kv[0]))
-                ],
-                caption="Quantiles of the date each progress level is reached (“not reached”: "
-                "beyond the calendar range or never).",
-            )
-        )
-    return Section("calendar", "Calendar dates", blocks)
-
-
-def _milestones(run: Run) -> Section | None:
-    """A ladder's milestones: when each comes, each phase's length, P(within Y years)."""
-    milestones = run.summary.get("milestones")
-    if not isinstance(milestones, dict) or not milestones:
-        return None
-    last_name, last = list(milestones.items())[-1]
-    years = last.get("years_after_start") or {}
-    blocks: list[Any] = [
-        Text(
-            f"{literal(last_name)} comes {duration(years.get('q50'))} after the start "
-            f"(median; 80% of draws between {duration(years.get('q10'))} and "
-            f"{duration(years.get('q90'))})."
-        ),
-        image(milestone_figs.milestone_densities(milestones)),
-        image(milestone_figs.phase_durations(milestones)),
-    ]
-    within = sorted(next(iter(milestones.values()))["p_within_years"], key=float)
-    dated = all("date" in m for m in milestones.values())
-    header = ["milestone", "10%", "median", "90%"]
-    header += [f"P(within {years_label(float(y))})" for y in within]
-    header += ["median date"] if dated else []
-    rows = []
-    for name, entry in milestones.items():
-        q = entry.get("years_after_start") or {}
-        row = [literal(name), *(duration(q.get(k)) for k in ("q10", "q50", "q90"))]
-        row += [share(entry["p_within_years"].get(y)) for y in within]
-        row += [calendar_date((entry.get("date") or {}).get("q50"))] if dated else []
-        rows.append(row)
-    blocks.append(
-        Table(
-            header=header,
-            rows=rows,
-            caption="Time from the start to each milestone (quantiles from 1% bins; "
-            "P(within Y) exact counts).",
-        )
-    )
-    return Section("milestones", "Milestones", blocks)
-
-
 def _facts(run: Run) -> Section:
     s = run.summary
     device = s.get("device") or {}
@@ -589,7 +499,7 @@ def run_document(run: Run) -> Document:
         _distributions(run),
         _sensitivity(run),
     ]
-    for extra in (_milestones(run), _calendar(run), _calibration(run)):
+    for extra in (milestone_section(run), calendar_section(run), _calibration(run)):
         if extra is not None:
             sections.append(extra)
     sections.append(_facts(run))

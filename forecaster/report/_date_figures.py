@@ -1,6 +1,7 @@
-"""Figures of a milestone ladder (AI 2027's takeoff and a user's own): when each milestone
-comes, as a density with its 10th/50th/90th percentiles marked, and how long each phase
-takes, on a log axis (phases run from hours to centuries)."""
+"""Figures of dates: the calendar (P(automation started) and P(explosion complete) month by
+month, with a timelines stage) and a milestone ladder's (AI 2027's takeoff and a user's own):
+when each milestone comes, as a density with its 10th/50th/90th percentiles marked, and how
+long each phase takes, on a log axis (phases run from hours to centuries)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
-from ._figures import PALETTE, WIDTH, Plot, _float, _labels, _strip, new_figure, plain
+from ._figures import (
+    PALETTE,
+    WIDTH,
+    Plot,
+    _float,
+    _labels,
+    _percent_axis,
+    _strip,
+    new_figure,
+    plain,
+)
+from ._format import months_label, years_label
 
 
 def milestone_densities(milestones: Mapping[str, Mapping[str, Any]]) -> Plot:
@@ -83,6 +96,56 @@ def phase_durations(milestones: Mapping[str, Mapping[str, Any]]) -> Plot:
         title="Phase durations",
         caption="Calendar years from one milestone to the next: thin line 5-95%, thick bar "
         "25-75%, dot the median (a phase of no time at all is drawn at the left edge).",
+        figure=figure,
+        data=data,
+    )
+
+
+def calendar_chart(calendar: Mapping[str, Any]) -> Plot:
+    """P(automation has started) and P(the explosion event is complete) by calendar year."""
+    figure, ax = new_figure(3.8)
+    event = calendar.get("explosion_event") or {}
+    label = "explosion complete"
+    if event:
+        label = (
+            f"≥ {years_label(event['years'])} of progress within "
+            f"{months_label(event['window_months'])} completed"
+        )
+    data: dict[str, Any] = {}
+    monthly = calendar.get("monthly") or {}
+    series = (
+        ("p_automation_by_year", "p_automation", "full automation started"),
+        ("p_explosion_by_year", "p_explosion", label),
+    )
+    for i, (key, month_key, name) in enumerate(series):
+        table = calendar.get(key) or {}
+        years = np.array([float(y) for y in table], float)
+        p = np.array([_float(v, math.nan) for v in table.values()], float)
+        order = np.argsort(years)
+        data[key] = {"years": years[order], "p": p[order]}
+        months = np.asarray(monthly.get("years") or [], float)
+        by_month = np.array([_float(v, math.nan) for v in monthly.get(month_key) or []], float)
+        if months.size and months.size == by_month.size:  # a line through every month
+            data[month_key] = {"years": months, "p": by_month}
+            ax.plot(months, 100 * by_month, "-", color=PALETTE[i], label=name)
+            ax.plot(years[order], 100 * p[order], "o", color=PALETTE[i], markersize=3)
+        elif years.size:
+            ax.plot(years[order], 100 * p[order], "o-", color=PALETTE[i], label=name, markersize=4)
+    _percent_axis(ax)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+    _labels(
+        ax,
+        "Calendar year",
+        "Probability by the date",
+        "When: automation and explosion by calendar year",
+        loc="lower right",
+    )
+    return Plot(
+        name="report_calendar",
+        title="Probability by calendar year",
+        caption="From the start-date stage (timelines): cumulative probability that full "
+        "automation of AI R&D has started, and that the explosion event is complete, at the "
+        "start of every month (dots: the start of each reported year).",
         figure=figure,
         data=data,
     )
