@@ -101,6 +101,28 @@ def test_every_number_is_the_clis(live):
     assert {(r["years"], r["window_months"]): r["p"] for r in again} == cli_probabilities(changed)
 
 
+def test_latent_and_timelines_priors_are_editable_too(live):
+    state = {
+        "scenario": "ai2027_takeoff",
+        "timelines": "ai2027",
+        "n_draws": 8192,
+        "params": {
+            "scenario.latent.amr_to_sar": "log_normal(low=2, high=20, coverage=0.8)",
+            "timelines.params.doubling_time_months": "log_normal(low=3, high=8, coverage=0.8)",
+        },
+    }
+    query = urllib.parse.quote(json.dumps(state))
+    rows = json.loads(live.get(f"/api/scenario?state={query}")[1])["parameters"]
+    by_path = {r["path"]: r for r in rows}
+    assert by_path["scenario.latent.amr_to_sar"]["prior"].startswith("log_normal(low=2")
+    assert not by_path["scenario.params.gap_SIAR"]["editable"]  # a formula: shown, not edited
+    assert by_path["timelines.params.doubling_time_months"]["unit"] == "months"
+    served = live.result(state)["summary"]
+    fc = forecaster.forecast(overrides=overrides(parse_state(state)), progress=False)
+    assert served["milestones"] == json.loads(json.dumps(fc.summary["milestones"]))
+    assert served["calendar"]["automation_year"] == fc.summary["calendar"]["automation_year"]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

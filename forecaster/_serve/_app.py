@@ -69,37 +69,55 @@ def _state_from_query(request: Request) -> State:
 
 
 def parameter_table(state: State) -> dict[str, Any]:
-    """Each parameter of the state's scenario (and timelines): prior, unit, meaning, range."""
+    """Every prior of the state's scenario and timelines stage, by its config path: the prior
+    as the preset (with the page's edits) gives it, its unit, meaning and allowed range; then
+    the general law's parameters the preset leaves at their defaults."""
     from .._config import compose_forecast, plan_forecast
     from .._parameters import PARAMETERS
+    from .._timelines import AI2027_PARAMETERS, TIMELINE_PARAMETERS
 
     with _COMPOSE:
         plan = plan_forecast(compose_forecast(overrides(state)))
-    described = plan.priors.describe()
     rows = []
-    names = [p.name for p in plan.priors.priors if p.name not in plan.priors.latent]
-    for name in dict.fromkeys([*names, *PARAMETERS]):
-        if plan.settings.ladder is not None and name in PARAMETERS and name not in names:
-            continue  # the general law's parameters do not enter a ladder
-        spec = PARAMETERS.get(name)
-        prior = next((p for p in plan.priors.priors if p.name == name), None)
-        rows.append(
-            {
-                "name": name,
-                "prior": described.get(name, repr(spec.default) if spec else ""),
-                "editable": prior is None or prior.kind not in ("derived", "posterior"),
-                "in_preset": prior is not None,
-                "unit": spec.unit if spec else "years of human-only progress",
-                "meaning": spec.meaning if spec else "a gap of the milestone ladder",
-                "range": spec.describe() if spec else "[0, inf)",
-            }
-        )
+    stages = [("scenario", plan.priors, PARAMETERS)]
+    if plan.timelines is not None:
+        stages.append(("timelines", plan.timelines.priors, {**TIMELINE_PARAMETERS,
+                                                             **AI2027_PARAMETERS}))  # fmt: skip
+    for stage, prior_set, table in stages:
+        described = prior_set.describe()
+        for prior in prior_set.priors:
+            group = "latent" if prior.name in prior_set.latent else "params"
+            spec = table.get(prior.name)
+            rows.append(
+                _row(f"{stage}.{group}.{prior.name}", prior.name, described[prior.name],
+                     spec, prior.kind not in ("derived", "posterior"), True)
+            )  # fmt: skip
+    if plan.settings.ladder is None:  # the general law's other parameters, at their defaults
+        drawn = {p.name for p in plan.priors.priors}
+        for name, spec in PARAMETERS.items():
+            if name not in drawn:
+                rows.append(_row(f"scenario.params.{name}", name, repr(spec.default), spec,
+                                 True, False))  # fmt: skip
     return {
         "scenario": state.scenario,
         "integrator": plan.settings.integrator,
         "options": [o for o in OPTIONS if plan.settings.integrator == "doublings"],
         "parameters": rows,
         "command": cli_command(state),
+    }
+
+
+def _row(path: str, name: str, prior: str, spec: Any, editable: bool, in_preset: bool):
+    latent = ".latent." in path
+    return {
+        "path": path,
+        "name": name + (" (latent)" if latent else ""),
+        "prior": prior,
+        "editable": editable,
+        "in_preset": in_preset,
+        "unit": spec.unit if spec else ("-" if latent else "years of human-only progress"),
+        "meaning": spec.meaning if spec else ("feeds a formula" if latent else "a gap"),
+        "range": spec.describe() if spec else ("any number" if latent else "[0, inf)"),
     }
 
 

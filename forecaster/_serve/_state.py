@@ -3,7 +3,8 @@
 A state is plain JSON (it is also what the page's URL holds)::
 
     {"scenario": "davidson_houlden_2025", "timelines": "none", "n_draws": 100000, "seed": 0,
-     "params": {"f": "log_uniform(low=2, high=32)"}, "options": {"constant_r": true}}
+     "params": {"scenario.params.f": "log_uniform(low=2, high=32)"},
+     "options": {"constant_r": true}}
 
 Every value is checked here before it reaches Hydra, with the CLI's own one-line messages
 for the rest: a prior is a number or the compact form with numeric arguments (no posterior
@@ -29,7 +30,10 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _COMPACT = re.compile(
     rf"^\s*[a-z_]+\s*\(\s*(?:[a-z_]+\s*=\s*{_NUMBER}\s*(?:,\s*[a-z_]+\s*=\s*{_NUMBER}\s*)*)?\)\s*$"
 )
-_PARAMETER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: A prior's place in the config: ``scenario.params.f``, ``scenario.latent.amr_to_sar``,
+#: ``timelines.params.doubling_time_days`` (a bare name is ``scenario.params.<name>``).
+_PRIOR_PATH = re.compile(r"^(scenario|timelines)\.(params|latent)\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: The scenario's on/off switches the page shows (Davidson & Houlden's options).
 OPTIONS = ("constant_r", "retraining_cost", "gradual_boost")
 MAX_DRAWS = 10_000_000
@@ -72,10 +76,14 @@ def parse_state(raw: Any) -> State:
         raise ConfigError("params", params, "a mapping of parameter -> prior")
     checked: dict[str, str] = {}
     for name, spec in params.items():
-        field = f"scenario.params.{name}"
-        if not isinstance(name, str) or not _PARAMETER.match(name):
-            raise ConfigError("params", name, "parameter names (letters, digits, _)")
-        checked[name] = _prior_text(field, spec)
+        path = f"scenario.params.{name}" if isinstance(name, str) and _NAME.match(name) else name
+        if not isinstance(path, str) or not _PRIOR_PATH.match(path):
+            raise ConfigError(
+                "params",
+                name,
+                "parameter names, or paths scenario|timelines.params|latent.<name>",
+            )
+        checked[path] = _prior_text(path, spec)
     options = raw.get("options") or {}
     if not isinstance(options, Mapping):
         raise ConfigError("options", options, f"a mapping of switches: {list(OPTIONS)}")
@@ -116,7 +124,7 @@ def overrides(state: State, extra: tuple[str, ...] = ()) -> list[str]:
         f"n_draws={state.n_draws}",
         f"seed={state.seed}",
     ]
-    items += [f"++scenario.params.{name}='{text}'" for name, text in state.params.items()]
+    items += [f"++{path}='{text}'" for path, text in state.params.items()]
     items += [f"scenario.{name}={str(on).lower()}" for name, on in state.options.items()]
     return [*items, *extra]
 

@@ -75,7 +75,10 @@ class Panel {
     });
     this.q("select.timelines").addEventListener("change", () => {
       this.state.timelines = this.q("select.timelines").value;
-      this.changed();
+      for (const path of Object.keys(this.state.params)) {
+        if (path.startsWith("timelines.")) delete this.state.params[path];
+      }
+      this.loadScenario();  // the new stage's priors
     });
     for (const name of ["n_draws", "seed"]) {
       this.q("input." + name).addEventListener("change", () => {
@@ -111,23 +114,26 @@ class Panel {
     const bodies = { true: this.q("table.preset tbody"), false: this.q("table.others tbody") };
     bodies[true].innerHTML = bodies[false].innerHTML = "";
     for (const p of body.parameters) {
-      const tbody = bodies[p.in_preset || this.state.params[p.name] !== undefined];
+      const tbody = bodies[p.in_preset || this.state.params[p.path] !== undefined];
       const tr = document.createElement("tr");
       const help = `${p.meaning} [${p.unit}], allowed ${p.range}`;
       tr.innerHTML = "<td></td><td><input><span class='error'></span></td><td class='unit'></td>";
       tr.children[0].textContent = p.name;
       tr.children[0].title = help;
       const input = tr.querySelector("input");
-      input.value = this.state.params[p.name] !== undefined ? this.state.params[p.name] : p.prior;
-      input.dataset.field = "scenario.params." + p.name;
+      const edited = this.state.params[p.path] !== undefined ? this.state.params[p.path]
+        : this.state.params[p.path.replace(/^scenario\.params\./, "")];
+      input.value = edited !== undefined ? edited : p.prior;
+      input.dataset.field = p.path;
       input.title = help;
       input.disabled = !p.editable;
-      tr.querySelector(".error").dataset.error = "scenario.params." + p.name;
+      tr.querySelector(".error").dataset.error = p.path;
       tr.children[2].textContent = p.unit;
       tr.children[2].title = `allowed ${p.range}`;
       input.addEventListener("change", () => {
         const text = input.value.trim();
-        if (text === p.prior) delete this.state.params[p.name]; else this.state.params[p.name] = text;
+        delete this.state.params[p.path.replace(/^scenario\.params\./, "")];
+        if (text === p.prior) delete this.state.params[p.path]; else this.state.params[p.path] = text;
         this.changed();
       });
       tbody.appendChild(tr);
