@@ -73,6 +73,7 @@ def parameter_table(state: State) -> dict[str, Any]:
     as the preset (with the page's edits) gives it, its unit, meaning and allowed range; then
     the general law's parameters the preset leaves at their defaults."""
     from .._config import compose_forecast, plan_forecast
+    from .._milestones import LADDER_SETS
     from .._parameters import PARAMETERS
     from .._timelines import AI2027_PARAMETERS, TIMELINE_PARAMETERS
 
@@ -88,9 +89,14 @@ def parameter_table(state: State) -> dict[str, Any]:
         for prior in prior_set.priors:
             group = "latent" if prior.name in prior_set.latent else "params"
             spec = table.get(prior.name)
+            editable = prior.kind not in ("derived", "posterior") and not (
+                stage == "scenario"
+                and plan.settings.ladder is not None
+                and prior.name in LADDER_SETS
+            )  # a formula, a file, or what a ladder sets itself: shown, not edited
             rows.append(
                 _row(f"{stage}.{group}.{prior.name}", prior.name, described[prior.name],
-                     spec, prior.kind not in ("derived", "posterior"), True)
+                     spec, editable, True)
             )  # fmt: skip
     if plan.settings.ladder is None:  # the general law's other parameters, at their defaults
         drawn = {p.name for p in plan.priors.priors}

@@ -37,6 +37,14 @@ function percent(p) {
   return v.toPrecision(3) + "%";
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function calendarDate(year) {  // 2027.69 -> Sep 2027, as the report writes it
+  if (year === null || year === undefined) return "not reached";
+  const whole = Math.floor(year);
+  return `${MONTHS[Math.min(Math.floor((year - whole) * 12), 11)]} ${whole}`;
+}
+
 function headlineRow(summary) {
   const rows = summary.probabilities || [];
   return rows.find(r => r.years === HEADLINE.years && r.window_months === HEADLINE.window_months) || rows[0];
@@ -312,7 +320,7 @@ function drawDates() {
       for (const [name, m] of Object.entries(ms)) {
         const q = m.years_after_start;
         const f = v => (v === null || v === undefined ? "—" : Number(v).toPrecision(3));
-        html += `<tr><td>${name}</td><td>${f(q.q10)}</td><td>${f(q.q50)}</td><td>${f(q.q90)}</td><td>${percent(m.p_within_years["1"])}</td><td>${percent(m.p_within_years["2"])}</td><td>${m.date ? f(m.date.q50) : "—"}</td></tr>`;
+        html += `<tr><td>${name}</td><td>${f(q.q10)}</td><td>${f(q.q50)}</td><td>${f(q.q90)}</td><td>${percent(m.p_within_years["1"])}</td><td>${percent(m.p_within_years["2"])}</td><td>${m.date ? calendarDate(m.date.q50) : "—"}</td></tr>`;
       }
       tables.push(html + "</table>");
     }
