@@ -139,6 +139,15 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
 
     def counts_on_device(index_hi, index_lo, in_range, u, sampled, values, paths):
         out = batch_path_outcomes(to_params(values, dtype), paths, settings, gaps_of(sampled))
+        start = None
+        if plan.timelines is not None:
+            u_t = uniforms_at(
+                plan.timelines.priors, plan.seed, index_hi, index_lo, dtype, stream=1, extra=1
+            )
+            start = start_years(plan.timelines, u_t, dtype, row_pickers(priors, u))
+            # A start date that is NaN (a formula of the stage, say) makes the draw
+            # non-finite: counted and left out of every statistic, like any other.
+            out = {**out, "non_finite": out["non_finite"] | jnp.isnan(start)}
         whole = None if settings.smooth else int(settings.max_doublings)
         u_values = effective_uniforms(priors, u, sampled)  # sensitivity bins of every value
         stats = chunk_statistics(out, u_values, in_range, settings.windows_years, whole)
@@ -147,12 +156,7 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
             per_draw |= {"path_t": paths.t, "path_rate": paths.rate}
         if settings.ladder is not None:
             stats |= milestone_statistics(out, in_range)
-        start = None
         if plan.timelines is not None:
-            u_t = uniforms_at(
-                plan.timelines.priors, plan.seed, index_hi, index_lo, dtype, stream=1, extra=1
-            )
-            start = start_years(plan.timelines, u_t, dtype, row_pickers(priors, u))
             stats |= calendar_statistics(start, out, in_range)
             per_draw["start_year"] = start
         elif plan.start_year is not None:

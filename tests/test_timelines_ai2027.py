@@ -128,3 +128,21 @@ def test_bad_ai2027_settings_name_the_field(override, field, compose_forecast):
     with pytest.raises(ConfigError) as err:
         plan_forecast(compose_forecast("timelines=ai2027", override))
     assert err.value.field == field
+
+
+def test_a_nan_start_date_is_counted_non_finite(run_plan, tmp_path):
+    """A timelines formula that is NaN for some draws: those draws are counted non-finite and
+    left out of every statistic, calendar histograms included (never silently binned)."""
+    result = run_plan(
+        tmp_path,
+        "timelines=metr_trend",
+        "~timelines.params.doubling_time_days",
+        '+timelines.params.doubling_time_days={dist: derived, expr: "sqrt(x - 50) + 100"}',
+        "+timelines.latent.x={dist: uniform, low: 0, high: 100}",
+        "n_draws=8192",
+    )
+    totals = result.totals
+    bad, finite = int(totals["non_finite"][0]), int(totals["finite"][0])
+    assert abs(bad / 8192 - 0.5) < 4 * (0.25 / 8192) ** 0.5  # x < 50 half the time
+    assert bad + finite == 8192
+    assert int(totals["cal_start"].sum()) == finite
