@@ -67,6 +67,13 @@ def check_settings(settings: KernelSettings, values: Mapping[str, float] | None 
     """Check static settings (and, for the doublings stepper, that the model allows it)."""
     if settings.integrator not in INTEGRATORS:
         raise ConfigError("integrator", settings.integrator, f"one of {INTEGRATORS}")
+    if settings.integrator == "ladder" and settings.ladder is None:
+        raise ConfigError(
+            "integrator",
+            "ladder",
+            "rk4 or doublings here: a ladder needs its milestones (scenario.milestones in a "
+            "scenario preset, e.g. scenario=ai2027_takeoff)",
+        )
     if settings.returns not in RETURNS:
         raise ConfigError("returns", settings.returns, f"one of {RETURNS}")
     if not isinstance(settings.steps, int) or not 4 <= settings.steps <= 100_000:

@@ -216,3 +216,11 @@ def test_notebook_api_gives_the_milestones():
     assert np.all(np.diff(years.to_numpy(), axis=1) >= 0)  # milestones in order, every draw
     assert table.p_within_1.iloc[0] == pytest.approx(np.mean(years.milestone_years_SAR <= 1))
     assert table.date_q50.iloc[0] == pytest.approx(2027.2438 + table.q50.iloc[0], abs=0.06)
+
+
+def test_the_api_refuses_a_ladder_without_milestones():
+    import forecaster
+
+    with pytest.raises(ConfigError) as err:
+        forecaster.simulate(integrator="ladder")
+    assert err.value.field == "integrator" and "milestones" in err.value.allowed
