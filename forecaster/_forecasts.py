@@ -80,9 +80,8 @@ class Forecast:
         for name, entry in (self.summary.get("milestones") or {}).items():
             row = {"milestone": name, "phase": entry["phase"], **entry["years_after_start"]}
             row |= {f"p_within_{y}": p for y, p in entry["p_within_years"].items()}
-            for key in ("q10", "q50", "q90"):
-                if "date" in entry:
-                    row[f"date_{key}"] = entry["date"][key]
+            if "date" in entry:
+                row |= {f"date_{key}": entry["date"][key] for key in ("q10", "q50", "q90")}
             rows.append(row)
         return pd.DataFrame(rows)
 

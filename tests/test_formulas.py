@@ -125,3 +125,9 @@ def test_point_mass_argument_checks():
     assert err.value.field == "scenario.params.r0.p_mass"
     with pytest.raises(ConfigError):  # a calibration needs a density
         make_prior({"dist": "normal", "loc": 0, "scale": 1, "p_mass": 0.2}, "model.priors.mu")
+
+
+def test_latent_priors_must_be_a_mapping():
+    with pytest.raises(ConfigError) as err:
+        _set({"r0": 1.0}, latent=[("x", 1.0)])
+    assert err.value.field == "scenario.latent"

@@ -305,9 +305,9 @@ def build_prior_set(
     ``latent`` holds priors under names of their own, drawn (and correlated) like the others,
     which only formulas read.
     """
-    latent = dict(latent or {})
-    if not isinstance(latent, Mapping):
+    if not isinstance(latent or {}, Mapping):
         raise ConfigError(f"{field}.latent", latent, "a mapping of name -> prior")
+    latent = dict(latent or {})
     table = dict(MODEL_TABLE if table is None else table)
     for name in latent:
         if not isinstance(name, str) or not _NAME.match(name) or name in table:
