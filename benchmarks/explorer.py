@@ -13,8 +13,6 @@ each compiles again: the "changed prior" figure is the one the issue asks for).
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -48,28 +46,15 @@ def _cycle(base: str, state: dict[str, Any]) -> tuple[float, dict[str, Any]]:
 
 
 def explorer_section(cfg: dict[str, Any], log: Callable[[str], None]) -> dict[str, Any]:
-    import uvicorn
+    from forecaster._serve import Background
 
-    from forecaster._serve import make_app
-
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    server = uvicorn.Server(
-        uvicorn.Config(make_app(time_limit_s=600), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
+    server = Background(time_limit_s=600)
     rows = []
     try:
         n = cfg.get("explorer_draws", STATE["n_draws"])
         for name, change in CHANGES:
             state = {**STATE, "n_draws": n, **change}
-            seconds, view = _cycle(base, state)
+            seconds, view = _cycle(server.base, state)
             if view["status"] != "done":
                 raise RuntimeError(f"{name}: {view}")
             timing = view["summary"]["timing"]
@@ -84,7 +69,6 @@ def explorer_section(cfg: dict[str, Any], log: Callable[[str], None]) -> dict[st
             )
             log(f"  {name}: {seconds:.2f} s to results (compile {timing['compile_seconds']:.2f} s)")
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
     changed = [r["seconds_to_results"] for r in rows[3:]]
     return {"rows": rows, "changed_prior_seconds": median(changed)}

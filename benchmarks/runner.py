@@ -713,6 +713,17 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + [""]
 
 
+def _titled_table(title: str, rows: list[dict[str, Any]], columns: dict[str, Any]) -> list[str]:
+    """A heading and a table of ``rows``: ``columns`` maps each header to a row key or to a
+    function of the row."""
+
+    def cell(row: dict[str, Any], how: Any) -> Any:
+        return how(row) if callable(how) else row[how]
+
+    return [title, "", *_table(list(columns), [[cell(r, h) for h in columns.values()]
+                                              for r in rows])]  # fmt: skip
+
+
 def markdown(results: dict[str, Any]) -> str:
     d, h = results["device"], results["host"]
     lines = [
@@ -762,39 +773,25 @@ def markdown(results: dict[str, Any]) -> str:
         )
     options = results.get("options")
     if options:
-        lines += [
+        lines += _titled_table(
             f"## Davidson & Houlden's options ({options['n_draws']:,} draws, one run)",
-            "",
-        ]
-        lines += _table(
-            ["variant", "overrides", "draws/s (median)", "ratio to base"],
-            [
-                [v["variant"], " ".join(v["overrides"]) or "-", v["draws_per_second"],
-                 v["ratio_to_base"]]
-                for v in options["variants"]
-            ],
+            options["variants"],
+            {"variant": "variant", "overrides": lambda v: " ".join(v["overrides"]) or "-",
+             "draws/s (median)": "draws_per_second", "ratio to base": "ratio_to_base"},
         )  # fmt: skip
-    peers = results.get("peers")
-    if peers:
-        lines += ["## AI 2027 on forecaster's engine, beside their code", ""]
-        lines += _table(
-            ["preset", "draws", "draws/s (median)", "their code, draws/s", "ratio"],
-            [
-                [r["preset"], r["n_draws"], r["draws_per_second"], r["their_draws_per_second"],
-                 r["ratio"]]
-                for r in peers["rows"]
-            ],
+    if results.get("peers"):
+        lines += _titled_table(
+            "## AI 2027 on forecaster's engine, beside their code",
+            results["peers"]["rows"],
+            {"preset": "preset", "draws": "n_draws", "draws/s (median)": "draws_per_second",
+             "their code, draws/s": "their_draws_per_second", "ratio": "ratio"},
         )  # fmt: skip
-    explorer = results.get("explorer")
-    if explorer:
-        lines += ["## The explorer: from a changed setting to updated results", ""]
-        lines += _table(
-            ["change", "draws", "seconds to results", "of which compile", "run"],
-            [
-                [r["change"], r["n_draws"], r["seconds_to_results"], r["compile_seconds"],
-                 r["run_seconds"]]
-                for r in explorer["rows"]
-            ],
+    if results.get("explorer"):
+        lines += _titled_table(
+            "## The explorer: from a changed setting to updated results",
+            results["explorer"]["rows"],
+            {"change": "change", "draws": "n_draws", "seconds to results": "seconds_to_results",
+             "of which compile": "compile_seconds", "run": "run_seconds"},
         )  # fmt: skip
     base = results.get("baselines", {})
     comp = results.get("comparison", {})

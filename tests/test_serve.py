@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -16,34 +14,15 @@ import urllib.request
 import pytest
 
 import forecaster
-from forecaster._serve import make_app, overrides, parse_state
+from forecaster._serve import Background, overrides, parse_state
 
 pytestmark = pytest.mark.slow
 SMALL = {"scenario": "davidson_houlden_2025", "n_draws": 20000, "seed": 3}
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
-class Live:
-    """The app on a free port of 127.0.0.1, in a thread of this process."""
-
-    def __init__(self, **app_options):
-        import uvicorn
-
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        config = uvicorn.Config(
-            make_app(**app_options), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.time() + 30
-        while not self.server.started:
-            assert time.time() < deadline, "the server did not start"
-            time.sleep(0.05)
-        self.base = f"http://127.0.0.1:{self.port}"
+class Live(Background):
+    """The app on a free port of 127.0.0.1, with the page's requests."""
 
     def get(self, path: str):
         try:
@@ -72,10 +51,6 @@ class Live:
                 return view
             assert time.time() < deadline, view
             time.sleep(0.1)
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

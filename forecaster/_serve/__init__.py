@@ -3,7 +3,7 @@
 :func:`make_app` builds the ASGI app, :func:`serve` runs it with uvicorn. See docs/EXPLORER.md.
 """
 
-from ._app import make_app, serve
+from ._app import Background, make_app, serve
 from ._state import State, overrides, parse_state
 
-__all__ = ["State", "make_app", "overrides", "parse_state", "serve"]
+__all__ = ["Background", "State", "make_app", "overrides", "parse_state", "serve"]

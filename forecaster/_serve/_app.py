@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -165,7 +166,7 @@ def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
             return _bad(ConfigError("state", "(not JSON)", "a JSON object"))
         try:
             state = parse_state(raw)
-            job = await _in_thread(jobs.submit, state)
+            job = await run_in_threadpool(jobs.submit, state)
         except ConfigError as err:
             return _bad(err)
         return JSONResponse({**job.view(), "command": cli_command(state)})
@@ -269,15 +270,42 @@ def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
     return app
 
 
-async def _in_thread(fn, *args):
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(fn, *args)
-
-
 def serve(host: str = "127.0.0.1", port: int = 8050, time_limit_s: float = 120.0) -> None:
     """Run the explorer until interrupted (binds to ``host``: 127.0.0.1 unless told)."""
     import uvicorn
 
     print(f"forecaster explorer on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     uvicorn.run(make_app(time_limit_s), host=host, port=port, log_level="warning")
+
+
+class Background:
+    """The app served from a thread of this process on a free port of 127.0.0.1 (for tests
+    and benchmarks); ``base`` is its address, :meth:`stop` ends it."""
+
+    def __init__(self, **app_options: Any):
+        import socket
+        import threading
+        import time
+
+        import uvicorn
+
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        config = uvicorn.Config(
+            make_app(**app_options), host="127.0.0.1", port=port, log_level="error"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.time() + 30
+        while not self.server.started:
+            if time.time() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the explorer did not start")
+            time.sleep(0.05)
+        self.base = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -97,13 +97,18 @@ def _garbage(path):
     path.write_bytes(b"\x00not a zip file" * 100)
 
 
-def _flip_next_draw(path):
-    """An edit that leaves the file well-formed but does not update its content hash."""
+def _edit_meta(path, edit):
+    """Rewrite the checkpoint's metadata with ``edit`` and leave the content hash alone."""
     with np.load(path, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
     meta = json.loads(str(arrays.pop("meta")))
-    meta["next_draw"] = 0
+    edit(meta)
     np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def _flip_next_draw(path):
+    """An edit that leaves the file well-formed but does not update its content hash."""
+    _edit_meta(path, lambda meta: meta.update(next_draw=0))
 
 
 def _pickled(path):
@@ -111,11 +116,7 @@ def _pickled(path):
 
 
 def _no_meta_key(path):
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    meta = json.loads(str(arrays.pop("meta")))
-    del meta["content_hash"]
-    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+    _edit_meta(path, lambda meta: meta.pop("content_hash"))
 
 
 CORRUPTIONS = {
