@@ -71,7 +71,7 @@ def comparison_table(sweep_dir: Path) -> pd.DataFrame:
 
 def wide_table(sweep_dir: Path, table: pd.DataFrame) -> pd.DataFrame:
     """One row per job: its label, scenario, each event's p, the median peak speed-up and
-    the non-finite count, formatted for people."""
+    the non-finite count, formatted for people (plain text: comparison.md, the terminal)."""
     rows = []
     for (label, directory), group in table.groupby(["job", "directory"], sort=False):
         summary = json.loads((sweep_dir / directory / "summary.json").read_text())
@@ -83,14 +83,16 @@ def wide_table(sweep_dir: Path, table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_comparison(sweep_dir: Path) -> pd.DataFrame:
-    """Write ``comparison.csv`` (long form) and ``comparison.md`` (a row per job)."""
+def write_comparison(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write ``comparison.csv`` (long form) and ``comparison.md`` (a row per job); returns
+    both tables."""
     table = comparison_table(sweep_dir)
     if table.empty:
-        return table
+        return table, table
+    wide = wide_table(sweep_dir, table)
     table.to_csv(sweep_dir / "comparison.csv", index=False)
-    (sweep_dir / "comparison.md").write_text(wide_table(sweep_dir, table).to_markdown(index=False))
-    return table
+    (sweep_dir / "comparison.md").write_text(wide.to_markdown(index=False))
+    return table, wide
 
 
 class SweepComparison(Callback):
@@ -98,11 +100,11 @@ class SweepComparison(Callback):
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        table = write_comparison(sweep_dir)
+        table, wide = write_comparison(sweep_dir)
         if not table.empty and config.get("output", {}).get("report", False):
             from .report import write_report
 
             print(f"sweep report: {write_report(sweep_dir)}")
         if not table.empty:
             print(f"\nSweep comparison ({sweep_dir / 'comparison.csv'}):")
-            print(wide_table(sweep_dir, table).to_string(index=False))
+            print(wide.to_string(index=False))

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from .._events import Event, grid_events
-from .._sweep import people, sweep_labels
+from .._sweep import sweep_labels
 from . import _figures as figs
 from ._document import Bullets, Document, Section, Table, Text, code, literal
-from ._format import duration, months_label, percent_cell, years_label
+from ._format import duration, months_label, number, percent_cell, years_label
 from ._load import Run
 from ._run_report import HEADLINE_EVENT, grid, headline_event, image, sentence, summary_quantile
 
@@ -63,7 +63,7 @@ def _comparison_table(labels: Sequence[str], runs: Sequence[Run]) -> Table:
         for e in _events(runs)
     ]
     rows.append(
-        ["median peak speed-up"] + [f"{people(_median(r.summary, 'peak_speedup'))}×" for r in runs]
+        ["median peak speed-up"] + [number(_median(r.summary, "peak_speedup"), "×") for r in runs]
     )
     times = [_median(r.summary, "time_to_progress_years", MEDIAN_TIME_YEARS) for r in runs]
     rows.append(
