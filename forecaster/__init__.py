@@ -6,8 +6,10 @@ Public API:
   line's engine and numbers), as :class:`Forecast` objects and tables.
 - :func:`prior`, :func:`scenario_priors`: priors as NumPyro distributions.
 - :func:`simulate` and :func:`outcomes`: one parameter set, for notebooks.
-- :class:`Params`, :class:`KernelSettings`, :func:`batched_outcomes`: the jit-compiled,
-  vmapped kernel the engine calls chunk by chunk.
+- :mod:`forecaster.models`: every takeoff model behind one interface (:class:`Model`), and
+  :func:`register` for a model of one's own (docs/MODELS.md).
+- :class:`Params`: the general law's parameters; :func:`batched_outcomes`: the jit-compiled,
+  vmapped kernel the engine calls chunk by chunk, for any model.
 - :func:`balanced_growth_speedup`: Davidson & Houlden's Speed-Up Calculator (no explosion:
   how much faster software grows on its balanced path after full automation), a
   :class:`SpeedUp`.
@@ -21,24 +23,23 @@ config flag, no matplotlib backend. float64 runs switch JAX's 64-bit mode on for
 duration only.
 """
 
+from . import models
 from ._api import outcomes, simulate
 from ._errors import ConfigError
 from ._forecasts import Forecast, forecast, load, prior, scenario_priors, sweep
-from ._integrate import DoublingsOptions
-from ._kernel import OUTCOME_NAMES, KernelSettings, batched_outcomes, draw_outcomes, trajectory
-from ._model import Params, growth_rate
-from ._parameters import PARAMETERS
-from ._speedup import SpeedUp, balanced_growth_speedup
+from ._kernel import batched_outcomes, draw_outcomes
 from ._version import __version__
 from ._xla import configure_cpu_scheduler
+from .models import Model, register
+from .models.davidson_houlden import DoublingsOptions, SpeedUp, balanced_growth_speedup
+from .models.general_law import PARAMETERS, Params, growth_rate
 
 __all__ = [
-    "OUTCOME_NAMES",
     "PARAMETERS",
     "ConfigError",
     "Forecast",
     "DoublingsOptions",
-    "KernelSettings",
+    "Model",
     "Params",
     "SpeedUp",
     "balanced_growth_speedup",
@@ -47,12 +48,13 @@ __all__ = [
     "draw_outcomes",
     "forecast",
     "load",
+    "models",
+    "register",
     "prior",
     "scenario_priors",
     "sweep",
     "growth_rate",
     "outcomes",
     "simulate",
-    "trajectory",
     "__version__",
 ]

@@ -1,78 +1,25 @@
 """Streaming accumulators: per-chunk reductions (in JAX) and their exact sums (on the host).
 
-Every accumulator is an integer count, so the totals are the same whatever the chunk size,
+What is counted is what the model declares (:class:`~forecaster.models.Declared`): the
+probability grid and flags, a histogram per quantity, the milestones. Every accumulator is an
+integer count, so the totals are the same whatever the chunk size,
 the number of devices or the order of shards: probabilities from threshold counts, quantiles
 from fixed-bin histograms, first-order sensitivity indices from per-parameter binned counts.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .models import Declared, Histogram
+
 SENSITIVITY_BINS = 10  # equal-probability bins of each parameter's prior
 
 
-@dataclasses.dataclass(frozen=True)
-class Histogram:
-    """Fixed bins over [low, high] in log10 of the value (``log=True``) or in the value itself;
-    three extra cells count underflow (incl. <= 0 on a log scale), overflow and +inf."""
-
-    low: float
-    high: float
-    bins: int
-    log: bool = True
-
-    @property
-    def width(self) -> float:
-        return (self.high - self.low) / self.bins
-
-    @property
-    def cells(self) -> int:
-        return self.bins + 3
-
-    def position(self, value: Any) -> Any:
-        """Where ``value`` falls, in bins from ``low`` (NumPy or JAX arrays, or floats)."""
-        xp = jnp if isinstance(value, jax.Array) else np
-        if self.log:
-            safe = xp.where(value > 0, value, 1.0)
-            return (xp.log10(safe) - self.low) / self.width
-        finite = xp.where(xp.isfinite(value), value, self.low)
-        return (finite - self.low) / self.width
-
-    def value_at(self, position: float) -> float:
-        """The value at a position in bins (the inverse of :meth:`position`)."""
-        scaled = self.low + position * self.width
-        return float(10.0**scaled) if self.log else float(scaled)
-
-    def cell(self, value: jax.Array) -> jax.Array:
-        raw = jnp.floor(self.position(value))
-        index = jnp.clip(raw, -1, self.bins).astype(jnp.int32)
-        index = jnp.where(index < 0, self.bins, index)  # underflow cell
-        index = jnp.where(raw >= self.bins, self.bins + 1, index)  # overflow cell
-        if self.log:
-            index = jnp.where(value <= 0, self.bins, index)
-        index = jnp.where(jnp.isneginf(value), self.bins, index)
-        return jnp.where(jnp.isposinf(value), self.bins + 2, index)
-
-    def edges(self) -> np.ndarray:
-        return np.array([self.value_at(i) for i in range(self.bins + 1)])
-
-
-# Ranges wide enough for every preset; values outside are counted, not lost.
-HISTOGRAMS: dict[str, Histogram] = {
-    "fastest_years_to_progress": Histogram(-6.0, 4.0, 1000),
-    "peak_speedup": Histogram(-3.0, 30.0, 3300),
-    "time_to_progress_years": Histogram(-6.0, 4.0, 1000),
-    "max_progress_years": Histogram(-4.0, 4.0, 800),
-    "progress_by_horizon_years": Histogram(-4.0, 4.0, 800),
-    "time_to_fan_levels_years": Histogram(-6.0, 4.0, 1000),
-}
 # Calendar dates (decimal years), for the start-date stage.
 CALENDAR = Histogram(2000.0, 2200.0, 4000, log=False)
 # A ladder's years from the start to each milestone, and each phase's years: 0.004 in log10
@@ -98,24 +45,26 @@ def _histogram(values: jax.Array, weight: jax.Array, spec: Histogram) -> jax.Arr
     return counts.reshape(n_series, spec.cells)
 
 
-def event_matrix(outcomes: Mapping[str, jax.Array], windows_years: tuple[float, ...]) -> jax.Array:
-    """Binary events per draw: the probability grid (window-major: for each window w, for
-    each progress level Y, "Y years of progress within w"), accelerated, reached ceiling.
+def event_matrix(
+    declared: Declared, outcomes: Mapping[str, jax.Array], n: int
+) -> jax.Array:
+    """Binary events per draw [n, E]: the probability grid (window-major: for each window w,
+    for each progress level Y, "Y years of progress within w"), then the declared flags.
 
     A level is made within w when the fastest time to make it is shorter than w (strictly,
     as Davidson & Houlden count it).
     """
-    fastest = outcomes["fastest_years_to_progress"]  # [n, Y]
-    exceed = fastest[:, None, :] < jnp.asarray(windows_years, fastest.dtype)[None, :, None]
-    n = exceed.shape[0]
-    return jnp.concatenate(
-        [
-            exceed.reshape(n, -1),
-            outcomes["accelerated"][:, None],
-            outcomes["reached_ceiling"][:, None],
-        ],
-        axis=1,
-    )
+    columns = []
+    grid = declared.grid
+    if grid is not None:
+        fastest = outcomes["fastest_years_to_progress"]  # [n, Y]
+        windows = jnp.asarray(grid.windows_years, fastest.dtype)
+        exceed = fastest[:, None, :] < windows[None, :, None]
+        columns.append(exceed.reshape(n, -1))
+    columns += [outcomes[flag.name][:, None] for flag in declared.flags]
+    if not columns:
+        return jnp.zeros((n, 0), bool)
+    return jnp.concatenate(columns, axis=1)
 
 
 def whole_steps_histogram(max_steps: int) -> Histogram:
@@ -124,33 +73,37 @@ def whole_steps_histogram(max_steps: int) -> Histogram:
 
 
 def chunk_statistics(
+    declared: Declared,
     outcomes: Mapping[str, jax.Array],
     uniforms: jax.Array,
     in_range: jax.Array,
-    windows_years: tuple[float, ...],
-    whole_steps: int | None = None,
 ) -> dict[str, jax.Array]:
-    """Reduce one chunk's outcomes to integer counts (inside jit).
+    """Reduce one chunk's outcomes to integer counts (inside jit), as the model declares them.
 
     Draws outside the run's range (padding) are ignored; non-finite draws are counted in
-    ``non_finite`` and left out of every statistic. With ``whole_steps`` (the doublings
-    stepper's steps) the most whole doublings within each window get one exact cell each:
-    the continuous P(>= Y years within w) curve.
+    ``non_finite`` and left out of every statistic. A grid with ``whole_steps`` (the doublings
+    stepper's steps) gives the most whole doublings within each window one exact cell each:
+    the continuous P(>= Y years within w) curve. Milestones add their own counts
+    (:func:`milestone_statistics`).
     """
     finite = in_range & ~outcomes["non_finite"]
     weight = finite.astype(jnp.float32)
-    events = event_matrix(outcomes, windows_years).astype(jnp.float32) * weight[:, None]
+    events = event_matrix(declared, outcomes, in_range.shape[0]).astype(jnp.float32)
+    events = events * weight[:, None]
     stats = {
         "draws": jnp.sum(in_range.astype(jnp.int32), keepdims=True),
         "finite": jnp.sum(finite.astype(jnp.int32), keepdims=True),
         "non_finite": jnp.sum((in_range & ~finite).astype(jnp.int32), keepdims=True),
         "events": jnp.sum(events, axis=0).astype(jnp.int32),
     }
-    for name, spec in HISTOGRAMS.items():
-        stats[f"hist_{name}"] = _histogram(outcomes[name], finite, spec)
-    if whole_steps is not None and "max_doublings_in_windows" in outcomes:
+    for quantity in declared.quantities:
+        stats[f"hist_{quantity.name}"] = _histogram(
+            outcomes[quantity.name], finite, quantity.histogram
+        )
+    grid = declared.grid
+    if grid is not None and grid.whole_steps is not None and grid.windows_years:
         stats["hist_max_doublings_in_windows"] = _histogram(
-            outcomes["max_doublings_in_windows"], finite, whole_steps_histogram(whole_steps)
+            outcomes["max_doublings_in_windows"], finite, whole_steps_histogram(grid.whole_steps)
         )
     # Sensitivity: counts and event hits per equal-probability bin of each parameter.
     k = uniforms.shape[1]
@@ -160,13 +113,15 @@ def chunk_statistics(
         onehot = onehot.reshape(-1, k * SENSITIVITY_BINS) * weight[:, None]
         stats["bin_draws"] = jnp.sum(onehot, axis=0).astype(jnp.int32)
         stats["bin_events"] = (onehot.T @ events).astype(jnp.int32)
+    if declared.milestones is not None:
+        stats |= milestone_statistics(outcomes, in_range)
     return stats
 
 
 def milestone_statistics(
     outcomes: Mapping[str, jax.Array], in_range: jax.Array
 ) -> dict[str, jax.Array]:
-    """A ladder's counts: histograms of the years to each milestone and of each phase, and
+    """Milestones' counts: histograms of the years to each milestone and of each phase, and
     exact counts of each milestone within every Y of :data:`MILESTONE_WITHIN_YEARS`."""
     finite = in_range & ~outcomes["non_finite"]
     years = outcomes["milestone_years"]  # [n, K]
@@ -180,28 +135,31 @@ def milestone_statistics(
     }
 
 
-def milestone_calendar(
-    start_year: jax.Array, outcomes: Mapping[str, jax.Array], in_range: jax.Array
-) -> dict[str, jax.Array]:
-    """Histograms of the calendar date of each milestone after the first."""
-    finite = in_range & ~outcomes["non_finite"]
-    dates = start_year[:, None] + outcomes["milestone_years"]
-    return {"cal_ladder": _histogram(dates, finite, CALENDAR)}
-
-
 def calendar_statistics(
-    start_year: jax.Array, outcomes: Mapping[str, jax.Array], in_range: jax.Array
+    declared: Declared,
+    start_year: jax.Array,
+    outcomes: Mapping[str, jax.Array],
+    in_range: jax.Array,
+    dated_stage: bool,
 ) -> dict[str, jax.Array]:
-    """Histograms of calendar dates (decimal years): automation start, first completion of
-    the explosion event, and each progress milestone (start + time to reach it)."""
+    """Histograms of calendar dates (decimal years). From a start-date stage
+    (``dated_stage``): automation start, first completion of the dated event, and each
+    progress level (start + time to reach it). With milestones (a stage's start or the
+    scenario's ``start_year``): each milestone's date."""
     finite = in_range & ~outcomes["non_finite"]
-    explosion = start_year + outcomes["event_completion_years"]
-    milestones = start_year[:, None] + outcomes["time_to_progress_years"]
-    return {
-        "cal_start": _histogram(start_year, finite, CALENDAR),
-        "cal_explosion": _histogram(explosion, finite, CALENDAR),
-        "cal_milestones": _histogram(milestones, finite, CALENDAR),
-    }
+    out = {}
+    if dated_stage:
+        out["cal_start"] = _histogram(start_year, finite, CALENDAR)
+        if declared.dated_event is not None:
+            explosion = start_year + outcomes[declared.dated_event]
+            out["cal_explosion"] = _histogram(explosion, finite, CALENDAR)
+        if declared.grid is not None:
+            levels = start_year[:, None] + outcomes["time_to_progress_years"]
+            out["cal_milestones"] = _histogram(levels, finite, CALENDAR)
+    if declared.milestones is not None:
+        dates = start_year[:, None] + outcomes["milestone_years"]
+        out["cal_ladder"] = _histogram(dates, finite, CALENDAR)
+    return out
 
 
 def zeros_like_stats(stats: Mapping[str, jax.Array]) -> dict[str, np.ndarray]:

@@ -21,60 +21,14 @@ from omegaconf.errors import OmegaConfBaseException
 
 from . import _validate as check
 from ._errors import ConfigError
-from ._integrate import DOUBLINGS_MODES, DoublingsOptions
-from ._kernel import CPU_BLOCK, KernelSettings, static_features
-from ._milestones import plan_ladder
-from ._model import CEILING_RETURNS
-from ._priors import PriorSet, build_prior_set, link_joint_posteriors
-from ._settings import (
-    DOUBLINGS_REQUIRES,
-    PRECISIONS,
-    Precision,
-    check_settings,
-    dtype_for,
-    returns_with,
-)
-from ._timelines import TimelinePlan, TimelinesConfig, plan_timelines
+from ._priors import PriorSet, link_joint_posteriors
+from ._settings import PRECISIONS, Precision, dtype_for
+from .models import Model, RunSettings, get_model, register_schemas
+from .models._interface import CPU_BLOCK, refuse_unknown
+from .models.timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
 SHARD_ALIGNMENT = CPU_BLOCK  # shards start on a kernel block, so they compute what one run does
 MAX_CHUNK = 1 << 24  # per-chunk counts stay exact in float32 and int32
-_KERNEL = KernelSettings()  # the kernel's defaults are the scenario's
-_DOUBLINGS = _KERNEL.doublings
-
-
-@dataclasses.dataclass
-class ScenarioConfig:
-    """A scenario: the dynamics (fixed settings) and the priors over its parameters."""
-
-    name: str = MISSING
-    description: str = ""
-    integrator: str = _KERNEL.integrator
-    returns: str = _KERNEL.returns
-    steps: int = _KERNEL.steps
-    max_doublings: Any = None  # null: the largest ceiling the priors allow (else the kernel's)
-    stop_doubling_years: float = _KERNEL.stop_doubling_years
-    accelerate_factor: float = _KERNEL.accelerate_factor
-    # Davidson & Houlden's model options: constant_r (any integrator: the returns schedule
-    # constant_to_ceiling), the others integrator=doublings only (see DoublingsOptions).
-    constant_r: bool = False
-    retraining_cost: bool = _DOUBLINGS.retraining_cost
-    gradual_boost: bool = _DOUBLINGS.gradual_boost
-    dh_mode: str = _DOUBLINGS.mode
-    stop_after_years: float = _DOUBLINGS.stop_after_years
-    params: dict[str, Any] = field(default_factory=dict)
-    correlations: list[Any] = field(default_factory=list)
-    # Priors under names of their own that only formulas ({dist: derived, expr}) read.
-    latent: dict[str, Any] = field(default_factory=dict)
-    # integrator=ladder: the milestones in order, [{name, speedup}, ...] (see _milestones).
-    milestones: list[Any] = field(default_factory=list)
-    # The calendar date of the start (decimal year) when no timelines stage gives one.
-    start_year: Any = None
-    # AI 2027's code: each phase at most phase_cap_years; under pandas < 3 a phase longer
-    # than phase_overflow_years sends its milestone and all later ones to overflow_year (see
-    # _ladder.Ladder). Milestone times only.
-    phase_cap_years: Any = None
-    phase_overflow_years: Any = None
-    overflow_year: Any = None
 
 
 @dataclasses.dataclass
@@ -103,16 +57,16 @@ class DistributedConfig:
 class ForecastConfig:
     """A forecast run: scenario, draws, grids, devices and outputs."""
 
-    scenario: ScenarioConfig = MISSING
+    # A preset of conf/scenario/: its model's config (``scenario_schema/<model>``, which its
+    # defaults list names) with the priors over that model's parameters.
+    scenario: Any = MISSING
     n_draws: int = 1_000_000
     seed: int = 0
     chunk_size: int = 65_536
     precision: str = "float32"
-    windows_months: list[float] = field(
-        default_factory=lambda: [12.0 * w for w in _KERNEL.windows_years]
-    )
+    windows_months: list[float] = field(default_factory=lambda: [4.0, 12.0])
     progress_years: list[float] = field(default_factory=lambda: [1.0, 3.0, 10.0, 30.0])
-    horizon_years: float = _KERNEL.horizon_years
+    horizon_years: float = 20.0
     fan_points: int = 48
     devices: Any = "all"
     resume: Any = None
@@ -125,8 +79,10 @@ class ForecastConfig:
 
 
 def register_configs() -> None:
-    """Register the schema with Hydra's ConfigStore (idempotent)."""
+    """Register the schemas with Hydra's ConfigStore (idempotent): the forecast's and each
+    registered model's scenario config."""
     ConfigStore.instance().store(name="forecast_schema", node=ForecastConfig)
+    register_schemas()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +91,7 @@ class ForecastPlan:
 
     scenario: str
     priors: PriorSet
-    settings: KernelSettings
+    model: Model
     n_draws: int
     seed: int
     chunk_size: int
@@ -247,75 +203,37 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         "output.path_sample", out["path_sample"], 0, min(sample_size, 100_000)
     )
 
-    scenario_keys = {f.name for f in dataclasses.fields(ScenarioConfig)}
-    for key in s:
-        if key not in scenario_keys:
-            raise ConfigError(
-                f"scenario.{key}", s[key], f"a scenario setting, one of {sorted(scenario_keys)}"
-            )
-    for key in ("integrator", "returns"):
+    model_cls = get_model(s.get("model"))
+    refuse_unknown(s, model_cls.config)
+    s = {**_defaults(model_cls.config), **s}
+    for key in ("name", "description"):
         check.text(f"scenario.{key}", s[key])
-    if not isinstance(s["params"], dict):
-        raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
-    ladder, specs, table = None, s["params"], None
-    if s["integrator"] == "ladder":
-        ladder, specs, table = plan_ladder(s)
-    else:
-        for key in ("milestones", "phase_cap_years", "phase_overflow_years", "overflow_year"):
-            if s.get(key):
-                raise ConfigError(f"scenario.{key}", s[key], "only with integrator=ladder")
-    priors = build_prior_set(
-        specs,
-        s.get("correlations") or [],
-        field="scenario",
-        table=table,
-        latent=s.get("latent") or {},
-    )
-    _check_representable(priors, precision)
     start_year = s.get("start_year")
     if start_year is not None:
         start_year = check.number(
             "scenario.start_year", start_year, 1900.0, 3000.0, allowed="a decimal year"
         )
-    settings = KernelSettings(
-        integrator=s["integrator"],
-        returns=returns_with(s["returns"], s["constant_r"], "scenario.constant_r"),
-        steps=s["steps"],
-        max_doublings=_max_doublings(s, priors),
-        doublings=_doublings_options(s),
+    timelines = plan_timelines(c.get("timelines"))
+    event = None
+    if timelines is not None:
+        event = (timelines.explosion_years, timelines.explosion_window_years)
+    run = RunSettings(
         horizon_years=horizon,
         windows_years=tuple(w / 12.0 for w in windows),
-        progress_levels_years=levels,
-        accelerate_factor=check.number(
-            "scenario.accelerate_factor", s["accelerate_factor"], 0.0, 1e12, high_open=False
-        ),
-        stop_doubling_years=check.number(
-            "scenario.stop_doubling_years", s["stop_doubling_years"], 0.0, high_open=False
-        ),
-        ladder=ladder,
+        progress_years=levels,
+        fan_points=fan_points,
+        event=event,
     )
-    try:
-        check_settings(settings)
-    except ConfigError as err:
-        raise ConfigError(f"scenario.{err.field}", err.value, err.allowed) from None
-    features = static_features(priors.fixed_values())
-    settings = dataclasses.replace(
-        settings, **features, fan_levels_years=fan_levels(settings, features, fan_points)
-    )
-    _check_grid_covers_ceiling(priors, settings)
-    timelines = plan_timelines(c.get("timelines"))
+    model, priors = model_cls.plan(s, run)
+    _check_representable(priors, precision)
     if timelines is not None:
         link_joint_posteriors(priors, timelines.priors, "timelines")
-        event = (timelines.explosion_years, timelines.explosion_window_years)
-        settings = dataclasses.replace(settings, event=event)
-    if settings.integrator == "doublings":
-        _check_doublings_priors(priors)
     # A keyword constructor call, alike in shape to TimelinePlan's (duplicates lists the pair):
     # deliberate, no logic is shared.
     return ForecastPlan(
         scenario=s["name"],
         priors=priors,
-        settings=settings,
+        model=model,
         n_draws=n_draws,
         seed=seed,
         chunk_size=chunk,
@@ -332,49 +250,15 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     )
 
 
-def _doublings_options(s: dict[str, Any]) -> DoublingsOptions:
-    """Davidson & Houlden's model options (check_settings refuses them off their stepper)."""
-    return DoublingsOptions(
-        retraining_cost=check.boolean("scenario.retraining_cost", s["retraining_cost"]),
-        gradual_boost=check.boolean("scenario.gradual_boost", s["gradual_boost"]),
-        mode=check.choice("scenario.dh_mode", s["dh_mode"], DOUBLINGS_MODES),
-        stop_after_years=check.number(
-            "scenario.stop_after_years", s["stop_after_years"], 0.0, high_open=False
-        ),
-    )
-
-
-def _max_doublings(s: dict[str, Any], priors: PriorSet) -> float:
-    """``scenario.max_doublings``, or with null the largest ceiling the priors allow (falling
-    returns; rounded up to a whole doubling), else the kernel's default."""
-    if s["max_doublings"] is not None:
-        return check.number(
-            "scenario.max_doublings",
-            s["max_doublings"],
-            0.0,
-            100_000.0,
-            low_open=True,
-            high_open=False,
-        )
-    ceiling = s["returns"] in CEILING_RETURNS and s["integrator"] != "ladder"
-    top = _largest_ceiling(priors) if ceiling else None
-    if top is None or not math.isfinite(top):
-        return _KERNEL.max_doublings
-    return float(math.ceil(top - 1e-9))
-
-
-def _largest_ceiling(priors: PriorSet) -> float | None:
-    """The largest D a draw can have, in doublings; None when it is not known statically."""
-    fixed = priors.fixed_values()
-    for prior in priors.priors:
-        if prior.name == "ceiling_doublings":
-            return prior.support()[1]
-        if prior.name == "ceiling_years":
-            ts, share = fixed["Ts"], fixed["software_share"]
-            if ts is None or share is None:
-                return None
-            return prior.support()[1] / (ts * share)
-    return fixed.get("ceiling_doublings")
+def _defaults(config: type) -> dict[str, Any]:
+    """A model config's defaults (for a scenario composed without its schema)."""
+    out = {}
+    for item in dataclasses.fields(config):
+        if item.default is not dataclasses.MISSING and item.default is not MISSING:
+            out[item.name] = item.default
+        elif item.default_factory is not dataclasses.MISSING:
+            out[item.name] = item.default_factory()
+    return out
 
 
 def _check_representable(priors: PriorSet, precision: Precision) -> None:
@@ -392,48 +276,4 @@ def _check_representable(priors: PriorSet, precision: Precision) -> None:
                     value,
                     f"a number representable in {precision} (|x| <= {largest:.3g}; "
                     "precision=float64 allows more)",
-                )
-
-
-FAN_LOWEST_YEARS = 0.05
-
-
-def fan_levels(settings: KernelSettings, features: dict, points: int) -> tuple[float, ...]:
-    """Progress levels (log-spaced, years) whose reaching times make the fan chart: from
-    0.05 years to the most progress the grid holds."""
-    per_year = features["doublings_per_year"] or 8.0
-    top = max(settings.max_doublings / per_year, 2 * FAN_LOWEST_YEARS)
-    return tuple(float(v) for v in np.geomspace(FAN_LOWEST_YEARS, top, points))
-
-
-def _check_grid_covers_ceiling(priors: PriorSet, settings: KernelSettings) -> None:
-    """The grid must reach the largest ceiling a draw can have, or draws are cut short."""
-    if settings.returns not in CEILING_RETURNS or settings.ladder is not None:
-        return
-    for prior in priors.priors:
-        if prior.name == "ceiling_doublings":
-            top = prior.support()[1]
-        elif prior.name == "ceiling_years" and settings.doublings_per_year:
-            top = prior.support()[1] * settings.doublings_per_year
-        else:
-            continue
-        if top > settings.max_doublings + 1e-9:
-            raise ConfigError(
-                "scenario.max_doublings",
-                settings.max_doublings,
-                f"at least the largest ceiling the priors allow ({top:g} doublings)",
-            )
-
-
-def _check_doublings_priors(priors: PriorSet) -> None:
-    """Davidson & Houlden's rule assumes full automation and fixed compute."""
-    for prior in priors.priors:
-        if prior.name in DOUBLINGS_REQUIRES:
-            ok = prior.fixed and float(prior.args["value"]) == DOUBLINGS_REQUIRES[prior.name]
-            if not ok:
-                raise ConfigError(
-                    f"scenario.params.{prior.name}",
-                    dict(prior.args) | {"dist": prior.kind},
-                    f"fixed at {DOUBLINGS_REQUIRES[prior.name]:g} with "
-                    "scenario.integrator=doublings (or use integrator=rk4)",
                 )

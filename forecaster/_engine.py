@@ -28,20 +28,15 @@ from ._accumulate import (
     add_stats,
     calendar_statistics,
     chunk_statistics,
-    milestone_calendar,
-    milestone_statistics,
     zeros_like_stats,
 )
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpoint
 from ._config import SHARD_ALIGNMENT, ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
-from ._kernel import ACCELERATOR_BLOCK, CPU_BLOCK, batch_path_outcomes, batch_paths
-from ._parameters import to_params
-from ._priors import effective_uniforms, model_values, row_pickers, transform, uniforms_at
+from ._kernel import solve_batch, summarise_batch
+from ._priors import effective_uniforms, row_pickers, transform, uniforms_at
 from ._settings import precision_scope
-from ._timelines import start_years
-
-BLOCK = CPU_BLOCK
+from .models.timelines import start_years
 
 
 @dataclasses.dataclass
@@ -63,7 +58,7 @@ def fingerprint(plan: ForecastPlan) -> str:
         "scenario": plan.scenario,
         "priors": plan.priors.describe(),
         "correlations": None if plan.priors.cholesky is None else plan.priors.cholesky.tolist(),
-        "settings": dataclasses.asdict(plan.settings),
+        "model": plan.model.describe(),
         "n_draws": plan.n_draws,
         "seed": plan.seed,
         "precision": plan.precision,
@@ -105,40 +100,29 @@ def select_devices(requested: Any) -> list[jax.Device]:
     return devices[:requested]
 
 
-def block_size(platform: str) -> int:
-    """Draws per device in one kernel call: small enough to stay in cache on a CPU, large
-    enough to fill a GPU. Fixed per platform, whatever the chunk size: a call compiles to
-    one program, so every draw gets bitwise the same numbers however the run is chunked."""
-    return BLOCK if platform == "cpu" else ACCELERATOR_BLOCK
-
-
 def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Callable]:
-    """The kernel call as two jitted programs (see :func:`~forecaster._kernel.batch_paths`):
+    """The kernel call as two jitted programs (see :func:`~forecaster._kernel.summarise_batch`):
     ``draw_paths(start_hi, start_lo)`` samples draws [start, start + block x devices) and
     integrates their paths; ``count(start_hi, start_lo, n_valid, drawn)`` computes their
     outcomes and counts the first ``n_valid`` (the rest is padding). Each device takes a
     contiguous block; the paths stay on it in between; counts are summed over devices.
     """
-    priors, settings = plan.priors, plan.settings
+    priors, model = plan.priors, plan.model
+    declared = model.outcomes()
     size = block * mesh.size
 
     def indices(start_hi: jax.Array, start_lo: jax.Array) -> tuple[jax.Array, jax.Array]:
         lo = start_lo + jnp.arange(size, dtype=jnp.uint32)  # wraps modulo 2^32
         return start_hi + (lo < start_lo).astype(jnp.uint32), lo
 
-    def gaps_of(sampled):  # a ladder's per-draw gaps [n, K]; None without a ladder
-        if settings.ladder is None:
-            return None
-        return jnp.stack([sampled[name] for name in settings.ladder.gaps], axis=1)
-
     def paths_on_device(index_hi, index_lo):
         u = uniforms_at(priors, plan.seed, index_hi, index_lo, dtype)
         sampled = transform(priors, u, dtype)
-        values = model_values(sampled, u.shape[0], dtype)
-        return u, sampled, values, batch_paths(to_params(values, dtype), settings, gaps_of(sampled))
+        params, solutions = solve_batch(model, sampled, dtype)
+        return u, sampled, params, solutions
 
-    def counts_on_device(index_hi, index_lo, in_range, u, sampled, values, paths):
-        out = batch_path_outcomes(to_params(values, dtype), paths, settings, gaps_of(sampled))
+    def counts_on_device(index_hi, index_lo, in_range, u, sampled, params, solutions):
+        out = summarise_batch(model, params, solutions)
         start = None
         if plan.timelines is not None:
             u_t = uniforms_at(
@@ -148,21 +132,22 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
             # A start date that is NaN (a formula of the stage, say) makes the draw
             # non-finite: counted and left out of every statistic, like any other.
             out = {**out, "non_finite": out["non_finite"] | jnp.isnan(start)}
-        whole = None if settings.smooth else int(settings.max_doublings)
         u_values = effective_uniforms(priors, u, sampled)  # sensitivity bins of every value
-        stats = chunk_statistics(out, u_values, in_range, settings.windows_years, whole)
-        per_draw = {**values, **sampled, **{f"out_{k}": v for k, v in out.items()}}
+        stats = chunk_statistics(declared, out, u_values, in_range)
+        per_draw = {
+            **model.per_draw_values(params),
+            **sampled,
+            **{f"out_{k}": v for k, v in out.items()},
+        }
         if plan.path_sample:
-            per_draw |= {"path_t": paths.t, "path_rate": paths.rate}
-        if settings.ladder is not None:
-            stats |= milestone_statistics(out, in_range)
-        if plan.timelines is not None:
-            stats |= calendar_statistics(start, out, in_range)
-            per_draw["start_year"] = start
-        elif plan.start_year is not None:
+            per_draw |= model.path_sample(solutions)
+        if start is None and plan.start_year is not None:
             start = jnp.full(in_range.shape, plan.start_year, dtype)
-        if settings.ladder is not None and start is not None:
-            stats |= milestone_calendar(start, out, in_range)
+        if start is not None:
+            dated_stage = plan.timelines is not None
+            stats |= calendar_statistics(declared, start, out, in_range, dated_stage)
+            if dated_stage:
+                per_draw["start_year"] = start
         return jax.lax.psum(stats, "draws"), per_draw
 
     def sharded(fn: Callable, n_in: int, out_specs: Any) -> Callable:
@@ -291,7 +276,7 @@ def _run(
     devices = select_devices(plan.devices)
     mesh = Mesh(np.array(devices), ("draws",))
     n_dev = len(devices)
-    block = block_size(devices[0].platform)
+    block = plan.model.block_size(devices[0].platform)
     call = block * n_dev
     chunk = -(-plan.chunk_size // call) * call
     start, stop = plan.draw_range

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-FlagEvent = Literal["accelerated", "reached_ceiling"]
-FLAG_EVENTS: tuple[FlagEvent, ...] = ("accelerated", "reached_ceiling")
+if TYPE_CHECKING:
+    from .models import Declared
 
 SeriesKind = Literal["", "window", "progress"]
 
@@ -37,9 +37,13 @@ def grid_events(windows_months: Sequence[float], progress_years: Sequence[float]
     return [Event(float(y), float(w)) for w in windows_months for y in progress_years]
 
 
-def event_names(windows_months: Sequence[float], progress_years: Sequence[float]) -> list[str]:
-    """Names of every binary event the engine counts, in accumulator order."""
-    return [e.name for e in grid_events(windows_months, progress_years)] + list(FLAG_EVENTS)
+def event_names(
+    declared: Declared, windows_months: Sequence[float], progress_years: Sequence[float]
+) -> list[str]:
+    """Names of every binary event the engine counts, in accumulator order: the grid's (when
+    the model declares one), then its flags."""
+    grid = grid_events(windows_months, progress_years) if declared.grid is not None else []
+    return [e.name for e in grid] + [flag.name for flag in declared.flags]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ._config import compose_forecast, plan_forecast
 from ._engine import ForecastResult, run_forecast
 from ._errors import ConfigError
 from ._outputs import build_summary, sample_frame
+from .models import DEFAULT_MODEL, get_model
 
 _PROBABILITY_COLUMNS = ["years", "window_months", "p", "se", "ci_low", "ci_high", "count", "n"]
 
@@ -211,24 +212,20 @@ def sweep(
     return pd.concat(rows, ignore_index=True)
 
 
-def prior(spec: Any, parameter: str | None = None) -> Any:
+def prior(spec: Any, parameter: str | None = None, model: str = DEFAULT_MODEL) -> Any:
     """A prior spec (a number, a mapping or the compact form ``"log_uniform(low=2, high=32)"``)
     as a NumPyro distribution; a posterior-file prior as a distribution with ``sample`` and
-    ``log_prob``. With ``parameter``, the spec is checked against that parameter's range.
+    ``log_prob``. With ``parameter``, the spec is checked against that parameter's range in
+    ``model``'s parameter table (a registered model's name).
 
     Raises:
         ConfigError: a spec that is not allowed, naming the field.
     """
-    from ._priors._specs import (
-        DISTRIBUTIONS,
-        MODEL_TABLE,
-        build_distribution,
-        parse_prior,
-        spec_mapping,
-    )
+    from ._priors._specs import DISTRIBUTIONS, build_distribution, parse_prior, spec_mapping
 
     if parameter is not None:
-        return parse_prior(parameter, spec, parameter, MODEL_TABLE).distribution
+        table = get_model(model, "model")().parameters()
+        return parse_prior(parameter, spec, parameter, table).distribution
     _, _, distribution = build_distribution(spec_mapping(spec, "prior"), "prior", DISTRIBUTIONS)
     return distribution
 

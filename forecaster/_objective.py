@@ -14,7 +14,7 @@ from typing import Any
 
 from ._config import ForecastPlan
 from ._errors import ConfigError
-from ._events import FLAG_EVENTS, Event, event_names
+from ._events import Event, event_names
 
 _ALLOWED = (
     "an event of the run's grid (e.g. 'P(>=3y in 12m)'), a flag ({flags}) or a dotted path to "
@@ -26,12 +26,11 @@ def check_objective(objective: Any, plan: ForecastPlan) -> str | None:
     """``objective`` as given, or None; refuses an event that is not on the plan's grid."""
     if objective is None:
         return None
+    names = event_names(plan.model.outcomes(), plan.windows_months, plan.progress_years)
     if not isinstance(objective, str) or not objective.strip():
-        raise ConfigError("objective", objective, _allowed())
-    if objective.startswith("P(") and objective not in event_names(
-        plan.windows_months, plan.progress_years
-    ):
-        grid = event_names(plan.windows_months, plan.progress_years)[:4]
+        raise ConfigError("objective", objective, _allowed(plan))
+    if objective.startswith("P(") and objective not in names:
+        grid = names[:4]
         raise ConfigError("objective", objective, f"an event of the run's grid, e.g. {grid}")
     return objective
 
@@ -52,8 +51,8 @@ def objective_value(summary: Mapping[str, Any], objective: str) -> float:
             ),
             None,
         )
-    elif objective in FLAG_EVENTS:
-        value = (summary.get("flags") or {}).get(objective, {}).get("p")
+    elif objective in (summary.get("flags") or {}):
+        value = summary["flags"][objective].get("p")
     else:
         value = summary
         for part in objective.split("."):
@@ -69,5 +68,6 @@ def objective_value(summary: Mapping[str, Any], objective: str) -> float:
     return float(value)
 
 
-def _allowed() -> str:
-    return _ALLOWED.format(flags=", ".join(FLAG_EVENTS))
+def _allowed(plan: ForecastPlan | None = None) -> str:
+    flags = "its flags" if plan is None else ", ".join(f.name for f in plan.model.outcomes().flags)
+    return _ALLOWED.format(flags=flags)

@@ -33,6 +33,7 @@ from ._summaries import (
     sensitivity_table,
 )
 from ._version import __version__
+from .models import ProgressModel
 
 
 def _finite_or_none(value: Any) -> Any:
@@ -69,12 +70,9 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "milestones": milestone_summary(plan, totals),
         "priors": plan.priors.describe(),
         "posterior_files": posterior_sources(plan),
+        "model": {"name": plan.model.name, "title": plan.model.title},
         "settings": {
-            "integrator": plan.settings.integrator,
-            "returns": plan.settings.returns,
-            "steps": plan.settings.steps,
-            "max_doublings": plan.settings.max_doublings,
-            "horizon_years": plan.settings.horizon_years,
+            **model_settings(plan),
             "windows_months": list(plan.windows_months),
             "progress_years": list(plan.progress_years),
             "precision": plan.precision,
@@ -94,6 +92,20 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
     return summary
 
 
+def model_settings(plan) -> dict[str, Any]:
+    """The model's static settings that are single values (numbers, strings, flags), as
+    summary.json ``settings`` lists them; its name first."""
+    out: dict[str, Any] = {"model": plan.model.name}
+    for key, value in plan.model.describe().items():
+        if isinstance(value, bool | int | float | str) or value is None:
+            out[key] = _finite_or_none(value) if isinstance(value, float) else value
+        elif isinstance(value, dict):  # a nested options dataclass (their switches)
+            for k, v in value.items():
+                if isinstance(v, bool | int | float | str):
+                    out[k] = _finite_or_none(v) if isinstance(v, float) else v
+    return out
+
+
 def posterior_sources(plan) -> list[dict[str, Any]]:
     """The saved posteriors a run drew parameters from (resolved paths)."""
     return [
@@ -109,15 +121,22 @@ def posterior_sources(plan) -> list[dict[str, Any]]:
 
 
 def headline_numbers(result: ForecastResult) -> dict[str, Any]:
-    """Median peak speed-up and median time to 10 years of progress (None if not reached)."""
+    """What leads the summary (the model's declared :class:`~forecaster.models.Headline`:
+    ``kind``, and for a progress headline its cell), the median peak speed-up and the median
+    time to 10 years of progress (None where the model has none, or it is not reached)."""
+    declared = result.plan.model.outcomes()
     rows = quantile_table(result.plan, result.totals)
-    peak = next(r for r in rows if r["outcome"] == "peak_speedup")
+    peak = next((r for r in rows if r["outcome"] == "peak_speedup"), None)
     to_ten = next(
         (r for r in rows if r["outcome"] == "time_to_progress_years" and r["years"] == 10.0),
         None,
     )
-    return {
-        "median_peak_speedup": peak["q50"],
+    head = declared.headline
+    out: dict[str, Any] = {"kind": head.kind}
+    if head.kind == "progress":
+        out |= {"years": head.years, "window_months": head.window_months}
+    return out | {
+        "median_peak_speedup": None if peak is None else peak["q50"],
         "median_years_to_10_years_of_progress": None if to_ten is None else to_ten["q50"],
     }
 
@@ -148,8 +167,9 @@ def sample_frame(result: ForecastResult) -> pd.DataFrame:
         "out_time_to_progress_years": [f"{y:g}y" for y in plan.progress_years],
         "out_fastest_years_to_progress": [f"{y:g}y" for y in plan.progress_years],
     }
-    if plan.settings.ladder is not None:
-        labels["out_milestone_years"] = list(plan.settings.ladder.names[1:])
+    milestones = plan.model.outcomes().milestones
+    if milestones is not None:
+        labels["out_milestone_years"] = list(milestones.names)
     columns: dict[str, np.ndarray] = {}
     for key, values in result.sample.items():
         if key == "out_time_to_fan_levels_years" or key.startswith("path_"):
@@ -172,11 +192,13 @@ def path_frame(result: ForecastResult) -> pd.DataFrame | None:
         return None
     t, rate = np.asarray(sample["path_t"], float), np.asarray(sample["path_rate"], float)
     n, nodes = t.shape
-    settings = result.plan.settings
-    x = np.arange(nodes) * settings.spacing
+    model = result.plan.model
+    if not isinstance(model, ProgressModel):
+        return None
+    x = np.arange(nodes) * model.spacing
     ts = np.asarray(sample["Ts"], float)[:n, None]
     per_year = (1.0 / ts) / np.asarray(sample["software_share"], float)[:n, None]
-    keep = np.isfinite(t) & (t <= settings.horizon_years)
+    keep = np.isfinite(t) & (t <= model.horizon_years)
     draw, node = np.nonzero(keep)
     start = result.plan.draw_range[0]
     return pd.DataFrame(

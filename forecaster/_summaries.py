@@ -11,16 +11,10 @@ from typing import Any
 import numpy as np
 from scipy import stats as st
 
-from ._accumulate import (
-    CALENDAR,
-    HISTOGRAMS,
-    MILESTONE_WITHIN_YEARS,
-    MILESTONES,
-    SENSITIVITY_BINS,
-    Histogram,
-)
+from ._accumulate import CALENDAR, MILESTONE_WITHIN_YEARS, MILESTONES, SENSITIVITY_BINS
 from ._config import ForecastPlan
-from ._events import FLAG_EVENTS, Series, event_names, grid_events
+from ._events import Series, event_names, grid_events
+from .models import Histogram, Quantity
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 FAN_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -54,6 +48,8 @@ def proportion(k: int, n: int) -> dict[str, float | None]:
 
 def probability_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
     """P(>= Y years of progress within w) over the grid, with errors and intervals."""
+    if plan.model.outcomes().grid is None:
+        return []
     n = int(totals["finite"][0])
     events = totals["events"]
     rows = []
@@ -89,8 +85,10 @@ def curve_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[di
     histogram does not resolve within a bin.
     """
     n = int(totals["finite"][0])
-    settings, rows = plan.settings, []
-    per_year = settings.doublings_per_year
+    grid, rows = plan.model.outcomes().grid, []
+    if grid is None or "hist_max_progress_years" not in totals:
+        return []
+    per_year = grid.doublings_per_year
     if "hist_max_doublings_in_windows" in totals:
         if per_year is None:
             return []
@@ -102,8 +100,8 @@ def curve_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[di
                 if k / per_year >= CURVE_LOWEST_YEARS - 1e-12:
                     rows.append(_curve_row(w, k / per_year, int(at_least[k]), n, doublings=k))
         return rows
-    spec = HISTOGRAMS["max_progress_years"]
-    top = settings.max_doublings / per_year if per_year else spec.value_at(spec.bins)
+    spec = _quantity(plan, "max_progress_years").histogram
+    top = grid.top_years if grid.top_years is not None else spec.value_at(spec.bins)
     for w, row in zip(plan.windows_months, totals["hist_max_progress_years"], strict=True):
         tail = row[spec.bins + 1] + row[spec.bins + 2]  # overflow and +inf
         at_least = np.cumsum(row[: spec.bins][::-1])[::-1] + tail
@@ -154,28 +152,32 @@ def histogram_quantiles(
     return out
 
 
-def _series(plan: ForecastPlan, name: str) -> list[Series]:
-    if name == "max_progress_years":
+def _quantity(plan: ForecastPlan, name: str) -> Quantity:
+    return next(q for q in plan.model.outcomes().quantities if q.name == name)
+
+
+def _series(plan: ForecastPlan, quantity: Quantity) -> list[Series]:
+    if quantity.series == "window":
         return [Series("window", w) for w in plan.windows_months]
-    if name in ("time_to_progress_years", "fastest_years_to_progress"):
+    if quantity.series == "progress":
         return [Series("progress", y) for y in plan.progress_years]
     return [Series()]
 
 
 def quantile_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list[dict]:
-    """Quantiles of every continuous outcome (fan-chart times excluded)."""
+    """Quantiles of every continuous outcome the model declares for the table."""
     rows = []
-    for name, spec in HISTOGRAMS.items():
-        if name == "time_to_fan_levels_years":
+    for quantity in plan.model.outcomes().quantities:
+        if not quantity.quantiles:
             continue
-        hist = totals[f"hist_{name}"]
-        for series, counts in zip(_series(plan, name), hist, strict=True):
+        spec, hist = quantity.histogram, totals[f"hist_{quantity.name}"]
+        for series, counts in zip(_series(plan, quantity), hist, strict=True):
             values = histogram_quantiles(counts, spec)
             n = int(counts.sum())
             never = int(counts[spec.bins + 2])
             rows.append(
                 {
-                    "outcome": name,
+                    "outcome": quantity.name,
                     **series.columns(),
                     "n": n,
                     "fraction_never": never / n if n else None,
@@ -228,10 +230,13 @@ def fan_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray], points: int 
     reach a ladder of progress levels, then inverted in y (log-linear between levels).
     Below the lowest level a quantile reads 0; above the highest, None.
     """
-    spec = HISTOGRAMS["time_to_fan_levels_years"]
+    declared = plan.model.outcomes()
+    if not declared.fan_levels_years:
+        return []
+    spec = _quantity(plan, "time_to_fan_levels_years").histogram
     hist = totals["hist_time_to_fan_levels_years"]
-    levels = np.asarray(plan.settings.fan_levels_years)
-    horizon = plan.settings.horizon_years
+    levels = np.asarray(declared.fan_levels_years)
+    horizon = declared.horizon_years
     rows = []
     for t in map(float, fan_times(horizon, points)):
         # P(progress(t) < y) for each ladder level: increasing in y.
@@ -279,7 +284,7 @@ def sensitivity_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
     if "bin_draws" not in totals:
         return []
     indices = first_order_indices(totals["bin_draws"], totals["bin_events"])
-    names = event_names(plan.windows_months, plan.progress_years)
+    names = event_names(plan.model.outcomes(), plan.windows_months, plan.progress_years)
     rows = []
     for k, prior in enumerate(plan.priors.uncertain):
         for e, event in enumerate(names):
@@ -295,11 +300,14 @@ def sensitivity_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
 
 
 def flag_probabilities(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """P(accelerated) and P(reached ceiling), with errors and intervals."""
+    """The probability of each declared flag (accelerated, reached ceiling, ...), with errors
+    and intervals."""
     n = int(totals["finite"][0])
-    n_grid = len(plan.windows_months) * len(plan.progress_years)
+    declared = plan.model.outcomes()
+    n_grid = len(plan.windows_months) * len(plan.progress_years) if declared.grid else 0
     return {
-        flag: proportion(int(totals["events"][n_grid + i]), n) for i, flag in enumerate(FLAG_EVENTS)
+        flag.name: proportion(int(totals["events"][n_grid + i]), n)
+        for i, flag in enumerate(declared.flags)
     }
 
 
@@ -350,17 +358,17 @@ def _quantile_keys(values: Sequence[float | None]) -> dict[str, float | None]:
 
 
 def milestone_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict | None:
-    """A ladder's milestones (None without a ladder): for each milestone after the first,
+    """The model's milestones (None without any): for each milestone after the first,
     ``years_after_start`` quantiles (from a 1%-bin histogram; below 1e-4 years reads 0),
     ``p_within_years`` (exact counts: Y -> P(reached within Y years of the start)) with the
     counts and n, the phase from the milestone before (quantiles) and, when the start has a
     date, ``date`` quantiles (decimal years)."""
-    ladder = plan.settings.ladder
-    if ladder is None:
+    milestones = plan.model.outcomes().milestones
+    if milestones is None:
         return None
     n = int(totals["finite"][0])
     out: dict[str, Any] = {}
-    for k, (name, phase) in enumerate(zip(ladder.names[1:], ladder.phases, strict=True)):
+    for k, (name, phase) in enumerate(zip(milestones.names, milestones.phases, strict=True)):
         counts = totals["milestone_within"][k]
         entry: dict[str, Any] = {
             "years_after_start": _quantile_keys(

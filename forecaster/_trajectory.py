@@ -19,14 +19,12 @@ import jax
 import jax.numpy as jnp
 import pandas as pd
 
-from ._api import path_frame
 from ._config import ForecastPlan, plan_forecast
-from ._kernel import trajectory
-from ._model import CEILING_RETURNS, doublings_per_year_of_progress
-from ._parameters import to_params
-from ._priors import model_values, transform
+from ._errors import ConfigError
+from ._priors import transform
 from ._rundir import run_lock, save_config, write_atomic
 from ._settings import precision_scope
+from .models import ProgressModel
 
 REFERENCE_MULTIPLES = (3, 10, 30)
 
@@ -37,25 +35,22 @@ def median_draw(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
     return transform(plan.priors, u, dtype)
 
 
-def median_values(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
-    """Every model parameter of the plan's scenario at its prior median (one draw)."""
-    return model_values(median_draw(plan, dtype), 1, dtype)
-
-
 def scenario_path(plan: ForecastPlan) -> tuple[pd.DataFrame, float]:
     """The median parameter set's path, one row per reached node (simulate's columns), and
-    its ceiling in years of progress (inf without one)."""
+    its ceiling in years of progress (inf without one).
+
+    Raises:
+        ConfigError: the scenario's model has no paths on the doubling clock.
+    """
+    model = plan.model
+    if not isinstance(model, ProgressModel):
+        raise ConfigError("scenario.model", model.name, "a model whose draws are paths")
     with precision_scope(plan.precision) as dtype:
-        drawn = median_draw(plan, dtype)
-        values = {k: v[0] for k, v in model_values(drawn, 1, dtype).items()}
-        params = to_params(values, dtype)
-        ladder = plan.settings.ladder
-        gaps = None if ladder is None else jnp.stack([drawn[g][0] for g in ladder.gaps])
-        path = jax.jit(trajectory, static_argnums=1)(params, plan.settings, gaps)
-        frame = path_frame(path, params, plan.settings, {k: float(v) for k, v in values.items()})
-        ceiling = float(params.ceiling_doublings / doublings_per_year_of_progress(params))
-    if plan.settings.returns not in CEILING_RETURNS:
-        ceiling = math.inf
+        drawn = {k: v[0] for k, v in median_draw(plan, dtype).items()}
+        params = model.prepare(drawn, dtype)
+        path = jax.jit(model.solve)(params)
+        frame = pd.DataFrame(model.trajectory(params, path))
+        ceiling = model.ceiling_years(params)
     return frame, ceiling
 
 
@@ -82,7 +77,7 @@ def figure_png(frame: pd.DataFrame, plan: ForecastPlan, ceiling_years: float) ->
     ax[1, 0].plot(t, frame.f, color="#009E73")
     ax[1, 0].set(xlabel="years since automation", ylabel="f", yscale="log",
                  title="AI research speed-up f")  # fmt: skip
-    g0 = math.log(2.0) / float(plan.priors.fixed_values().get("Ts") or 0.25)
+    g0 = math.log(2.0) / float(plan.model.fixed_values(plan.priors).get("Ts") or 0.25)
     ax[1, 1].plot(t[:-1], frame.growth_rate[:-1], color="#0072B2", label="growth rate")
     ax[1, 1].axhline(g0, ls="--", color="#D55E00", label=f"g = {g0:.2f}/yr (before)")
     for m, color in zip(REFERENCE_MULTIPLES, ("#009E73", "#E69F00", "#56B4E9"), strict=True):

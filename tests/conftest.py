@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from forecaster import PARAMETERS
-from forecaster._parameters import to_params
+from forecaster.models.general_law._parameters import to_params
 
 
 @pytest.fixture(autouse=True)

@@ -7,15 +7,12 @@ from ._sampling import (
     draw_uniforms,
     effective_uniforms,
     icdf,
-    model_values,
     row_pickers,
     transform,
     uniforms_at,
 )
 from ._specs import (
-    DERIVED,
     DISTRIBUTIONS,
-    MODEL_TABLE,
     Prior,
     PriorSet,
     _distribution,
@@ -29,11 +26,9 @@ from ._specs import (
 
 __all__ = [
     "CALIBRATION_KINDS",
-    "DERIVED",
     "DISTRIBUTIONS",
     "FORECAST_KINDS",
     "KINDS",
-    "MODEL_TABLE",
     "Kind",
     "PosteriorSamples",
     "Prior",
@@ -45,7 +40,6 @@ __all__ = [
     "icdf",
     "effective_uniforms",
     "link_joint_posteriors",
-    "model_values",
     "parse_compact",
     "parse_prior",
     "row_pickers",

@@ -15,7 +15,6 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import betainc, ndtr, ndtri
 
-from .._parameters import PARAMETERS
 from ._expressions import evaluate
 
 if TYPE_CHECKING:
@@ -186,14 +185,3 @@ def effective_uniforms(
 def joint_posterior(prior: Prior) -> bool:
     """A prior drawn as a whole row of its posterior file (with the file's other variables)."""
     return prior.kind == "posterior" and prior.distribution.joint
-
-
-def model_values(values: Mapping[str, jax.Array], n: int, dtype: Any) -> dict[str, jax.Array]:
-    """Complete a draw's values to every model parameter: defaults and derived ones."""
-    out = {
-        name: values.get(name, jnp.full((n,), spec.default, dtype))
-        for name, spec in PARAMETERS.items()
-    }
-    if "ceiling_years" in values:
-        out["ceiling_doublings"] = values["ceiling_years"] / (out["Ts"] * out["software_share"])
-    return out

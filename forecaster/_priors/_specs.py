@@ -38,17 +38,11 @@ import numpy as np
 
 from .. import _validate as check
 from .._errors import ConfigError
-from .._parameters import PARAMETERS, ParameterSpec
+from .._table import ParameterSpec
 from ._expressions import Expr, evaluation_order, render
 from ._expressions import names as formula_names
 from ._kinds import FORECAST_KINDS, KINDS, MASS_ARGS
 
-DERIVED: dict[str, ParameterSpec] = {
-    "ceiling_years": ParameterSpec(
-        11.0, 0.0, math.inf, True, True, "years of progress", "distance to the effective limits"
-    ),
-}
-MODEL_TABLE: dict[str, ParameterSpec] = {**PARAMETERS, **DERIVED}
 DISTRIBUTIONS = FORECAST_KINDS  # what a forecast prior may be: name -> arguments
 
 
@@ -200,7 +194,8 @@ def parse_prior(
         ConfigError: naming the field, the value and what is allowed.
     """
     field = field or f"scenario.params.{name}"
-    table = MODEL_TABLE if table is None else table
+    if table is None:
+        raise TypeError("parse_prior needs the parameter table of the model the prior is for")
     if name not in table:
         raise ConfigError(field, name, f"a parameter name, one of {list(table)}")
     kind, args, distribution = build_distribution(
@@ -261,19 +256,6 @@ class PriorSet:
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.priors)
 
-    def fixed_values(self) -> dict[str, float | None]:
-        """Each model parameter's value when it is the same for every draw, else None."""
-        out: dict[str, float | None] = {n: spec.default for n, spec in PARAMETERS.items()}
-        for p in self.priors:
-            if p.name not in self.latent:
-                out[p.name] = float(p.args["value"]) if p.fixed else None
-        if "ceiling_years" in out:
-            years = out.pop("ceiling_years")
-            ts, share = out["Ts"], out["software_share"]
-            known = None not in (years, ts, share)
-            out["ceiling_doublings"] = years / (ts * share) if known else None
-        return out
-
     def describe(self) -> dict[str, str]:
         """A readable line per parameter, for summaries and reports (the compact form)."""
         out = {}
@@ -308,7 +290,9 @@ def build_prior_set(
     if not isinstance(latent or {}, Mapping):
         raise ConfigError(f"{field}.latent", latent, "a mapping of name -> prior")
     latent = dict(latent or {})
-    table = dict(MODEL_TABLE if table is None else table)
+    if table is None:
+        raise TypeError("build_prior_set needs the parameter table of the model it is for")
+    table = dict(table)
     for name in latent:
         if not isinstance(name, str) or not _NAME.match(name) or name in table:
             raise ConfigError(
@@ -317,12 +301,6 @@ def build_prior_set(
         table[name] = LATENT
     if latent:
         specs = {**specs, **latent}
-    if "ceiling_years" in specs and "ceiling_doublings" in specs:
-        raise ConfigError(
-            f"{field}.params.ceiling_years",
-            specs["ceiling_years"],
-            "either ceiling_years or ceiling_doublings, not both",
-        )
     order = list(table)
 
     def where(name: str) -> str:

@@ -1,7 +1,7 @@
 """The start-date stage: when automation starts, in calendar years, per draw.
 
 ``method: horizon_extension`` (below) is the simple trend; ``ai2027_april2025`` and
-``ai2027_may2025`` are AI 2027's methods in full (:mod:`._timelines_ai2027`).
+``ai2027_may2025`` are AI 2027's methods in full (:mod:`._ai2027`).
 
 Automation starts when AI agents' time horizon reaches a threshold. From a current horizon
 H0 at ``reference_year``, n = log2(threshold / H0) doublings remain, the first taking the
@@ -28,11 +28,11 @@ from typing import Any, Literal, get_args
 import jax
 import jax.numpy as jnp
 
-from . import _validate as check
-from ._errors import ConfigError
-from ._parameters import ParameterSpec
-from ._priors import PriorSet, build_prior_set, transform
-from ._timelines_ai2027 import AI2027Settings, sc_years
+from ... import _validate as check
+from ..._errors import ConfigError
+from ..._priors import PriorSet, build_prior_set, transform
+from .._interface import ParameterSpec, ParameterTable
+from ._ai2027 import AI2027Settings, sc_years
 
 DAYS_PER_YEAR = 365.25
 MINUTES_PER_HOUR = 60.0
@@ -327,3 +327,8 @@ def start_years(
         kind,
     )
     return plan.reference_year + years
+
+
+def parameter_tables() -> dict[str, ParameterTable]:
+    """Each start-date method's parameter table (what its priors may set)."""
+    return {m: AI2027_PARAMETERS if m in AI2027_METHODS else TIMELINE_PARAMETERS for m in METHODS}

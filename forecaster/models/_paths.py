@@ -1,6 +1,6 @@
-"""Per-draw outcomes computed from one draw's path (MODEL.md section 5).
+"""Paths on the doubling clock and the per-draw outcomes computed from one (MODEL.md section 5).
 
-Everything here works on a single :class:`~forecaster._integrate.Path` and is vmapped by the
+Everything here works on a single :class:`Path` and is vmapped by the
 kernel, so no batch ever holds more than a chunk of paths. Nodes are equally spaced in x on
 one grid shared by every draw (``spacing`` doublings apart), which turns "the fastest time to
 make Y years of progress" into a shifted difference of the node times.
@@ -8,12 +8,34 @@ make Y years of progress" into a shifted difference of the node times.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import jax
 import jax.numpy as jnp
+from jaxtyping import Array, Float
 
-from ._integrate import Path
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class Path:
+    """A trajectory on nodes in x (one draw: ``[nodes]``; a batch: ``[n, nodes]``).
+
+    A node that is never reached (the run stopped: past the horizon, at the ceiling, or
+    because progress stalled) has ``t = +inf``; stopping is done by masking, never by
+    branching, so every draw has the same shape and the models vmap. The first node past the
+    horizon stays finite so that the horizon itself can be interpolated.
+
+    Attributes:
+        x: doublings at the nodes, increasing [doublings].
+        t: time at which each node is reached [years]; +inf if never.
+        rate: growth rate at each node [doublings/year]; for the doublings stepper, the
+            rate of the step that starts at the node.
+    """
+
+    x: Float[Array, "*batch nodes"]
+    t: Float[Array, "*batch nodes"]
+    rate: Float[Array, "*batch nodes"]
 
 
 def reached(path: Path, horizon_years: float) -> jax.Array:

@@ -1,10 +1,6 @@
-"""Integrators over the doubling clock x (dt/dx = 1/v), for one parameter set.
+"""Davidson & Houlden's one-doubling stepper and its model options, for one parameter set.
 
-Both return a :class:`Path` on a fixed grid of nodes in x, so every draw has the same shape
-and the integrators vmap. A node that is never reached (the run stopped: past the horizon,
-at the ceiling, or because progress stalled) has ``t = +inf``; stopping is done by masking,
-never by branching. The first node past the horizon stays finite so that the horizon itself
-can be interpolated.
+It returns a :class:`~forecaster.models._paths.Path` with one node per whole doubling.
 """
 
 from __future__ import annotations
@@ -15,9 +11,9 @@ from typing import Literal, get_args
 
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
 
-from ._model import CEILING_RETURNS, Params, Returns, initial_rate, log_rate_function
+from .._paths import Path
+from ..general_law._law import CEILING_RETURNS, Params, Returns, initial_rate
 
 DoublingsMode = Literal["monte_carlo", "single_simulation"]
 DOUBLINGS_MODES: tuple[DoublingsMode, ...] = get_args(DoublingsMode)
@@ -58,97 +54,6 @@ class DoublingsOptions:
 
 # Steps per loop iteration (unrolling 8 or 32 steps measured no faster on a 2-core CPU).
 _SCAN_UNROLL = 1
-
-
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
-class Path:
-    """A trajectory on nodes in x (one draw: ``[nodes]``; a batch: ``[n, nodes]``).
-
-    Attributes:
-        x: doublings at the nodes, increasing [doublings].
-        t: time at which each node is reached [years]; +inf if never.
-        rate: growth rate at each node [doublings/year]; for the doublings stepper, the
-            rate of the step that starts at the node.
-    """
-
-    x: Float[Array, "*batch nodes"]
-    t: Float[Array, "*batch nodes"]
-    rate: Float[Array, "*batch nodes"]
-
-
-def rk4_path(
-    params: Params,
-    returns: Returns,
-    steps: int,
-    max_doublings: float,
-    horizon_years: float,
-    stop_doubling_years: float,
-    full_automation: bool = False,
-    autonomous: bool = False,
-) -> Path:
-    """Classical RK4 for dt/dx = 1/v(x, t) on one fixed grid: ``steps`` steps of
-    ``max_doublings / steps`` doublings, the same for every draw.
-
-    Nodes past the ceiling of a ceiling schedule (where v = 0) are never reached; without a
-    ceiling ``max_doublings`` caps hyperbolic growth, which would otherwise reach infinitely
-    many doublings in finite time. ``full_automation`` (phi = 1) skips the CES; ``autonomous``
-    (gC = gH = 0, so v depends on x alone) makes RK4 Simpson's rule, evaluated for all steps
-    at once instead of step by step: the same numbers, much faster.
-    """
-    dtype = params.f.dtype
-    h = max_doublings / steps
-    x = jnp.arange(steps + 1, dtype=dtype) * h
-    log_rate = log_rate_function(params, returns, full_automation)
-    if autonomous:
-        zero = jnp.zeros((), dtype)
-        slope = jnp.exp(-log_rate(x, zero))
-        slope_mid = jnp.exp(-log_rate(x[:-1] + 0.5 * h, zero))
-        increments = (h / 6.0) * (slope[:-1] + 4.0 * slope_mid + slope[1:])
-        # JAX's own associative scan fixes the order of the additions; XLA's cumsum may
-        # change it with the backend's configuration (and so the last bits of t).
-        t = jnp.concatenate([zero[None], jax.lax.associative_scan(jnp.add, increments)])
-        rate = 1.0 / slope
-        return Path(x=x, t=_stop(t, rate, horizon_years, stop_doubling_years), rate=rate)
-
-    def slope_at(xk, t):
-        return jnp.exp(-log_rate(xk, t))
-
-    def step(carry, xk):
-        t, alive = carry
-        k1 = slope_at(xk, t)
-        k2 = slope_at(xk + 0.5 * h, t + 0.5 * h * k1)
-        k3 = slope_at(xk + 0.5 * h, t + 0.5 * h * k2)
-        k4 = slope_at(xk + h, t + h * k3)
-        t_next = t + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        # A node is computed only from a node reached within the horizon, with progress
-        # not stalled; everything after is never reached. A NaN is kept so it gets counted.
-        alive = alive & (t <= horizon_years) & (k1 <= stop_doubling_years)
-        # v = 0 inside the step (the ceiling, or a rate underflowing): the next node is never
-        # reached. Without this, the later stages see t = inf and 0 * inf makes a NaN.
-        stalled = jnp.isposinf(k2) | jnp.isposinf(k3) | jnp.isposinf(k4)
-        t_next = jnp.where(alive & ~stalled, t_next, jnp.inf)
-        return (t_next, alive), (t_next, 1.0 / k1)
-
-    zero = jnp.zeros_like(params.f)
-    (t_last, _), (t_nodes, rates) = jax.lax.scan(
-        step, (zero, jnp.array(True)), x[:-1], unroll=_SCAN_UNROLL
-    )
-    rate_last = jnp.exp(log_rate(x[-1], t_last))
-    t = jnp.concatenate([zero[None], t_nodes])
-    rate = jnp.concatenate([rates, rate_last[None]])
-    return Path(x=x, t=t, rate=rate)
-
-
-def _stop(t: jax.Array, rate: jax.Array, horizon_years: float, stop_years: float) -> jax.Array:
-    """Mask a path integrated in one go as the step-by-step integrator would.
-
-    Node k+1 is reached only if node k was reached within the horizon with a doubling time
-    of at most ``stop_years``; NaNs are kept so they get counted.
-    """
-    ok = (t[:-1] <= horizon_years) & (1.0 / rate[:-1] <= stop_years)
-    ok = jnp.cumprod(ok.astype(jnp.int32)).astype(bool)
-    return jnp.concatenate([t[:1], jnp.where(ok | jnp.isnan(t[1:]), t[1:], jnp.inf)])
 
 
 def doublings_path(

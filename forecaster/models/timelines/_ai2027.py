@@ -39,6 +39,8 @@ from collections.abc import Mapping
 import jax
 import jax.numpy as jnp
 
+from .._rk4 import rk4_step
+
 _PROGRESS_STEPS = 32  # RK4 steps over B (the smooth part; jumps get steps of their own)
 _STEPS_PER_BREAK = 3
 _BREAK_TOLERANCE_YEARS = 3e-4  # a step ending this close before a jump (2.6 h) is put on it
@@ -201,14 +203,8 @@ def sc_years(settings: AI2027Settings, v: Mapping[str, jax.Array]) -> jax.Array:
         return 1.0 / dP, dS / dP
 
     def rk4(P, t, S, h):
-        k1t, k1s = slopes(P, t, S)
-        k2t, k2s = slopes(P + h / 2, t + h / 2 * k1t, S + h / 2 * k1s)
-        k3t, k3s = slopes(P + h / 2, t + h / 2 * k2t, S + h / 2 * k2s)
-        k4t, k4s = slopes(P + h, t + h * k3t, S + h * k3s)
-        return (
-            t + h / 6 * (k1t + 2 * k2t + 2 * k3t + k4t),
-            S + h / 6 * (k1s + 2 * k2s + 2 * k3s + k4s),
-        )
+        (t_next, S_next), _ = rk4_step(lambda p, y: slopes(p, *y), P, (t, S), h)
+        return t_next, S_next
 
     full = jnp.maximum(base, 0.0) / _PROGRESS_STEPS
 

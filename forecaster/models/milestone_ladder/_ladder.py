@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._integrate import Path
+from .._paths import Path
 
 
 @dataclasses.dataclass(frozen=True)

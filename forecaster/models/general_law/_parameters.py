@@ -6,7 +6,6 @@ once.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -14,36 +13,9 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from ._errors import ConfigError
-from ._model import PARAM_NAMES, Params
-
-
-@dataclasses.dataclass(frozen=True)
-class ParameterSpec:
-    """A parameter's default, allowed interval, unit and meaning."""
-
-    default: float
-    low: float
-    high: float
-    low_open: bool
-    high_open: bool
-    unit: str
-    meaning: str
-
-    def contains(self, value: np.ndarray | float) -> np.ndarray:
-        value = np.asarray(value, dtype=float)
-        above = value > self.low if self.low_open else value >= self.low
-        below = value < self.high if self.high_open else value <= self.high
-        return above & below
-
-    def describe(self) -> str:
-        left = "(" if self.low_open else "["
-        right = ")" if self.high_open else "]"
-        return f"a number in {left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
-
-
-def _fmt(x: float) -> str:
-    return "inf" if math.isinf(x) else ("-inf" if x == -math.inf else f"{x:g}")
+from ..._errors import ConfigError
+from .._interface import ParameterSpec, ParameterTable
+from ._law import PARAM_NAMES, Params
 
 
 _INF = math.inf
@@ -90,13 +62,24 @@ PARAMETERS: dict[str, ParameterSpec] = {
 }
 assert tuple(PARAMETERS) == PARAM_NAMES
 
+#: Parameters a prior may set that are not in :class:`Params`: prepared into one that is.
+DERIVED: dict[str, ParameterSpec] = {
+    "ceiling_years": ParameterSpec(
+        11.0, 0.0, math.inf, True, True, "years of progress", "distance to the effective limits"
+    ),
+}
+#: The general law's parameter table: what its priors may set.
+TABLE: ParameterTable = {**PARAMETERS, **DERIVED}
 
-def check_value(name: str, value: Any, field: str | None = None) -> float:
+
+def check_value(
+    name: str, value: Any, field: str | None = None, table: ParameterTable = PARAMETERS
+) -> float:
     """Return ``value`` as a float, or raise ConfigError naming the field and allowed range."""
     field = field or name
-    if name not in PARAMETERS:
-        raise ConfigError(field, name, f"a parameter name, one of {', '.join(PARAMETERS)}")
-    spec = PARAMETERS[name]
+    if name not in table:
+        raise ConfigError(field, name, f"a parameter name, one of {', '.join(table)}")
+    spec = table[name]
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
         raise ConfigError(field, value, spec.describe())
     if not spec.contains(float(value)):

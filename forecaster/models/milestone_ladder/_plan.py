@@ -1,7 +1,7 @@
 """A scenario's milestone ladder, checked: ``scenario.milestones`` into a
 :class:`~forecaster._ladder.Ladder` and the parameter table of its gaps.
 
-A ladder scenario (``integrator: ladder``) names its milestones in order, each with its AI
+A ladder scenario (``model: milestone_ladder``) names its milestones in order, each with its AI
 R&D progress multiplier, and gives a prior (or a formula) for each gap::
 
     milestones:
@@ -23,10 +23,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import _validate as check
-from ._errors import ConfigError
+from ... import _validate as check
+from ..._errors import ConfigError
+from .._interface import ParameterSpec, ParameterTable
+from ..general_law._parameters import PARAMETERS
 from ._ladder import Ladder
-from ._parameters import PARAMETERS, ParameterSpec
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,31}$")
 #: Model parameters a ladder sets itself.
@@ -38,7 +39,7 @@ GAP = ParameterSpec(
 
 def plan_ladder(s: Mapping[str, Any]) -> tuple[Ladder, dict[str, Any], dict[str, ParameterSpec]]:
     """(ladder, the prior specs with what the ladder fixes, the parameter table) of a
-    scenario with ``integrator: ladder``.
+    milestone-ladder scenario.
 
     Raises:
         ConfigError: naming the first value that is not allowed.
@@ -85,8 +86,12 @@ def plan_ladder(s: Mapping[str, Any]) -> tuple[Ladder, dict[str, Any], dict[str,
         if name not in params:
             raise ConfigError(f"scenario.params.{name}", None, "a prior (required)")
     fixed = {"f": speedups[0], "Ts": 1.0, "software_share": 1.0}
-    table |= {key: PARAMETERS[key] for key in LADDER_SETS}
-    return ladder, {**params, **fixed}, table
+    return ladder, {**params, **fixed}, dict(ladder_table(ladder))
+
+
+def ladder_table(ladder: Ladder) -> ParameterTable:
+    """A ladder's parameter table: its gaps, and what it fixes itself."""
+    return {name: GAP for name in ladder.gaps} | {key: PARAMETERS[key] for key in LADDER_SETS}
 
 
 def _overflow(s: Mapping[str, Any]) -> tuple[float, float] | None:

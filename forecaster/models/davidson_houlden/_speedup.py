@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from . import _validate as check
+from ... import _validate as check
 
 
 @dataclasses.dataclass(frozen=True)

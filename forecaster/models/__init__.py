@@ -1,0 +1,68 @@
+"""Takeoff models: one folder each, behind one interface (:class:`Model`).
+
+- :class:`Model`: what a model declares (parameter table, scenario config, outcomes,
+  headline) and computes (``prepare``, ``solve``, ``summarise``, pure over pytrees).
+- :func:`register`, :func:`get_model`, :func:`registered`: the registry of ``model:`` names.
+- The built-in models: :class:`GeneralLaw` (``general_law``), :class:`DavidsonHoulden`
+  (``davidson_houlden``), :class:`MilestoneLadder` (``milestone_ladder``); the start-date
+  stage lives in :mod:`forecaster.models.timelines`.
+- :class:`ProgressModel`: the base of models whose draws are paths on the doubling clock.
+- :func:`rk4_step`: the fixed-step RK4 over pytrees every integrating model uses.
+
+docs/MODELS.md shows how to add a model, with a worked example.
+"""
+
+from ._interface import (
+    Declared,
+    Flag,
+    Headline,
+    Histogram,
+    MilestoneSet,
+    Model,
+    Outcomes,
+    ParameterSpec,
+    ParameterTable,
+    ProgressGrid,
+    Quantity,
+    RunSettings,
+)
+from ._paths import Path
+from ._progress import ProgressModel
+from ._registry import get_model, register, register_schemas, registered
+from ._rk4 import rk4_step
+from .davidson_houlden import DavidsonHoulden
+from .general_law import GeneralLaw, ScenarioBase
+from .milestone_ladder import MilestoneLadder
+
+for _cls in (GeneralLaw, DavidsonHoulden, MilestoneLadder):
+    register(_cls)
+
+#: The model of the notebook API (``simulate``, ``outcomes``, ``prior``) unless one is named.
+DEFAULT_MODEL = GeneralLaw.name
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "DavidsonHoulden",
+    "Declared",
+    "Flag",
+    "GeneralLaw",
+    "Headline",
+    "Histogram",
+    "MilestoneLadder",
+    "MilestoneSet",
+    "Model",
+    "Outcomes",
+    "ParameterSpec",
+    "ParameterTable",
+    "Path",
+    "ProgressGrid",
+    "ProgressModel",
+    "Quantity",
+    "RunSettings",
+    "ScenarioBase",
+    "get_model",
+    "register",
+    "register_schemas",
+    "registered",
+    "rk4_step",
+]
