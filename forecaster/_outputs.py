@@ -219,6 +219,27 @@ def _fmt_p(row: dict) -> str:
     return f"{row['p']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
 
 
+def _years_text(value: float | None) -> str:
+    if value is None:
+        return "not reached"
+    return f"{value * 12:.3g} months" if value < 1 else f"{value:.3g} years"
+
+
+def print_milestones(summary: dict, out: TextIO) -> None:
+    """The milestones: years after the start (10%, median, 90%) and, when dated, the median
+    date; each phase's median length."""
+    print("Milestones: time after the start (10% / median / 90%)", file=out)
+    for name, entry in (summary.get("milestones") or {}).items():
+        q = entry.get("years_after_start") or {}
+        line = f"  {name:<8}" + " / ".join(_years_text(q.get(k)) for k in ("q10", "q50", "q90"))
+        date = (entry.get("date") or {}).get("q50")
+        if date is not None:
+            line += f"; median date {date:.2f}"
+        phase = (entry.get("phase_years") or {}).get("q50")
+        line += f"; phase {entry.get('phase')}: median {_years_text(phase)}"
+        print(line, file=out)
+
+
 def print_headline(summary: dict, run_dir: Path, out: TextIO | None = None) -> None:
     """The terminal headline: the probability grid with intervals and two medians (on
     ``out``, default the current ``sys.stdout``)."""
@@ -236,25 +257,31 @@ def print_headline(summary: dict, run_dir: Path, out: TextIO | None = None) -> N
         f"(seed {summary['seed']}){speed} on {device['count']} {device['platform']} device(s)",
         file=out,
     )
-    print("P(>= Y years of AI progress within w), 95% Wilson interval", file=out)
-    header = "Y years".ljust(9) + "".join(f"w = {w:g} months".ljust(width) for w in windows)
-    print(header, file=out)
-    for y in years:
-        print(f"{y:<9g}" + "".join(_fmt_p(lookup[(y, w)]).ljust(width) for w in windows), file=out)
     head = summary["headline"]
-    peak = head["median_peak_speedup"]
-    ten = head["median_years_to_10_years_of_progress"]
-    print(
-        f"median peak speed-up: {peak:.3g}x"
-        if peak is not None
-        else "median peak speed-up: beyond range",
-        file=out,
-    )
-    print(
-        "median time to 10 years of progress: "
-        + (f"{ten * 12:.3g} months" if ten is not None else "not reached within the horizon"),
-        file=out,
-    )
+    if head.get("kind") == "milestones":  # the model's own headline leads
+        print_milestones(summary, out)
+    if probs:
+        print("P(>= Y years of AI progress within w), 95% Wilson interval", file=out)
+        header = "Y years".ljust(9) + "".join(f"w = {w:g} months".ljust(width) for w in windows)
+        print(header, file=out)
+        for y in years:
+            cells = "".join(_fmt_p(lookup[(y, w)]).ljust(width) for w in windows)
+            print(f"{y:<9g}" + cells, file=out)
+    peak = head.get("median_peak_speedup")
+    ten = head.get("median_years_to_10_years_of_progress")
+    if "median_peak_speedup" in head:
+        print(
+            f"median peak speed-up: {peak:.3g}x"
+            if peak is not None
+            else "median peak speed-up: beyond range",
+            file=out,
+        )
+    if "median_years_to_10_years_of_progress" in head:
+        print(
+            "median time to 10 years of progress: "
+            + (f"{ten * 12:.3g} months" if ten is not None else "not reached within the horizon"),
+            file=out,
+        )
     if summary["non_finite"]:
         print(
             f"WARNING: {summary['non_finite']:,} draws had non-finite results and are left "

@@ -290,7 +290,7 @@ def speedup(args: list[str]) -> int:
     """``forecaster speedup [key=value ...]``: the balanced-growth speed-up, printed."""
     from . import _validate as check
     from ._errors import ConfigError
-    from ._speedup import SPEEDUP_DEFAULTS, balanced_growth_speedup
+    from .models.davidson_houlden._speedup import SPEEDUP_DEFAULTS, balanced_growth_speedup
 
     values: dict[str, float] = {}
     for arg in args:

@@ -14,13 +14,13 @@ from forecaster import PARAMETERS, ConfigError
 from forecaster._config import (
     ForecastConfig,
     OutputConfig,
-    ScenarioConfig,
     plan_forecast,
     register_configs,
 )
 from forecaster._paths import conf_dir
 from forecaster._priors import DISTRIBUTIONS
-from forecaster._timelines import TimelinesConfig
+from forecaster.models import get_model, registered
+from forecaster.models.timelines import TimelinesConfig
 
 PRESETS = ["explosive", "decaying", "amdahl", "expanding_pie", "davidson_houlden_2025"]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "CONFIG.md"
@@ -116,7 +116,12 @@ BAD_OVERRIDES = [
     (["scenario.params.r0='banana(low=1)'"], "scenario.params.r0.dist", "'log_normal'"),
     (["scenario.params.r0='log_uniform(1, 2)'"], "scenario.params.r0", "key=value"),
     (["scenario.params.r0='log_uniform'"], "scenario.params.r0", "'dist(key=value, ...)'"),
-    (["scenario.integrator=euler"], "scenario.integrator", "'rk4', 'doublings'"),
+    (
+        ["scenario=davidson_houlden_2025", "scenario.integrator=euler"],
+        "scenario.integrator",
+        "'doublings', 'rk4'",
+    ),
+    (["scenario.model=banana"], "scenario.model", "a registered model, one of"),
     (["scenario.returns=quadratic"], "scenario.returns", "'constant', 'linear_to_ceiling'"),
     (["scenario.steps=2"], "scenario.steps", "[4, 100000]"),
     (["scenario.stop_doubling_years=0"], "scenario.stop_doubling_years", "(0, inf]"),
@@ -183,7 +188,9 @@ BAD_DICTS = [
     ("horizon_years", "20", "horizon_years", "a number in"),
     ("scenario.name", "", "scenario", "a scenario preset"),
     ("scenario.params", [1, 2], "scenario.params", "a mapping of parameter -> prior"),
-    ("scenario.integrator", 3, "scenario.integrator", "a string"),
+    ("scenario.integrator", 3, "scenario.integrator", "a setting, one of"),
+    ("scenario.returns", 3, "scenario.returns", "one of"),
+    ("scenario.model", 3, "scenario.model", "a registered model"),
     ("scenario.correlations", [{"params": ["f", "r0"]}], "scenario.correlations[0]", "rank"),
     ("scenario.params.f", "eight", "scenario.params.f", "a mapping"),
     ("scenario.params.f", None, "scenario.params.f", "a mapping"),
@@ -229,9 +236,9 @@ def test_defaults(compose_forecast):
     assert plan.progress_years == (1.0, 3.0, 10.0, 30.0)
     assert (plan.devices, plan.sample_size) == ("all", 10_000)
     assert (plan.shard_index, plan.num_shards, plan.draw_range) == (0, 1, (0, 1_000_000))
-    settings = plan.settings
-    assert (settings.integrator, settings.returns, settings.steps) == (
-        "rk4",
+    settings = plan.model
+    assert (settings.name, settings.returns, settings.steps) == (
+        "general_law",
         "linear_to_ceiling",
         256,
     )
@@ -250,12 +257,13 @@ def test_preset_file_is_consistent(preset, compose_forecast):
     raw = OmegaConf.load(conf_dir() / "scenario" / f"{preset}.yaml")
     assert raw.name == preset
     assert raw.description
-    schema = {f.name for f in dataclasses.fields(ScenarioConfig)}
-    assert set(raw) <= schema
+    schema = {f.name for f in dataclasses.fields(get_model(raw.model).config)}
+    assert set(raw) - {"defaults"} <= schema
     assert set(raw.params) <= set(PARAMETERS) | {"ceiling_years"}
     plan = plan_forecast(compose_forecast(f"scenario={preset}"))
     assert plan.scenario == preset
-    assert plan.settings.integrator == raw.get("integrator", "rk4")
+    assert plan.model.name == raw.model
+    assert getattr(plan.model, "integrator", "rk4") == raw.get("integrator", "rk4")
 
 
 def prior_of(plan, name):
@@ -303,7 +311,7 @@ def test_override_adds_a_parameter_and_a_correlation(compose_forecast):
     )
     assert prior_of(plan, "gH").kind == "uniform"
     assert plan.priors.cholesky is not None
-    assert not plan.settings.autonomous  # gH varies, so v depends on t
+    assert not plan.model.autonomous  # gH varies, so v depends on t
 
 
 @pytest.mark.parametrize("high", [16, 32])
@@ -340,7 +348,9 @@ def test_config_doc_covers_every_key_preset_and_prior_form():
     text = DOCS.read_text()
     keys = [f.name for f in dataclasses.fields(ForecastConfig)]
     keys += [f"output.{f.name}" for f in dataclasses.fields(OutputConfig)]
-    keys += [f"scenario.{f.name}" for f in dataclasses.fields(ScenarioConfig)]
+    keys += sorted(
+        {f"scenario.{f.name}" for cls in registered().values() for f in dataclasses.fields(cls.config)}
+    )
     keys += [f"timelines.{f.name}" for f in dataclasses.fields(TimelinesConfig)]
     missing = [k for k in keys if f"`{k}`" not in text]
     assert not missing, f"docs/CONFIG.md does not document {missing}"

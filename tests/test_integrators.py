@@ -1,4 +1,5 @@
-"""The integrators (forecaster/_integrate.py): RK4 on the doubling clock and the D&H stepper.
+"""The integrators (forecaster/models/general_law/_integrate.py: RK4 on the doubling clock;
+forecaster/models/davidson_houlden/_stepper.py: the D&H stepper).
 
 RK4 is checked against the closed forms of MODEL.md section 4 and for its order of
 convergence; the doublings stepper against an independent re-implementation of Davidson &
@@ -16,10 +17,11 @@ import pytest
 from reference_dh import dh_fastest_years, dh_max_doublings_within, dh_progress_within, dh_times
 from scipy import integrate
 
-from forecaster import PARAMETERS, KernelSettings, draw_outcomes, trajectory
-from forecaster._integrate import doublings_path, rk4_path
-from forecaster._model import LN2, log_growth_rate
-from forecaster._parameters import to_params
+from forecaster import PARAMETERS
+from forecaster.models import DavidsonHoulden
+from forecaster.models.davidson_houlden._stepper import doublings_path
+from forecaster.models.general_law._integrate import rk4_path
+from forecaster.models.general_law._law import LN2, log_growth_rate
 
 # Only the returns schedule and the number of steps are static: one compilation (~1 s on
 # CPU) per (returns, steps, dtype), so the tests below share STEPS wherever they can.
@@ -255,7 +257,7 @@ def test_stepper_horizon_and_stop(x64, make_params):
 
 DH_WINDOWS = (4 / 12, 1.0)
 DH_LEVELS = (1.0, 3.0, 5.0, 10.0)
-DH_SETTINGS = KernelSettings(
+DH_MODEL = DavidsonHoulden(
     integrator="doublings",
     returns="linear_to_ceiling",
     max_doublings=130.0,
@@ -289,13 +291,17 @@ def _dh_draws(n, seed):
 def dh_case():
     """300 draws through the stepper in float64, and the reference's node times."""
     values = _dh_draws(300, seed=20250)
-    # Node times and outcomes from one compilation (vmap of draw_outcomes is what
+    # Node times and outcomes from one compilation (vmap of solve and summarise is what
     # batched_outcomes compiles; test_outcomes checks that equivalence).
-    run = jax.jit(jax.vmap(lambda q: (trajectory(q, DH_SETTINGS).t, draw_outcomes(q, DH_SETTINGS))))
+    def one(q):
+        path = DH_MODEL.solve(q)
+        return path.t, DH_MODEL.summarise(q, path)
+
+    run = jax.jit(jax.vmap(one))
     before = jax.config.jax_enable_x64
     jax.config.update("jax_enable_x64", True)
     try:
-        t, out = run(to_params(values, jnp.float64))
+        t, out = run(DH_MODEL.prepare(values, jnp.float64))
         results = {"float64": (_np(t), {k: np.asarray(v) for k, v in out.items()})}
     finally:
         jax.config.update("jax_enable_x64", before)

@@ -14,11 +14,15 @@ from scipy.integrate import quad, solve_ivp
 from forecaster import ConfigError
 from forecaster._config import plan_forecast
 from forecaster._engine import run_forecast
-from forecaster._integrate import Path
-from forecaster._kernel import path_outcomes
-from forecaster._ladder import Ladder, ladder_path, milestone_years, phase_years
-from forecaster._outcomes import last_window_progress, max_progress_in_windows
 from forecaster._outputs import write_outputs
+from forecaster.models import MilestoneLadder, Path
+from forecaster.models._paths import last_window_progress, max_progress_in_windows
+from forecaster.models.milestone_ladder._ladder import (
+    Ladder,
+    ladder_path,
+    milestone_years,
+    phase_years,
+)
 
 AI2027 = Ladder(("SC", "SAR", "SIAR", "ASI"), (5.0, 25.0, 250.0, 2000.0))
 
@@ -108,17 +112,22 @@ def test_phase_cap_and_overflow_change_milestone_times_only(x64):
     np.testing.assert_allclose(overflowed, [exact[0], exact[1], 7972.75])
 
 
-def test_outcomes_of_a_ladder_draw(x64, make_params, compose_forecast):
+def test_outcomes_of_a_ladder_draw(x64, compose_forecast):
     plan = plan_forecast(compose_forecast("scenario=ai2027_takeoff"))
-    settings = plan.settings
-    params = make_params(jnp.float64, f=5.0, Ts=1.0, software_share=1.0)
+    model = plan.model
+    assert isinstance(model, MilestoneLadder)
     gaps = jnp.asarray([2.0, 10.0, 50.0])
-    x = jnp.arange(settings.steps + 1, dtype=jnp.float64) * settings.spacing
-    path = ladder_path(settings.ladder, gaps, x)
-    out = path_outcomes(params, path, settings, gaps)
-    years = np.asarray(milestone_years(settings.ladder, gaps))
+    values = dict(zip(model.ladder.gaps, gaps, strict=True))
+    params = model.prepare({**values, "f": 5.0, "Ts": 1.0, "software_share": 1.0}, jnp.float64)
+    x = jnp.arange(model.steps + 1, dtype=jnp.float64) * model.spacing
+    path = ladder_path(model.ladder, gaps, x)
+    solved = model.solve(params)  # the model's own path is the ladder's
+    np.testing.assert_array_equal(np.asarray(solved.t), np.asarray(path.t))
+    np.testing.assert_array_equal(np.asarray(solved.rate), np.asarray(path.rate))
+    out = model.summarise(params, path)
+    years = np.asarray(milestone_years(model.ladder, gaps))
     np.testing.assert_allclose(np.asarray(out["milestone_years"]), years)
-    assert bool(out["reached_ceiling"]) == (years[-1] <= settings.horizon_years)
+    assert bool(out["reached_ceiling"]) == (years[-1] <= model.horizon_years)
     # Peak speed-up: the last milestone's 2000x once it is reached within the horizon.
     assert float(out["peak_speedup"]) == pytest.approx(2000.0, rel=1e-9)
     assert not bool(out["non_finite"])

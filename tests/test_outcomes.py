@@ -1,6 +1,7 @@
-"""Per-draw outcomes (forecaster/_outcomes.py, forecaster/_kernel.py), batching and compilation.
+"""Per-draw outcomes (forecaster/models/_paths.py, models/_progress.py, forecaster/_kernel.py),
+batching and compilation.
 
-Every batch is padded to one chunk shape, as the engine does, so each settings object and
+Every batch is padded to one chunk shape, as the engine does, so each model and
 dtype compiles once for the whole module.
 """
 
@@ -15,21 +16,25 @@ import numpy as np
 import pytest
 
 import forecaster._kernel as kernel
-from forecaster import (
-    OUTCOME_NAMES,
-    PARAMETERS,
-    KernelSettings,
-    batched_outcomes,
-    draw_outcomes,
-    trajectory,
-)
-from forecaster._kernel import static_features
-from forecaster._model import LN2
-from forecaster._parameters import to_params
+from forecaster import PARAMETERS, batched_outcomes, draw_outcomes
+from forecaster.models import GeneralLaw
+from forecaster.models.general_law._law import LN2
 
 CHUNK = 256
+#: The outcomes every path model returns (an event and a ladder's milestones add theirs).
+OUTCOME_NAMES: tuple[str, ...] = (
+    "fastest_years_to_progress",
+    "max_progress_years",
+    "peak_speedup",
+    "time_to_progress_years",
+    "progress_by_horizon_years",
+    "reached_ceiling",
+    "accelerated",
+    "non_finite",
+    "time_to_fan_levels_years",
+)
 # Constant returns; 200 doublings (25 years of progress at 8 doublings a year) at most.
-S_CONST = KernelSettings(
+S_CONST = GeneralLaw(
     returns="constant",
     steps=128,
     max_doublings=200.0,
@@ -45,13 +50,13 @@ S_LIN = dataclasses.replace(S_CONST, returns="linear_to_ceiling", max_doublings=
 BOOLEANS = ("reached_ceiling", "accelerated", "non_finite")
 
 
-def run(settings, dtype=jnp.float32, **columns):
+def run(model, dtype=jnp.float32, **columns):
     """Outcomes of len(columns) draws (other parameters at their defaults), padded to CHUNK."""
     n = len(next(iter(columns.values())))
     values = {name: np.full(CHUNK, spec.default) for name, spec in PARAMETERS.items()}
     for name, column in columns.items():
         values[name][:n] = column
-    out = batched_outcomes(settings)(to_params(values, dtype))
+    out = batched_outcomes(model, dtype)(values)
     return {k: np.asarray(v)[:n] for k, v in out.items()}
 
 
@@ -84,6 +89,11 @@ def general_draws(n, seed):
 
 
 def test_outcome_names():
+    declared = S_CONST.outcomes()
+    names = {q.name for q in declared.quantities} | {f.name for f in declared.flags}
+    assert names | {"non_finite"} == set(OUTCOME_NAMES)  # what the model declares
+    assert declared.dated_event == "event_completion_years"
+    assert S_LIN.outcomes().dated_event is None
     out = run(S_CONST, f=[8.0])
     assert set(out) == set(OUTCOME_NAMES) | {"event_completion_years"}
     assert set(run(S_LIN, f=[8.0])) == set(OUTCOME_NAMES)  # no event asked for
@@ -240,7 +250,7 @@ def general_paths():
     values = general_draws(CHUNK, seed=5)
     full = {name: np.full(CHUNK, spec.default) for name, spec in PARAMETERS.items()}
     full.update(values)
-    path = jax.jit(jax.vmap(lambda q: trajectory(q, S_LIN)))(to_params(full, jnp.float32))
+    path = jax.jit(jax.vmap(S_LIN.solve))(S_LIN.prepare(full, jnp.float32))
     return np.asarray(path.t, float), np.asarray(path.x, float), run(S_LIN, **values)
 
 
@@ -292,7 +302,7 @@ def test_static_fast_paths_give_the_same_outcomes():
     values.update(
         phi0=np.ones(CHUNK), phi_inf=np.ones(CHUNK), gC=np.zeros(CHUNK), gH=np.zeros(CHUNK)
     )
-    features = static_features(
+    fast_model = S_LIN.specialise(
         {
             **{k: s.default for k, s in PARAMETERS.items()},
             "phi0": 1.0,
@@ -301,9 +311,11 @@ def test_static_fast_paths_give_the_same_outcomes():
             "gH": 0.0,
         }
     )
-    assert features == {"full_automation": True, "autonomous": True, "doublings_per_year": 8.0}
+    features = {"full_automation": True, "autonomous": True, "doublings_per_year": 8.0}
+    assert fast_model == dataclasses.replace(S_LIN, **features)
+    assert not S_LIN.full_automation and not S_LIN.autonomous and S_LIN.doublings_per_year is None
     general = run(S_LIN, **values)
-    fast = run(dataclasses.replace(S_LIN, **features), **values)
+    fast = run(fast_model, **values)
     for out in (general, fast):  # per-draw and static progress levels
         fastest, times = out["fastest_years_to_progress"], out["time_to_progress_years"]
         # Never negative (the Hermite end is clamped to its bracketing nodes), never later
@@ -327,11 +339,11 @@ def test_static_fast_paths_give_the_same_outcomes():
 def test_batched_equals_one_at_a_time():
     values = general_draws(6, seed=7)
     batched = run(S_LIN, **values)
-    single = jax.jit(draw_outcomes, static_argnums=1)
+    single = jax.jit(draw_outcomes, static_argnums=(0, 2))
     defaults = {name: spec.default for name, spec in PARAMETERS.items()}
     for i in range(6):
         draw = {**defaults, **{k: v[i] for k, v in values.items()}}
-        one = single(to_params(draw, jnp.float32), S_LIN)
+        one = single(S_LIN, draw, jnp.float32)
         for name in OUTCOME_NAMES:
             # Same float32 operations; vmap may only fuse them differently: a few ulps.
             np.testing.assert_allclose(
@@ -345,23 +357,23 @@ def test_batched_equals_one_at_a_time():
 
 @pytest.mark.slow
 def test_one_compilation_per_chunk_shape(monkeypatch):
-    """The same settings and shape compile once, whatever the values; a new shape compiles again."""
+    """The same model and shape compile once, whatever the values; a new shape compiles again."""
     traces = []
-    original_paths, original_outcomes = kernel.trajectory, kernel.path_outcomes
+    original_solve, original_summarise = kernel.solve_batch, kernel.summarise_batch
 
-    def counting_paths(params, settings, gaps=None):
-        traces.append(("paths", jnp.shape(params.f)))
-        return original_paths(params, settings, gaps)
+    def counting_solve(model, values, dtype):
+        traces.append(("paths", jnp.shape(values["f"])))
+        return original_solve(model, values, dtype)
 
-    def counting_outcomes(params, path, settings, gaps=None):
+    def counting_summarise(model, params, solutions):
         traces.append(("outcomes", jnp.shape(params.f)))
-        return original_outcomes(params, path, settings, gaps)
+        return original_summarise(model, params, solutions)
 
-    monkeypatch.setattr(kernel, "trajectory", counting_paths)
-    monkeypatch.setattr(kernel, "path_outcomes", counting_outcomes)
-    # Settings no other test uses, so batched_outcomes' cache builds a fresh jitted function;
+    monkeypatch.setattr(kernel, "solve_batch", counting_solve)
+    monkeypatch.setattr(kernel, "summarise_batch", counting_summarise)
+    # A model no other test uses, so batched_outcomes' cache builds a fresh jitted function;
     # a small kernel, to compile fast.
-    settings = KernelSettings(
+    model = GeneralLaw(
         returns="constant",
         steps=16,
         max_doublings=50.0,
@@ -369,13 +381,13 @@ def test_one_compilation_per_chunk_shape(monkeypatch):
         progress_levels_years=(1.0,),
         accelerate_factor=2.5,
     )
-    fn = batched_outcomes(settings)
-    assert batched_outcomes(settings) is fn  # cached per settings
+    fn = batched_outcomes(model, jnp.float32)
+    assert batched_outcomes(model, jnp.float32) is fn  # cached per model and dtype
 
     def values(n, f):
         v = {name: np.full(n, spec.default) for name, spec in PARAMETERS.items()}
         v["f"] = np.full(n, f)
-        return to_params(v)
+        return v
 
     first = fn(values(8, 4.0))
     second = fn(values(8, 16.0))

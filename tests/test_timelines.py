@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from forecaster._timelines import DAYS_PER_YEAR, plan_timelines, start_years
+from forecaster.models.timelines._stages import DAYS_PER_YEAR, plan_timelines, start_years
 
 
 def timeline(**overrides):

@@ -1,6 +1,6 @@
 """AI 2027's timelines methods: the closed-form base time, and the SC date against a
 day-by-day Euler integration of the same equations (an independent reference, written from
-the equations in forecaster._timelines_ai2027's docstring)."""
+the equations in forecaster.models.timelines._ai2027's docstring)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from forecaster import ConfigError
 from forecaster._config import plan_forecast
 from forecaster._priors import transform, uniforms_at
-from forecaster._timelines_ai2027 import base_months, sc_years
+from forecaster.models.timelines._ai2027 import base_months, sc_years
 
 
 def draws(compose_forecast, preset: str, n: int, seed: int = 1):

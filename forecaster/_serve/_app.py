@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from .._errors import ConfigError
 from ._jobs import _COMPOSE, Jobs
-from ._state import OPTIONS, State, cli_command, overrides, parse_state, presets
+from ._state import State, cli_command, overrides, parse_state, presets, switches
 
 STATIC = Path(__file__).parent / "static"
 
@@ -72,43 +72,43 @@ def _state_from_query(request: Request) -> State:
 def parameter_table(state: State) -> dict[str, Any]:
     """Every prior of the state's scenario and timelines stage, by its config path: the prior
     as the preset (with the page's edits) gives it, its unit, meaning and allowed range; then
-    the general law's parameters the preset leaves at their defaults."""
+    the model's other parameters, at their defaults; the model's name, title, description
+    and switches."""
     from .._config import compose_forecast, plan_forecast
-    from .._milestones import LADDER_SETS
-    from .._parameters import PARAMETERS
-    from .._timelines import AI2027_PARAMETERS, TIMELINE_PARAMETERS
+    from ..models.timelines import parameter_tables
 
     with _COMPOSE:
         plan = plan_forecast(compose_forecast(overrides(state)))
-    rows = []
-    stages = [("scenario", plan.priors, PARAMETERS)]
+    model, rows = plan.model, []
+    table = model.parameters()
+    stages = [("scenario", plan.priors, table)]
     if plan.timelines is not None:
-        stages.append(("timelines", plan.timelines.priors, {**TIMELINE_PARAMETERS,
-                                                             **AI2027_PARAMETERS}))  # fmt: skip
-    for stage, prior_set, table in stages:
+        timeline_table = {}
+        for each in parameter_tables().values():
+            timeline_table |= each
+        stages.append(("timelines", plan.timelines.priors, timeline_table))
+    fixed_by_model = model.set_by_model()
+    for stage, prior_set, stage_table in stages:
         described = prior_set.describe()
         for prior in prior_set.priors:
             group = "latent" if prior.name in prior_set.latent else "params"
-            spec = table.get(prior.name)
+            spec = stage_table.get(prior.name)
             editable = prior.kind not in ("derived", "posterior") and not (
-                stage == "scenario"
-                and plan.settings.ladder is not None
-                and prior.name in LADDER_SETS
-            )  # a formula, a file, or what a ladder sets itself: shown, not edited
+                stage == "scenario" and prior.name in fixed_by_model
+            )  # a formula, a file, or what the model sets itself: shown, not edited
             rows.append(
                 _row(f"{stage}.{group}.{prior.name}", prior.name, described[prior.name],
                      spec, editable, True)
             )  # fmt: skip
-    if plan.settings.ladder is None:  # the general law's other parameters, at their defaults
-        drawn = {p.name for p in plan.priors.priors}
-        for name, spec in PARAMETERS.items():
-            if name not in drawn:
-                rows.append(_row(f"scenario.params.{name}", name, repr(spec.default), spec,
-                                 True, False))  # fmt: skip
+    drawn = {p.name for p in plan.priors.priors}
+    for name, spec in model.defaulted_parameters().items():  # at their defaults
+        if name not in drawn and name not in fixed_by_model:
+            rows.append(_row(f"scenario.params.{name}", name, repr(spec.default), spec,
+                             True, False))  # fmt: skip
     return {
         "scenario": state.scenario,
-        "integrator": plan.settings.integrator,
-        "options": [o for o in OPTIONS if plan.settings.integrator == "doublings"],
+        "model": {"name": model.name, "title": model.title, "description": model.description},
+        "options": list(model.switches),
         "parameters": rows,
         "command": cli_command(state),
     }
@@ -149,7 +149,7 @@ def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
             {
                 "scenarios": presets("scenario"),
                 "timelines": presets("timelines"),
-                "options": list(OPTIONS),
+                "options": list(switches()),
             }
         )
 
@@ -226,7 +226,7 @@ def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
         )
 
     def speedup(request: Request) -> JSONResponse:
-        from .._speedup import SPEEDUP_DEFAULTS, balanced_growth_speedup
+        from ..models.davidson_houlden._speedup import SPEEDUP_DEFAULTS, balanced_growth_speedup
 
         values: dict[str, float] = {}
         for key in SPEEDUP_DEFAULTS:

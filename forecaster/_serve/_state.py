@@ -34,8 +34,16 @@ _COMPACT = re.compile(
 #: ``timelines.params.doubling_time_days`` (a bare name is ``scenario.params.<name>``).
 _PRIOR_PATH = re.compile(r"^(scenario|timelines)\.(params|latent)\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-#: The scenario's on/off switches the page shows (Davidson & Houlden's options).
-OPTIONS = ("constant_r", "retraining_cost", "gradual_boost")
+def switches() -> tuple[str, ...]:
+    """Every registered model's on/off switches (a page's options are one model's)."""
+    from ..models import registered
+
+    names: dict[str, None] = {}
+    for cls in registered().values():
+        names |= dict.fromkeys(cls.switches)
+    return tuple(names)
+
+
 MAX_DRAWS = 10_000_000
 DEFAULT_DRAWS = 100_000
 
@@ -86,12 +94,12 @@ def parse_state(raw: Any) -> State:
         checked[path] = _prior_text(path, spec)
     options = raw.get("options") or {}
     if not isinstance(options, Mapping):
-        raise ConfigError("options", options, f"a mapping of switches: {list(OPTIONS)}")
-    switches = {}
+        raise ConfigError("options", options, f"a mapping of switches: {list(switches())}")
+    chosen = {}
     for name, value in options.items():
-        check.choice("options", name, OPTIONS)
-        switches[name] = check.boolean(f"scenario.{name}", value)
-    return State(scenario, timelines, n_draws, seed, checked, switches)
+        check.choice("options", name, switches())
+        chosen[name] = check.boolean(f"scenario.{name}", value)
+    return State(scenario, timelines, n_draws, seed, checked, chosen)
 
 
 def _prior_text(field: str, spec: Any) -> str:

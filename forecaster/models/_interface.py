@@ -202,12 +202,15 @@ class Model(abc.ABC):
         title: a short readable name.
         description: what it models, a sentence or two (the explorer shows it).
         config: the scenario config dataclass (the Hydra schema of its presets).
+        switches: boolean config fields the explorer shows as switches.
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
     description: ClassVar[str]
     config: ClassVar[type]
+    #: Boolean fields of :attr:`config` that the explorer shows as on/off switches.
+    switches: ClassVar[tuple[str, ...]] = ()
 
     # -- planning (host side, once per run) ---------------------------------------------------
 
@@ -224,6 +227,15 @@ class Model(abc.ABC):
     @abc.abstractmethod
     def parameters(self) -> ParameterTable:
         """The parameter table: every name a prior may set, with unit, meaning and range."""
+
+    def defaulted_parameters(self) -> ParameterTable:
+        """Parameters a draw reads at their defaults when no prior sets them (the explorer
+        offers them for editing)."""
+        return {}
+
+    def set_by_model(self) -> frozenset[str]:
+        """Parameters of the table the model sets itself (shown, never edited)."""
+        return frozenset()
 
     def fixed_values(self, priors: Any) -> dict[str, float | None]:
         """Each parameter's value when every draw has the same, else None (defaults for

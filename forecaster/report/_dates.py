@@ -56,18 +56,24 @@ def calendar_section(run: Run) -> Section | None:
     return Section("calendar", "Calendar dates", blocks)
 
 
-def milestone_section(run: Run) -> Section | None:
-    """A ladder's milestones: when each comes, each phase's length, P(within Y years)."""
+def milestone_section(run: Run, lead: bool = False) -> Section | None:
+    """The model's milestones: when each comes, each phase's length, P(within Y years); with
+    ``lead`` the section is the report's headline (the model declares its milestones so)."""
     milestones = run.summary.get("milestones")
     if not isinstance(milestones, dict) or not milestones:
         return None
     last_name, last = list(milestones.items())[-1]
     years = last.get("years_after_start") or {}
+    when = ""
+    date = (last.get("date") or {}).get("q50")
+    if date is not None:
+        when = f", around {calendar_date(date)} at the median"
     blocks: list[Any] = [
         Text(
             f"{literal(last_name)} comes {duration(years.get('q50'))} after the start "
             f"(median; 80% of draws between {duration(years.get('q10'))} and "
-            f"{duration(years.get('q90'))})."
+            f"{duration(years.get('q90'))}){when}.",
+            "lead" if lead else "p",
         ),
         image(date_figs.milestone_densities(milestones)),
         image(date_figs.phase_durations(milestones)),
@@ -92,4 +98,6 @@ def milestone_section(run: Run) -> Section | None:
             "P(within Y) exact counts).",
         )
     )
+    if lead:
+        return Section("headline", "Headline: milestones", blocks)
     return Section("milestones", "Milestones", blocks)

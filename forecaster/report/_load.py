@@ -158,6 +158,14 @@ def _mapping(values: Any) -> Any:
     return lambda value: isinstance(value, dict) and all(values(v) for v in value.values())
 
 
+def _headline(value: Any) -> bool:
+    """Numbers (or None), and ``kind``: one of the headline kinds."""
+    if not isinstance(value, dict):
+        return False
+    numbers = all(_is_number(v) for k, v in value.items() if k != "kind")
+    return numbers and value.get("kind", "progress") in ("progress", "milestones")
+
+
 def _posterior_files(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, dict)
@@ -175,7 +183,8 @@ _SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
     "curve": (False, _rows()),
     "quantiles": (False, _rows("outcome", "series")),
     "flags": (False, _mapping(lambda v: isinstance(v, dict) and all(map(_is_number, v.values())))),
-    "headline": (False, _mapping(_is_number)),
+    "headline": (False, _headline),
+    "model": (False, _mapping(lambda v: isinstance(v, str))),
     "sensitivity": (False, _rows("event", "parameter")),
     "fan": (False, _rows()),
     "calendar": (False, lambda v: v is None or isinstance(v, dict)),

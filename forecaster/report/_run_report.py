@@ -43,13 +43,19 @@ def grid(probabilities: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[
     return years, windows
 
 
-def headline_event(probabilities: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The row of P(>= 3 years within 12 months), or the nearest the grid offers."""
+def headline_event(
+    probabilities: Sequence[Mapping[str, Any]], declared: Mapping[str, Any] | None = None
+) -> Mapping[str, Any] | None:
+    """The row of the model's headline cell (summary.json ``headline``: ``years``,
+    ``window_months``; P(>= 3 years within 12 months) when it names none), or the nearest
+    the grid offers."""
     rows = [r for r in probabilities if r.get("p") is not None]
     if not rows:
         return None
     years, windows = grid(rows)
     head = HEADLINE_EVENT
+    if declared and declared.get("years") and declared.get("window_months"):
+        head = Event(float(declared["years"]), float(declared["window_months"]))
     y = min(years, key=lambda v: (abs(math.log(v / head.years)) if v > 0 else math.inf, v))
     w = head.window_months if head.window_months in windows else max(windows)
     return next(r for r in rows if r["years"] == y and r["window_months"] == w)
@@ -141,12 +147,20 @@ def _what_the_interval_is(run: Run) -> str:
     return f"{text}, set by hand for this scenario (none drawn from a calibrated posterior)."
 
 
+def headline_kind(summary: Mapping[str, Any]) -> str:
+    """What the model's headline is (summary.json ``headline.kind``): ``progress`` (a cell of
+    the grid) or ``milestones``."""
+    kind = (summary.get("headline") or {}).get("kind")
+    return kind if kind in ("progress", "milestones") else "progress"
+
+
 def _headline(run: Run) -> Section:
     s = run.summary
     blocks: list[Any] = []
-    head = headline_event(s["probabilities"])
+    head = headline_event(s["probabilities"], s.get("headline"))
+    leads = headline_kind(s) == "progress"
     if head is not None:
-        blocks.append(Text(sentence(run.scenario, head), "lead"))
+        blocks.append(Text(sentence(run.scenario, head), "lead" if leads else "p"))
         blocks.append(Text(_what_the_interval_is(run), "note"))
     extra = [x for x in (peak_sentence(s), reach_sentence(s)) if x]
     if extra:
@@ -175,7 +189,9 @@ def _headline(run: Run) -> Section:
                 "warn",
             )
         )
-    return Section("headline", "Headline", blocks)
+    if leads:
+        return Section("headline", "Headline", blocks)
+    return Section("progress", "Software progress", blocks)
 
 
 def _accelerate_factor(run: Run) -> float:
@@ -492,14 +508,19 @@ def _facts(run: Run) -> Section:
 
 def run_document(run: Run) -> Document:
     s = run.summary
+    # The model's own headline leads: its milestones, or the grid's cell.
+    milestones = milestone_section(run, lead=headline_kind(s) == "milestones")
+    first = [milestones] if milestones is not None and headline_kind(s) == "milestones" else []
     sections = [
+        *first,
         _headline(run),
         _curve(run),
         _fan(run),
         _distributions(run),
         _sensitivity(run),
     ]
-    for extra in (milestone_section(run), calendar_section(run), _calibration(run)):
+    later = [] if first else [milestones]
+    for extra in (*later, calendar_section(run), _calibration(run)):
         if extra is not None:
             sections.append(extra)
     sections.append(_facts(run))

@@ -45,9 +45,21 @@ function calendarDate(year) {  // 2027.69 -> Sep 2027, as the report writes it
   return `${MONTHS[Math.min(Math.floor((year - whole) * 12), 11)]} ${whole}`;
 }
 
-function headlineRow(summary) {
+function headlineRow(summary) {  // the model's headline cell (summary.headline), else 3y in 12m
   const rows = summary.probabilities || [];
-  return rows.find(r => r.years === HEADLINE.years && r.window_months === HEADLINE.window_months) || rows[0];
+  const head = summary.headline && summary.headline.years ? summary.headline : HEADLINE;
+  return rows.find(r => r.years === head.years && r.window_months === head.window_months) || rows[0];
+}
+
+function milestoneHeadline(summary) {  // a model whose headline is its milestones
+  if (!summary.headline || summary.headline.kind !== "milestones" || !summary.milestones) return null;
+  const names = Object.keys(summary.milestones);
+  if (!names.length) return null;
+  const last = names[names.length - 1], entry = summary.milestones[last];
+  const q = entry.years_after_start || {};
+  const fmt = v => (v === null || v === undefined) ? "not reached" : (v < 1 ? `${(v * 12).toPrecision(3)} months` : `${v.toPrecision(3)} years`);
+  const date = entry.date && entry.date.q50 !== undefined ? `, median date ${calendarDate(entry.date.q50)}` : "";
+  return `${last}: ${fmt(q.q50)} after the start (80%: ${fmt(q.q10)}–${fmt(q.q90)})${date}`;
 }
 
 class Panel {
@@ -146,6 +158,8 @@ class Panel {
       });
       tbody.appendChild(tr);
     }
+    const about = this.q(".model-description");  // the model's own words, as text
+    about.textContent = body.model ? `${body.model.title}: ${body.model.description}` : "";
     const options = this.q(".options");
     options.innerHTML = "";
     for (const name of body.options) {
@@ -213,7 +227,8 @@ class Panel {
     const row = headlineRow(s);
     const head = this.q(".headline");
     head.dataset.p = row ? String(row.p) : "";
-    head.textContent = row
+    const milestones = milestoneHeadline(s);
+    head.textContent = milestones ? milestones : row
       ? `P(≥ ${row.years} years of progress within ${row.window_months} months) = ${percent(row.p)}` +
         ` (Monte Carlo 95%: ${percent(row.ci_low)}–${percent(row.ci_high)})`
       : "no probability";

@@ -60,6 +60,7 @@ class DavidsonHoulden(GeneralLaw):
         "time times 2^(p (1/r - 1)), with r falling to 0 at the effective limits."
     )
     config: ClassVar[type] = DavidsonHouldenConfig
+    switches: ClassVar[tuple[str, ...]] = ("constant_r", "retraining_cost", "gradual_boost")
 
     integrator: str = "doublings"
     doublings: DoublingsOptions = DoublingsOptions()

@@ -106,6 +106,9 @@ class GeneralLaw(ProgressModel):
     def parameters(self) -> ParameterTable:
         return TABLE
 
+    def defaulted_parameters(self) -> ParameterTable:
+        return PARAMETERS
+
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[GeneralLaw, PriorSet]:
         s = scenario

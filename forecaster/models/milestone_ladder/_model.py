@@ -18,7 +18,7 @@ from .._paths import Path, last_window_progress
 from .._progress import ProgressModel, check_grid, fan_levels, run_fields
 from ..general_law._model import ScenarioBase
 from ._ladder import Ladder, ladder_path, milestone_years
-from ._plan import plan_ladder
+from ._plan import LADDER_SETS, plan_ladder
 
 
 @dataclasses.dataclass
@@ -74,6 +74,9 @@ class MilestoneLadder(ProgressModel):
 
     def parameters(self) -> ParameterTable:
         return self._table
+
+    def set_by_model(self) -> frozenset[str]:
+        return frozenset(LADDER_SETS)
 
     @property
     def _table(self) -> ParameterTable:
