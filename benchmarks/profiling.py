@@ -6,8 +6,8 @@ pieces are jit-compiled alone on one block, timed (median of repeats after a war
 scaled to a chunk (x chunk / block):
 
 - ``sampling``: copula uniforms from (seed, draw index) and the prior transform
-  (``forecaster._priors.uniforms_at`` / ``transform`` / ``model_values``);
-- ``paths``: the integrator alone (``forecaster._kernel.batch_paths``, the engine's first
+  (``forecaster._priors.uniforms_at`` / ``transform`` / the model's ``prepare``);
+- ``paths``: the integrator alone (the model's ``solve`` vmapped, the engine's first
   program), the paths written out;
 - ``outcomes``: the per-draw outcomes from those paths (``batch_path_outcomes``, the first
   half of the engine's second program); ``kernel`` = ``paths`` + ``outcomes``;
@@ -70,21 +70,15 @@ def _cost(compiled, draws: int) -> dict[str, float] | None:
 
 
 def engine_block(platform: str) -> int:
-    """Draws per device per kernel call in the engine (its ``block_size``, or ``BLOCK``)."""
-    from forecaster import _engine as engine
+    """Draws per device per kernel call in the engine (a model's default ``block_size``)."""
+    from forecaster.models import GeneralLaw
 
-    if hasattr(engine, "block_size"):
-        return int(engine.block_size(platform))
-    return int(engine.BLOCK)
+    return int(GeneralLaw().block_size(platform))
 
 
 def _block_constant(platform: str) -> str | None:
-    """The name of the engine constant that sets the block on this platform."""
-    from forecaster import _engine as engine
-
-    if platform != "cpu" and hasattr(engine, "ACCELERATOR_BLOCK"):
-        return "ACCELERATOR_BLOCK"
-    return "BLOCK" if hasattr(engine, "BLOCK") else None
+    """The name of the constant that sets the block on this platform."""
+    return "CPU_BLOCK" if platform == "cpu" else "ACCELERATOR_BLOCK"
 
 
 def _run_forecast_seconds(plan: Any) -> dict[str, Any]:
@@ -110,9 +104,8 @@ def profile_scenario(
 
     from forecaster import _engine as engine
     from forecaster._accumulate import add_stats, chunk_statistics, zeros_like_stats
-    from forecaster._kernel import batch_path_outcomes, batch_paths
-    from forecaster._parameters import to_params
-    from forecaster._priors import model_values, transform, uniforms_at
+    from forecaster._kernel import summarise_batch
+    from forecaster._priors import transform, uniforms_at
     from forecaster._settings import dtype_for
 
     platform = jax.devices()[0].platform
@@ -120,7 +113,8 @@ def profile_scenario(
     chunk = max(-(-chunk // block) * block, block)
     calls = chunk // block
     plan = make_plan(scenario, n_draws=chunk, chunk_size=chunk)
-    priors, settings = plan.priors, plan.settings
+    priors, settings = plan.priors, plan.model
+    declared = settings.outcomes()
     dtype = dtype_for(plan.precision)
     hi = jnp.zeros(block, jnp.uint32)
     lo = jnp.arange(block, dtype=jnp.uint32)
@@ -129,21 +123,20 @@ def profile_scenario(
     def sample(hi, lo):
         u = uniforms_at(priors, plan.seed, hi, lo, dtype)
         sampled = transform(priors, u, dtype)
-        return u, sampled, model_values(sampled, block, dtype)
+        return u, sampled, settings.prepare(sampled, dtype)
 
     def paths(params):
-        return batch_paths(params, settings)
+        return jax.vmap(settings.solve)(params)
 
     def outcomes_of(params, drawn_paths):
-        return batch_path_outcomes(params, drawn_paths, settings)
+        return summarise_batch(settings, params, drawn_paths)
 
     def stats(outcomes, u, in_range):
-        return chunk_statistics(outcomes, u, in_range, settings.windows_years)
+        return chunk_statistics(declared, outcomes, u, in_range)
 
     @jax.jit
     def sampled_paths(hi, lo):
-        u, _, values = sample(hi, lo)
-        params = to_params(values, dtype)
+        u, _, params = sample(hi, lo)
         return u, params, paths(params)
 
     @jax.jit
@@ -162,9 +155,9 @@ def profile_scenario(
         per_block[name] = median(time_call(lambda: _ready(compiled(*args)), repeats))
 
     c, compile_s["sampling"] = _compile(jax.jit(sample), hi, lo)
-    u, _, values = _ready(c(hi, lo))
+    u, _, params = _ready(c(hi, lo))
     timed("sampling", c, hi, lo)
-    params = to_params(values, dtype)
+    values = settings.per_draw_values(params)
     c, compile_s["paths"] = _compile(jax.jit(paths), params)
     drawn = _ready(c(params))
     timed("paths", c, params)
@@ -244,7 +237,7 @@ def profile_scenario(
     out = {
         "scenario": scenario,
         "platform": platform,
-        "integrator": settings.integrator,
+        "integrator": getattr(settings, "integrator", settings.name),
         "steps": settings.steps if settings.smooth else int(settings.max_doublings),
         "chunk_size": chunk,
         "block": block,
@@ -279,7 +272,7 @@ def block_sweep(scenario: str, chunk: int, blocks: list[int]) -> list[dict[str, 
     in this process only. Each point compiles anew; draws/s is the engine's own figure."""
     import jax
 
-    from forecaster import _engine as engine
+    from forecaster.models import _interface as engine  # where the block constants live
 
     platform = jax.devices()[0].platform
     name = _block_constant(platform)

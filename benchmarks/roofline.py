@@ -271,8 +271,13 @@ def output_bytes(s: dict[str, Any], n_params: int, n_uncertain: int) -> float:
 
 
 def kernel_counts(settings: Any, n_uncertain: int, n_params: int = 14) -> dict[str, Any]:
-    """Per-draw counts of every part of one draw, from the plan's KernelSettings."""
+    """Per-draw counts of every part of one draw, from the plan's model (a path model)."""
     s = dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else dict(settings)
+    # What a model without the field computes as (the general law's defaults; a ladder's
+    # path is a closed form, counted as the smooth path it is read as).
+    s.setdefault("integrator", "ladder" if "ladder" in s else "rk4")
+    for key, default in (("returns", "constant"), ("full_automation", True), ("autonomous", True)):
+        s.setdefault(key, default)
     parts = {
         "sampling": sampling_counts(n_uncertain),
         "paths": path_counts(s),

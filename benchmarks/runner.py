@@ -303,7 +303,7 @@ def throughput_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None
         warm, warm_wall = _run_once(warm_plan, tmp / "warmup")
         cold_compile = warm.timing["compile_seconds"]
         log(f"  {scenario}: warm-up done (compile {cold_compile:.1f} s cold)")
-        settings = warm_plan.settings
+        settings = warm_plan.model
         for n in sizes:
             runs = []
             spent = 0.0
@@ -330,7 +330,7 @@ def throughput_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None
             computed = -(-n // chunk) * chunk
             point = {
                 "scenario": scenario,
-                "integrator": settings.integrator,
+                "integrator": getattr(settings, "integrator", settings.name),
                 "steps": settings.steps if settings.smooth else int(settings.max_doublings),
                 "n_draws": n,
                 "chunk_size": chunk,
@@ -605,7 +605,7 @@ def roofline_section(results: dict[str, Any], cfg: dict[str, Any]) -> dict[str, 
     out = {}
     for scenario in cfg["scenarios"]:
         plan = make_plan(scenario, 1_000)
-        counts = kernel_counts(plan.settings, len(plan.priors.uncertain))
+        counts = kernel_counts(plan.model, len(plan.priors.uncertain))
         row: dict[str, Any] = {"counts_per_draw": counts}
         if scenario in best:
             row["estimate"] = estimate(counts, best[scenario]["draws_per_second"], peak)

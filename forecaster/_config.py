@@ -204,7 +204,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
     )
 
     model_cls = get_model(s.get("model"))
-    refuse_unknown(s, model_cls.config)
+    refuse_unknown(s, model_cls)
     s = {**_defaults(model_cls.config), **s}
     for key in ("name", "description"):
         check.text(f"scenario.{key}", s[key])

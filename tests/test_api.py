@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 from reference_dh import dh_times
-from test_outcomes import S_CONST, S_LIN, run
+from test_outcomes import OUTCOME_NAMES, S_CONST, S_LIN, run
 
 import forecaster
-from forecaster import OUTCOME_NAMES, PARAMETERS, ConfigError, outcomes, simulate
-from forecaster._model import PARAM_NAMES
+from forecaster import PARAMETERS, ConfigError, outcomes, simulate
+from forecaster.models.general_law._law import PARAM_NAMES
 
 COLUMNS = ["t_years", "doublings", "progress_years", "speedup", "r", "f", "growth_rate"]
 
@@ -36,7 +36,7 @@ def test_simulate_columns_and_units():
     assert df.t_years.max() <= 20.0  # only nodes reached within the horizon
 
 
-# simulate() compiles once per settings; the tests below share returns="constant" with the
+# simulate() compiles once per model; the tests below share returns="constant" with the
 # other options at their defaults (200 doublings, 256 steps, 20 years).
 
 

@@ -189,9 +189,9 @@ def test_sizes_between():
 
 
 def test_roofline_estimate_is_consistent():
-    from forecaster import KernelSettings
+    from forecaster.models import DavidsonHoulden
 
-    settings = KernelSettings(
+    settings = DavidsonHoulden(
         integrator="doublings",
         max_doublings=130.0,
         doublings_per_year=8.0,

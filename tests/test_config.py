@@ -188,7 +188,7 @@ BAD_DICTS = [
     ("horizon_years", "20", "horizon_years", "a number in"),
     ("scenario.name", "", "scenario", "a scenario preset"),
     ("scenario.params", [1, 2], "scenario.params", "a mapping of parameter -> prior"),
-    ("scenario.integrator", 3, "scenario.integrator", "a setting, one of"),
+    ("scenario.integrator", 3, "scenario.integrator", "a scenario setting of model general_law"),
     ("scenario.returns", 3, "scenario.returns", "one of"),
     ("scenario.model", 3, "scenario.model", "a registered model"),
     ("scenario.correlations", [{"params": ["f", "r0"]}], "scenario.correlations[0]", "rank"),

@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from forecaster._accumulate import chunk_statistics
+from forecaster.models import GeneralLaw
 from forecaster._forecast import run_forecast_job
 from forecaster._summaries import proportion, wilson_interval
 
@@ -124,7 +125,8 @@ def test_non_finite_draws_are_counted_and_left_out():
         "time_to_fan_levels_years": np.ones((n, 3), np.float32),
     }
     in_range = np.array([True] * 5 + [False])
-    stats_ = chunk_statistics(outcomes, np.zeros((n, 0), np.float32), in_range, (1.0,))
+    declared = GeneralLaw(windows_years=(1.0,), progress_levels_years=(1.0, 3.0)).outcomes()
+    stats_ = chunk_statistics(declared, outcomes, np.zeros((n, 0), np.float32), in_range)
     assert int(stats_["draws"][0]) == 5
     assert int(stats_["non_finite"][0]) == 2
     assert int(stats_["finite"][0]) == 3

@@ -291,6 +291,7 @@ def _dh_draws(n, seed):
 def dh_case():
     """300 draws through the stepper in float64, and the reference's node times."""
     values = _dh_draws(300, seed=20250)
+
     # Node times and outcomes from one compilation (vmap of solve and summarise is what
     # batched_outcomes compiles; test_outcomes checks that equivalence).
     def one(q):

@@ -200,7 +200,13 @@ def test_bad_ladder_settings_name_the_field(overrides, field, compose_forecast):
 
 
 def test_milestones_off_a_ladder_are_refused(compose_forecast):
-    cfg = compose_forecast("scenario=decaying", "scenario.milestones=[{name: A, speedup: 1}]")
+    from hydra.errors import ConfigCompositionException
+
+    # The general law's scenario schema has no milestones: Hydra refuses the override...
+    with pytest.raises(ConfigCompositionException):
+        compose_forecast("scenario=decaying", "scenario.milestones=[{name: A, speedup: 1}]")
+    # ...and the plan refuses them when added anyway, naming the field.
+    cfg = compose_forecast("scenario=decaying", "+scenario.milestones=[{name: A, speedup: 1}]")
     with pytest.raises(ConfigError) as err:
         plan_forecast(cfg)
     assert err.value.field == "scenario.milestones"

@@ -1,4 +1,5 @@
-"""The growth law (forecaster/_model.py) against its closed forms (MODEL.md sections 2 and 4)."""
+"""The growth law (forecaster/models/general_law/_law.py) against its closed forms (MODEL.md
+sections 2 and 4)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from forecaster import _model
-from forecaster._model import LN2, returns_at, returns_integral
+from forecaster.models.general_law import _law as _model
+from forecaster.models.general_law._law import LN2, returns_at, returns_integral
 
 RHOS = (-20.0, -1.0, -1e-6, 0.0, 0.5, 0.9)
 

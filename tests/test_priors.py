@@ -23,16 +23,36 @@ import forecaster
 from forecaster import ConfigError
 from forecaster._config import plan_forecast
 from forecaster._priors import (
-    DERIVED,
     Prior,
     PriorSet,
     _distribution,
-    build_prior_set,
     draw_uniforms,
-    model_values,
-    parse_prior,
     transform,
 )
+from forecaster._priors import build_prior_set as _build_prior_set
+from forecaster._priors import parse_prior as _parse_prior
+from forecaster.models import GeneralLaw
+from forecaster.models.general_law import TABLE
+from forecaster.models.general_law._parameters import DERIVED
+
+GENERAL_LAW = GeneralLaw()
+
+
+def build_prior_set(specs, correlations=(), **kwargs):
+    """build_prior_set for the general law's parameters (its table: PARAMETERS + ceiling_years)."""
+    return _build_prior_set(specs, correlations, table=TABLE, **kwargs)
+
+
+def parse_prior(name, spec, field=None):
+    """parse_prior against the general law's table."""
+    return _parse_prior(name, spec, field, table=TABLE)
+
+
+def model_values(model, sampled, dtype=jnp.float32) -> dict:
+    """The model's parameters of sampled draws (``model.prepare``), as a dict by name."""
+    params = model.prepare(sampled, dtype)
+    return model.per_draw_values(params)
+
 
 SEED = 1
 N = 20_000
@@ -67,7 +87,7 @@ def test_preset_composes_validates_and_samples(preset, compose_forecast):
     assert plan.scenario == preset
     assert plan.n_draws == 1000
     n = 2000
-    values = model_values(sample(plan.priors, n), n, jnp.float32)
+    values = model_values(plan.model, sample(plan.priors, n), jnp.float32)
     assert set(values) == set(forecaster.PARAMETERS)
     for name, column in values.items():
         column = np.asarray(column, dtype=float)
@@ -103,16 +123,19 @@ def test_davidson_houlden_2025_priors_are_theirs(compose_forecast):
     for name, (kind, args) in expected.items():
         assert priors[name].kind == kind, name
         assert {k: float(v) for k, v in priors[name].args.items()} == args, name
-    assert plan.settings.integrator == "doublings"
-    assert plan.settings.returns == "linear_to_ceiling"
-    assert plan.settings.doublings_per_year == 8.0
+    assert plan.model.name == "davidson_houlden"
+    assert plan.model.integrator == "doublings"
+    assert plan.model.returns == "linear_to_ceiling"
+    assert plan.model.doublings_per_year == 8.0
     # ceiling_doublings = ceiling_years * (1/Ts)/s = 8 * years: 48 .. 128 doublings.
     n = 2000
     sampled = sample(plan.priors, n)
-    ceiling = np.asarray(model_values(sampled, n, jnp.float32)["ceiling_doublings"], dtype=float)
+    ceiling = np.asarray(
+        model_values(plan.model, sampled, jnp.float32)["ceiling_doublings"], dtype=float
+    )
     # float32 products: relative rounding ~1e-7.
     np.testing.assert_allclose(ceiling, 8 * sampled["ceiling_years"], rtol=1e-6)
-    assert 48 <= ceiling.min() and ceiling.max() <= 128 <= plan.settings.max_doublings
+    assert 48 <= ceiling.min() and ceiling.max() <= 128 <= plan.model.max_doublings
 
 
 def test_ceiling_years_derives_ceiling_doublings():
@@ -124,15 +147,15 @@ def test_ceiling_years_derives_ceiling_doublings():
         }
     )
     sampled = sample(prior_set, 100)
-    values = model_values({k: jnp.asarray(v) for k, v in sampled.items()}, 100, jnp.float32)
+    values = model_values(GENERAL_LAW, {k: jnp.asarray(v) for k, v in sampled.items()})
     # D = ceiling_years * (1/Ts)/s = 8 * ceiling_years here; float32 rounding only.
     np.testing.assert_allclose(
         np.asarray(values["ceiling_doublings"]), 8 * sampled["ceiling_years"], rtol=1e-6
     )
-    assert prior_set.fixed_values()["ceiling_doublings"] is None
+    assert GENERAL_LAW.fixed_values(prior_set)["ceiling_doublings"] is None
     fixed = build_prior_set({"Ts": 0.5, "software_share": 0.25, "ceiling_years": 10})
-    assert fixed.fixed_values()["ceiling_doublings"] == 80.0
-    assert "ceiling_years" in DERIVED
+    assert GENERAL_LAW.fixed_values(fixed)["ceiling_doublings"] == 80.0
+    assert "ceiling_years" in DERIVED and TABLE["ceiling_years"] is DERIVED["ceiling_years"]
 
 
 # --- marginals -----------------------------------------------------------------------------
@@ -217,7 +240,7 @@ def test_fixed_forms_are_equivalent():
     )
     assert plain.uncertain == spelled.uncertain == ()
     assert plain.describe() == spelled.describe()
-    assert plain.fixed_values()["f"] == 8.0
+    assert GENERAL_LAW.fixed_values(plain)["f"] == 8.0
     values = transform(plain, jnp.zeros((3, 0)), jnp.float32)
     assert (np.asarray(values["f"]) == 8.0).all() and (np.asarray(values["r0"]) == 2.0).all()
 
@@ -562,8 +585,11 @@ def test_priors_inside_the_range_are_accepted(name, spec):
     assert prior.kind == spec["dist"]
 
 
-def test_both_ceiling_forms_are_refused():
+@pytest.mark.parametrize("preset", ["decaying", "davidson_houlden_2025"])
+def test_both_ceiling_forms_are_refused(preset, compose_forecast):
+    """The general law's plan (Davidson & Houlden's too) refuses both forms of the ceiling."""
+    cfg = compose_forecast(f"scenario={preset}", "+scenario.params.ceiling_doublings=80")
     with pytest.raises(ConfigError) as err:
-        build_prior_set({"ceiling_years": 10, "ceiling_doublings": 80})
+        plan_forecast(cfg)
     assert err.value.field == "scenario.params.ceiling_years"
     assert "not both" in err.value.allowed

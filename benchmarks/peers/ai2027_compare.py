@@ -70,7 +70,7 @@ def forecaster_values(draws: int, seed: int) -> dict[tuple[str, str], np.ndarray
         finite = ~np.asarray(result.sample["out_non_finite"], bool)
         if timelines is None:
             years = np.asarray(result.sample["out_milestone_years"], float)[finite]
-            for k, m in enumerate(plan.settings.ladder.names[1:]):
+            for k, m in enumerate(plan.model.ladder.names[1:]):
                 out[(model, f"SC_to_{m}")] = years[:, k]
         else:
             out[(model, "SC_year")] = np.asarray(result.sample["start_year"], float)

@@ -292,9 +292,13 @@ class Model(abc.ABC):
         return CPU_BLOCK if platform == "cpu" else ACCELERATOR_BLOCK
 
 
-def refuse_unknown(scenario: Mapping[str, Any], config: type, field: str = "scenario") -> None:
+def refuse_unknown(scenario: Mapping[str, Any], model: type[Model], field: str = "scenario") -> None:
     """Every key of ``scenario`` must be a field of the model's config dataclass."""
-    keys = {f.name for f in dataclasses.fields(config)}
+    keys = {f.name for f in dataclasses.fields(model.config)}
     for key in scenario:
         if key not in keys:
-            raise ConfigError(f"{field}.{key}", scenario[key], f"a setting, one of {sorted(keys)}")
+            raise ConfigError(
+                f"{field}.{key}",
+                scenario[key],
+                f"a scenario setting of model {model.name}, one of {sorted(keys)}",
+            )

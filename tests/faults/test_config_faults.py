@@ -42,12 +42,22 @@ CASES = {
     "unknown-scenario-key-with-plus": (
         ["+scenario.retraining_costs=true"],
         "scenario.retraining_costs",
-        "a scenario setting",
+        "a scenario setting of model davidson_houlden",
     ),
     "option-off-its-stepper": (
-        ["scenario=decaying", "scenario.gradual_boost=true"],
+        [
+            "scenario=davidson_houlden_2025",
+            "scenario.integrator=rk4",
+            "scenario.stop_after_years=inf",
+            "scenario.gradual_boost=true",
+        ],
         "scenario.gradual_boost",
         "integrator=doublings",
+    ),
+    "option-of-another-model": (
+        ["scenario=decaying", "scenario.gradual_boost=true"],
+        "overrides",
+        "Key 'gradual_boost' not in 'GeneralLawConfig'",
     ),
     "dh-mode-unknown": (["scenario.dh_mode=web"], "scenario.dh_mode", "monte_carlo"),
     "devices-too-many": (["devices=64"], "devices", "local devices"),
