@@ -23,7 +23,8 @@ from . import _validate as check
 from ._errors import ConfigError
 from ._priors import PriorSet, link_joint_posteriors
 from ._settings import PRECISIONS, Precision, dtype_for
-from .models import Model, RunSettings, get_model, register_schemas
+from .models import Model, RunSettings, get_model, load_plugins, register_schemas
+from .models._plugins import searchpath_override
 from .models._interface import CPU_BLOCK, refuse_unknown
 from .models.timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
@@ -80,7 +81,8 @@ class ForecastConfig:
 
 def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (idempotent): the forecast's and each
-    registered model's scenario config."""
+    registered model's scenario config (plug-ins loaded first)."""
+    load_plugins()
     ConfigStore.instance().store(name="forecast_schema", node=ForecastConfig)
     register_schemas()
 
@@ -158,9 +160,10 @@ def compose_forecast(overrides: Sequence[str] = ()) -> DictConfig:
     from ._paths import conf_dir
 
     register_configs()
+    extra = searchpath_override()
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-            return compose(config_name="forecast", overrides=list(overrides))
+            return compose(config_name="forecast", overrides=[*extra, *overrides])
     except Exception as err:
         raise hydra_error(err, overrides) from err
 

@@ -49,8 +49,13 @@ DEFAULT_DRAWS = 100_000
 
 
 def presets(group: str) -> list[str]:
-    """The presets of a config group (``scenario`` or ``timelines``), by file name."""
-    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
+    """The presets of a config group (``scenario`` or ``timelines``), by file name: the
+    package's and those of plug-in models' config directories."""
+    from ..models import conf_dirs, load_plugins
+
+    load_plugins()
+    found = {p.stem for d in (conf_dir(), *conf_dirs()) for p in (d / group).glob("*.yaml")}
+    return sorted(found)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 - :class:`Model`: what a model declares (parameter table, scenario config, outcomes,
   headline) and computes (``prepare``, ``solve``, ``summarise``, pure over pytrees).
-- :func:`register`, :func:`get_model`, :func:`registered`: the registry of ``model:`` names.
+- :func:`register`, :func:`get_model`, :func:`registered`: the registry of ``model:`` names;
+  :func:`register_conf` and :func:`load_plugins`: models from outside the package
+  (``FORECASTER_MODELS``, or the ``forecaster.models`` entry-point group).
 - The built-in models: :class:`GeneralLaw` (``general_law``), :class:`DavidsonHoulden`
   (``davidson_houlden``), :class:`MilestoneLadder` (``milestone_ladder``); the start-date
   stage lives in :mod:`forecaster.models.timelines`.
@@ -27,6 +29,7 @@ from ._interface import (
     RunSettings,
 )
 from ._paths import Path
+from ._plugins import conf_dirs, load_plugins, register_conf
 from ._progress import ProgressModel
 from ._registry import get_model, register, register_schemas, registered
 from ._rk4 import rk4_step
@@ -60,7 +63,10 @@ __all__ = [
     "Quantity",
     "RunSettings",
     "ScenarioBase",
+    "conf_dirs",
     "get_model",
+    "load_plugins",
+    "register_conf",
     "register",
     "register_schemas",
     "registered",

@@ -32,6 +32,10 @@ def get_model(name: object, field: str = "scenario.model") -> type[Model]:
     Raises:
         ConfigError: an unknown name, with the registered ones.
     """
+    if isinstance(name, str) and name not in _MODELS:
+        from ._plugins import load_plugins
+
+        load_plugins()  # a plug-in's model, named in a saved run's config, say
     if not isinstance(name, str) or name not in _MODELS:
         raise ConfigError(field, name, f"a registered model, one of {sorted(_MODELS)}")
     return _MODELS[name]

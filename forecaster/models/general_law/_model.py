@@ -307,6 +307,13 @@ def api_model(values: Mapping[str, float], options: Mapping[str, Any]) -> Genera
         if name not in API_OPTIONS:
             raise ConfigError(name, options[name], f"an option, one of {list(API_OPTIONS)}")
     o = {**API_OPTIONS, **options}
+    if o["integrator"] == "ladder":  # the old name of a milestone ladder's integrator
+        raise ConfigError(
+            "integrator",
+            "ladder",
+            "rk4 or doublings here: a ladder needs its milestones (a scenario preset of "
+            "model milestone_ladder, e.g. scenario=ai2027_takeoff)",
+        )
     integrator = check.choice("integrator", o["integrator"], ("rk4", "doublings"))
     returns = returns_with(o["returns"], o["constant_r"])
     max_doublings = o["max_doublings"]
