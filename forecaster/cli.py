@@ -147,7 +147,7 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
     register_configs()  # plug-in models load here (FORECASTER_MODELS, entry points)
     from .models._plugins import searchpath_override
 
-    sys.argv = [f"forecaster {name}", *searchpath_override(), *args]
+    sys.argv = [f"forecaster {name}", *args, *searchpath_override()]
     app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(task)
     before = os.environ.get("HYDRA_FULL_ERROR")
     os.environ["HYDRA_FULL_ERROR"] = "1"
