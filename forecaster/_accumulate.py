@@ -45,9 +45,7 @@ def _histogram(values: jax.Array, weight: jax.Array, spec: Histogram) -> jax.Arr
     return counts.reshape(n_series, spec.cells)
 
 
-def event_matrix(
-    declared: Declared, outcomes: Mapping[str, jax.Array], n: int
-) -> jax.Array:
+def event_matrix(declared: Declared, outcomes: Mapping[str, jax.Array], n: int) -> jax.Array:
     """Binary events per draw [n, E]: the probability grid (window-major: for each window w,
     for each progress level Y, "Y years of progress within w"), then the declared flags.
 

@@ -24,8 +24,8 @@ from ._errors import ConfigError
 from ._priors import PriorSet, link_joint_posteriors
 from ._settings import PRECISIONS, Precision, dtype_for
 from .models import Model, RunSettings, get_model, load_plugins, register_schemas
-from .models._plugins import searchpath_override
 from .models._interface import CPU_BLOCK, refuse_unknown
+from .models._plugins import searchpath_override
 from .models.timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
 SHARD_ALIGNMENT = CPU_BLOCK  # shards start on a kernel block, so they compute what one run does

@@ -349,7 +349,11 @@ def test_config_doc_covers_every_key_preset_and_prior_form():
     keys = [f.name for f in dataclasses.fields(ForecastConfig)]
     keys += [f"output.{f.name}" for f in dataclasses.fields(OutputConfig)]
     keys += sorted(
-        {f"scenario.{f.name}" for cls in registered().values() for f in dataclasses.fields(cls.config)}
+        {
+            f"scenario.{f.name}"
+            for cls in registered().values()
+            for f in dataclasses.fields(cls.config)
+        }
     )
     keys += [f"timelines.{f.name}" for f in dataclasses.fields(TimelinesConfig)]
     missing = [k for k in keys if f"`{k}`" not in text]

@@ -11,9 +11,9 @@ import pytest
 from scipy import stats
 
 from forecaster._accumulate import chunk_statistics
-from forecaster.models import GeneralLaw
 from forecaster._forecast import run_forecast_job
 from forecaster._summaries import proportion, wilson_interval
+from forecaster.models import GeneralLaw
 
 # Davidson & Houlden's published code at 500,000 draws (MODEL.md section 5).
 DH_PUBLISHED = {(3.0, 12.0): 0.566, (3.0, 4.0): 0.424, (10.0, 12.0): 0.166, (10.0, 4.0): 0.124}

@@ -109,9 +109,13 @@ def test_float32_agrees_with_float64(scenario):
     plan = planned(f"scenario={scenario}", "precision=float64")
     with precision_scope("float64"):
         values64 = sampled(plan, jnp.float64, 512)
-        out64 = {k: np.asarray(v) for k, v in batched_outcomes(plan.model, jnp.float64)(values64).items()}
+        out64 = {
+            k: np.asarray(v) for k, v in batched_outcomes(plan.model, jnp.float64)(values64).items()
+        }
     values32 = {k: jnp.asarray(np.asarray(v), jnp.float32) for k, v in values64.items()}
-    out32 = {k: np.asarray(v) for k, v in batched_outcomes(plan.model, jnp.float32)(values32).items()}
+    out32 = {
+        k: np.asarray(v) for k, v in batched_outcomes(plan.model, jnp.float32)(values32).items()
+    }
     assert np.mean(out32["non_finite"] == out64["non_finite"]) > 0.99
     ok = ~(out32["non_finite"] | out64["non_finite"])
     for flag in plan.model.outcomes().flags:
@@ -128,9 +132,7 @@ def test_a_bad_value_names_its_field(scenario):
     plan = planned(f"scenario={scenario}")
     table = plan.model.parameters()
     drawn = [p for p in plan.priors.priors if p.name in table and not p.derived]
-    name = next(
-        p.name for p in drawn if math.isfinite(table[p.name].low) or table[p.name].low_open
-    )
+    name = next(p.name for p in drawn if math.isfinite(table[p.name].low) or table[p.name].low_open)
     bad = table[name].low - 1.0
     with pytest.raises(ConfigError) as err:
         planned(f"scenario={scenario}", f"scenario.params.{name}={bad}")

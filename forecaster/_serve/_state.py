@@ -34,6 +34,8 @@ _COMPACT = re.compile(
 #: ``timelines.params.doubling_time_days`` (a bare name is ``scenario.params.<name>``).
 _PRIOR_PATH = re.compile(r"^(scenario|timelines)\.(params|latent)\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
 def switches() -> tuple[str, ...]:
     """Every registered model's on/off switches (a page's options are one model's)."""
     from ..models import registered

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
@@ -28,15 +27,13 @@ import numpy as np
 from jaxtyping import Array, Shaped
 
 from .._errors import ConfigError
-from .._table import ParameterSpec, ParameterTable
+from .._table import ParameterTable
 
 #: A draw's outcomes by name: ``()`` or ``[series]`` per draw; a batch adds a leading ``[n]``.
 Outcomes = dict[str, Shaped[Array, "..."]]
 
 CPU_BLOCK = 4096  # draws per CPU device per kernel call: stays in cache
 ACCELERATOR_BLOCK = 1 << 18  # the same on a GPU or TPU: fills it
-
-
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,7 +289,9 @@ class Model(abc.ABC):
         return CPU_BLOCK if platform == "cpu" else ACCELERATOR_BLOCK
 
 
-def refuse_unknown(scenario: Mapping[str, Any], model: type[Model], field: str = "scenario") -> None:
+def refuse_unknown(
+    scenario: Mapping[str, Any], model: type[Model], field: str = "scenario"
+) -> None:
     """Every key of ``scenario`` must be a field of the model's config dataclass."""
     keys = {f.name for f in dataclasses.fields(model.config)}
     for key in scenario:

@@ -24,8 +24,8 @@ from ._interface import (
     Flag,
     Headline,
     Histogram,
-    Model,
     MilestoneSet,
+    Model,
     Outcomes,
     ProgressGrid,
     Quantity,
@@ -56,10 +56,25 @@ PROGRESS_QUANTITIES: tuple[Quantity, ...] = (
         _YEARS,
         "progress",
     ),
-    Quantity("peak_speedup", "peak speed-up over the pre-automation rate", "x", Histogram(-3.0, 30.0, 3300)),
-    Quantity("time_to_progress_years", "time to reach Y years of progress", "years", _YEARS, "progress"),
-    Quantity("max_progress_years", "most progress within the window", "years of progress", _PROGRESS, "window"),
-    Quantity("progress_by_horizon_years", "progress by the horizon", "years of progress", _PROGRESS),
+    Quantity(
+        "peak_speedup",
+        "peak speed-up over the pre-automation rate",
+        "x",
+        Histogram(-3.0, 30.0, 3300),
+    ),
+    Quantity(
+        "time_to_progress_years", "time to reach Y years of progress", "years", _YEARS, "progress"
+    ),
+    Quantity(
+        "max_progress_years",
+        "most progress within the window",
+        "years of progress",
+        _PROGRESS,
+        "window",
+    ),
+    Quantity(
+        "progress_by_horizon_years", "progress by the horizon", "years of progress", _PROGRESS
+    ),
     Quantity(
         "time_to_fan_levels_years",
         "time to reach the fan chart's progress levels",
@@ -137,9 +152,7 @@ class ProgressModel(Model):
 
     def window_progress(self, path: Path) -> jax.Array:
         """The most doublings within each window (a search over every start)."""
-        return max_progress_in_windows(
-            path, self.windows_years, self.spacing, self.horizon_years
-        )
+        return max_progress_in_windows(path, self.windows_years, self.spacing, self.horizon_years)
 
     def extra_outcomes(self, params: Any, path: Path) -> Outcomes:
         """Outcomes of the model's own (declared in :meth:`outcomes`)."""
@@ -291,4 +304,3 @@ def check_grid(steps: Any, max_doublings: float, field: str = "scenario") -> Non
         raise ConfigError(f"{prefix}steps", steps, "an integer in [4, 100000]")
     if not 0 < max_doublings <= 100_000:
         raise ConfigError(f"{prefix}max_doublings", max_doublings, "a number in (0, 100000]")
-

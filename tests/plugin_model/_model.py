@@ -84,12 +84,16 @@ class ExponentialCeiling(ProgressModel):
         )
         check_grid(scenario["steps"], scenario["max_doublings"])
         model = cls(
-            steps=scenario["steps"], max_doublings=float(scenario["max_doublings"]), **run_fields(run)
+            steps=scenario["steps"],
+            max_doublings=float(scenario["max_doublings"]),
+            **run_fields(run),
         )
         ts = model.fixed_values(priors)["Ts"]
         per_year = None if ts is None else 1.0 / (ts * SOFTWARE_SHARE)
         levels = fan_levels(model.max_doublings, per_year, run.fan_points)
-        return dataclasses.replace(model, doublings_per_year=per_year, fan_levels_years=levels), priors
+        return dataclasses.replace(
+            model, doublings_per_year=per_year, fan_levels_years=levels
+        ), priors
 
     def prepare(self, values: Mapping[str, jax.Array], dtype: Any) -> ExpParams:
         shape = jnp.shape(next(iter(values.values())))

@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 from ... import _validate as check
 from ..._errors import ConfigError
 from ..._priors import PriorSet
-from .._interface import RunSettings
 from .._paths import Path
 from ..general_law._law import CEILING_RETURNS, Params
 from ..general_law._model import GeneralLaw, GeneralLawConfig
@@ -96,7 +95,6 @@ class DavidsonHoulden(GeneralLaw):
             self.stop_doubling_years,
             self.doublings,
         )
-
 
     def returns_and_speedup(self, params: Params, path: Path) -> tuple[Any, Any]:
         if self.integrator == "rk4":

@@ -82,5 +82,3 @@ def _stop(t: jax.Array, rate: jax.Array, horizon_years: float, stop_years: float
     ok = (t[:-1] <= horizon_years) & (1.0 / rate[:-1] <= stop_years)
     ok = jnp.cumprod(ok.astype(jnp.int32)).astype(bool)
     return jnp.concatenate([t[:1], jnp.where(ok | jnp.isnan(t[1:]), t[1:], jnp.inf)])
-
-

@@ -134,7 +134,9 @@ class GeneralLaw(ProgressModel):
         model = model.specialise(model.fixed_values(priors))
         model = dataclasses.replace(
             model,
-            fan_levels_years=fan_levels(model.max_doublings, model.doublings_per_year, run.fan_points),
+            fan_levels_years=fan_levels(
+                model.max_doublings, model.doublings_per_year, run.fan_points
+            ),
         )
         model.check_grid_covers_ceiling(priors)
         return model, priors

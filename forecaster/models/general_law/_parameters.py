@@ -17,7 +17,6 @@ from ..._errors import ConfigError
 from .._interface import ParameterSpec, ParameterTable
 from ._law import PARAM_NAMES, Params
 
-
 _INF = math.inf
 
 # Defaults: a central case (decaying returns, compute fixed, full automation), from

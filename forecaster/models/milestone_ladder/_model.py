@@ -85,7 +85,9 @@ class MilestoneLadder(ProgressModel):
         return ladder_table(self.ladder)
 
     @classmethod
-    def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[MilestoneLadder, PriorSet]:
+    def plan(
+        cls, scenario: Mapping[str, Any], run: RunSettings
+    ) -> tuple[MilestoneLadder, PriorSet]:
         s = scenario
         if not isinstance(s["params"], dict):
             raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
