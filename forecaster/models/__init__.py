@@ -14,6 +14,7 @@
 docs/MODELS.md shows how to add a model, with a worked example.
 """
 
+from .._table import ParameterSpec, ParameterTable
 from ._interface import (
     Declared,
     Flag,
@@ -22,8 +23,6 @@ from ._interface import (
     MilestoneSet,
     Model,
     Outcomes,
-    ParameterSpec,
-    ParameterTable,
     ProgressGrid,
     Quantity,
     RunSettings,

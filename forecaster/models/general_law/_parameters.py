@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..._errors import ConfigError
-from .._interface import ParameterSpec, ParameterTable
+from ..._table import ParameterSpec, ParameterTable
 from ._law import PARAM_NAMES, Params
 
 _INF = math.inf

@@ -25,7 +25,7 @@ from typing import Any
 
 from ... import _validate as check
 from ..._errors import ConfigError
-from .._interface import ParameterSpec, ParameterTable
+from ..._table import ParameterSpec, ParameterTable
 from ..general_law._parameters import PARAMETERS
 from ._ladder import Ladder
 

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 from ... import _validate as check
 from ..._errors import ConfigError
 from ..._priors import PriorSet, build_prior_set, transform
-from .._interface import ParameterSpec, ParameterTable
+from ..._table import ParameterSpec, ParameterTable
 from ._ai2027 import AI2027Settings, sc_years
 
 DAYS_PER_YEAR = 365.25
