@@ -15,7 +15,7 @@ Counting conventions (per draw, float32):
   vmapped kernel on a GPU; on a CPU a block of 4,096 draws x nodes fits in L2/L3).
 
 The constants (operations per log-rate evaluation, per RK4 step, per outcome query) are read
-off ``forecaster/_model.py``, ``_integrate.py``, ``_outcomes.py``, ``_kernel.py`` and
+off ``forecaster/models/general_law/_law.py``, ``_integrate.py``, ``models/_paths.py``, ``models/_progress.py`` and
 ``_accumulate.py`` (commit 6a375ac). The integrator counts are close; the outcome counts are
 a lower bound (XLA's ``cost_analysis`` of the loop-free Simpson kernel of ``decaying`` gives
 ~1.7x the analytic total), good enough to say which resource bounds the kernel and roughly

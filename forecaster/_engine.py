@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -77,7 +77,7 @@ def fingerprint(plan: ForecastPlan) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def local_devices() -> list[jax.Device]:
+def local_devices() -> list[Any]:
     """This process's JAX devices (starting the backend on first use).
 
     Raises:
@@ -90,7 +90,7 @@ def local_devices() -> list[jax.Device]:
         raise EnvironmentFault(str(err).strip().splitlines()[0]) from None
 
 
-def select_devices(requested: Any) -> list[jax.Device]:
+def select_devices(requested: Any) -> list[Any]:
     """All local devices, or the first ``requested`` of them."""
     devices = local_devices()
     if requested == "all":
@@ -205,6 +205,7 @@ def _compile(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Ca
     """Compile the kernel call ahead of time: (call(start_hi, start_lo, n_valid) -> (counts,
     per-draw values), the shapes of the counts)."""
     draw_paths, count = _programs(plan, block, mesh, dtype)
+    draw_paths, count = cast(Any, draw_paths), cast(Any, count)  # jitted: they lower
     args = (*_split_index(plan.draw_range[0]), np.int32(0))
     drawn = jax.eval_shape(draw_paths, *args[:2])
     paths_program = draw_paths.lower(*args[:2]).compile()
@@ -333,7 +334,8 @@ def _run(
             counts = stats if counts is None else _add_counts(counts, stats)
             if call_start - start < plan.sample_size:
                 _collect_sample(state["sample"], per_draw, n_valid, sample_caps(plan))
-        add_stats(state["totals"], counts)
+        if counts is not None:
+            add_stats(state["totals"], counts)
         draws_this_session += chunk_stop - position
         bar.update(chunk_stop - position)
         position = chunk_stop

@@ -21,7 +21,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 from jaxtyping import Array, Shaped
@@ -276,10 +276,11 @@ class Model(abc.ABC):
 
     def describe(self) -> dict[str, Any]:
         """The model's static settings as plain data (summary.json ``settings``)."""
-        out = {"model": self.name}
-        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+        out: dict[str, Any] = {"model": self.name}
+        for item in dataclasses.fields(cast(Any, self)):
             value = getattr(self, item.name)
-            out[item.name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+            nested = dataclasses.is_dataclass(value) and not isinstance(value, type)
+            out[item.name] = dataclasses.asdict(cast(Any, value)) if nested else value
         return out
 
     def block_size(self, platform: str) -> int:

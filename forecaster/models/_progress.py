@@ -244,6 +244,7 @@ class ProgressModel(Model):
         windows = self.window_progress(path) if self.windows_years else jnp.zeros((0,), dtype)
 
         def times_to(levels_years: tuple[float, ...]) -> jax.Array:
+            levels: Any
             if static_per_year is not None:  # grid positions known now: constant indices
                 levels = np.asarray(levels_years, np.float64) * static_per_year
             else:

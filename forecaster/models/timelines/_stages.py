@@ -86,7 +86,7 @@ AI2027_PARAMETERS: dict[str, ParameterSpec] = {
         0.5, 0.0, 1.0, False, False, "-", "May: software's share of progress"
     ),
 }
-_AI2027_REQUIRED = {
+_AI2027_REQUIRED: dict[str, tuple[str, ...]] = {
     "ai2027_april2025": (
         "h_SC_months",
         "doubling_time_months",
