@@ -156,7 +156,7 @@ def calendar_statistics(
             out["cal_milestones"] = _histogram(levels, finite, CALENDAR)
     if declared.milestones is not None:
         dates = start_year[:, None] + outcomes["milestone_years"]
-        out["cal_ladder"] = _histogram(dates, finite, CALENDAR)
+        out["cal_milestone_dates"] = _histogram(dates, finite, CALENDAR)
     return out
 
 

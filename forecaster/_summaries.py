@@ -387,9 +387,9 @@ def milestone_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> d
                 histogram_quantiles(totals["hist_phase_years"][k], MILESTONES)
             ),
         }
-        if "cal_ladder" in totals:
-            entry["date"] = _quantile_keys(histogram_quantiles(totals["cal_ladder"][k], CALENDAR))
-            entry["date_density"] = _density(totals["cal_ladder"][k], CALENDAR, 2)
+        if "cal_milestone_dates" in totals:
+            entry["date"] = _quantile_keys(histogram_quantiles(totals["cal_milestone_dates"][k], CALENDAR))
+            entry["date_density"] = _density(totals["cal_milestone_dates"][k], CALENDAR, 2)
         else:
             entry["years_density"] = _density(totals["hist_milestone_years"][k], MILESTONES, 10)
         out[name] = entry

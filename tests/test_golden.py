@@ -1,6 +1,8 @@
 """Every preset gives exactly the numbers it gave before the model interface: integer counts
 identical, summaries to 9 significant digits (tests/data/golden_summaries.json, recorded by
-``python -m tests.golden_presets`` at commit 02ec59a, before forecaster/models/ existed)."""
+``python -m tests.golden_presets`` at commit 02ec59a, before forecaster/models/ existed; since
+then one accumulator was renamed, ``cal_ladder`` to ``cal_milestone_dates``, its counts
+unchanged)."""
 
 from __future__ import annotations
 
