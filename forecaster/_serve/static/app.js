@@ -57,7 +57,7 @@ function milestoneHeadline(summary) {  // a model whose headline is its mileston
   if (!names.length) return null;
   const last = names[names.length - 1], entry = summary.milestones[last];
   const q = entry.years_after_start || {};
-  const fmt = v => (v === null || v === undefined) ? "not reached" : (v < 1 ? `${(v * 12).toPrecision(3)} months` : `${v.toPrecision(3)} years`);
+  const fmt = v => (v === null || v === undefined) ? "not reached" : v < 1 ? `${(v * 12).toPrecision(3)} months` : v < 100 ? `${v.toPrecision(3)} years` : `${Math.round(v).toLocaleString("en-US")} years`;
   const date = entry.date && entry.date.q50 !== undefined ? `, median date ${calendarDate(entry.date.q50)}` : "";
   return `${last}: ${fmt(q.q50)} after the start (80%: ${fmt(q.q10)}–${fmt(q.q90)})${date}`;
 }
