@@ -52,6 +52,47 @@ print(json.dumps({"draws_per_second": result.timing["draws_per_second"]}))
 """
 
 
+# The two compiled programs of one engine call, as the multiset of (shape, operation) of their
+# optimised HLO instructions: names, argument order and source locations left out, so two
+# checkouts that compile the same computation give the same multiset.
+_PROGRAMS = """
+import collections, json, re, sys
+import jax, jax.numpy as jnp, numpy as np
+from jax.sharding import Mesh
+from forecaster import configure_cpu_scheduler
+configure_cpu_scheduler()
+from forecaster import _engine as engine
+from forecaster._config import compose_forecast, plan_forecast
+plan = plan_forecast(compose_forecast([*json.loads(sys.argv[1]), "output.sample_size=0"]))
+mesh = Mesh(np.array(jax.local_devices()[:1]), ("draws",))
+paths, count = engine._programs(plan, 4096, mesh, jnp.float32)
+args = (*engine._split_index(0), np.int32(0))
+drawn = jax.eval_shape(paths, *args[:2])
+out = []
+for program, a in ((paths, args[:2]), (count, (*args, drawn))):
+    text = program.lower(*a).compile().as_text()
+    ops = re.findall(r"= (\S+) ([a-z][a-z0-9-]*)\(", text)
+    out.append(sorted(f"{k[0]} {k[1]} x{v}" for k, v in collections.Counter(ops).items()))
+print(json.dumps(out))
+"""
+
+
+def programs(tree: Path, overrides: list[str]) -> list:
+    """The (shape, operation) multisets of the engine's two compiled programs in ``tree``."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROGRAMS, json.dumps(overrides)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tree,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{tree}: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def probe(tree: Path, overrides: list[str], n: int) -> float:
     env = {**os.environ, "PYTHONPATH": str(tree), "JAX_PLATFORMS": "cpu"}
     done = subprocess.run(
@@ -96,10 +137,12 @@ def main(argv: list[str] | None = None) -> int:
             "here_draws_per_second": statistics.median(here),
         }
         row["ratio"] = row["here_draws_per_second"] / row["base_draws_per_second"]
+        row["same_programs"] = programs(args.base, overrides) == programs(HERE, overrides)
         rows.append(row)
         print(
             f"{name:<26} base {row['base_draws_per_second']:>10,.0f}/s  "
-            f"here {row['here_draws_per_second']:>10,.0f}/s  ratio {row['ratio']:.3f}",
+            f"here {row['here_draws_per_second']:>10,.0f}/s  ratio {row['ratio']:.3f}  "
+            f"same compiled programs: {row['same_programs']}",
             flush=True,
         )
     stamp = dt.date.today().isoformat()
@@ -119,13 +162,16 @@ def main(argv: list[str] | None = None) -> int:
         f"# Throughput: {head[:7]} against {commit[:7]} ({args.machine}, {stamp})",
         "",
         f"{args.draws:,} draws a forecast, median of {args.repeats} alternating fresh "
-        "processes each; the engine's draws/s (compiling excluded).",
+        "processes each; the engine's draws/s (compiling excluded). *Same programs*: the "
+        "engine's two compiled XLA programs hold the same multiset of (shape, operation) "
+        "instructions in both checkouts (names, argument order and source lines aside).",
         "",
-        "| case | base draws/s | here draws/s | here / base |",
-        "|---|---:|---:|---:|",
+        "| case | base draws/s | here draws/s | here / base | same programs |",
+        "|---|---:|---:|---:|---|",
         *(
             f"| {r['case']} | {r['base_draws_per_second']:,.0f} | "
-            f"{r['here_draws_per_second']:,.0f} | {r['ratio']:.3f} |"
+            f"{r['here_draws_per_second']:,.0f} | {r['ratio']:.3f} | "
+            f"{'yes' if r['same_programs'] else 'no'} |"
             for r in rows
         ),
     ]
