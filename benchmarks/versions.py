@@ -55,7 +55,7 @@ print(json.dumps({"draws_per_second": result.timing["draws_per_second"]}))
 # The two compiled programs of one engine call, as the multiset of (shape, operation) of their
 # optimised HLO instructions: names, argument order and source locations left out, so two
 # checkouts that compile the same computation give the same multiset.
-_PROGRAMS = """
+_PROGRAMS = r"""
 import collections, json, re, sys
 import jax, jax.numpy as jnp, numpy as np
 from jax.sharding import Mesh

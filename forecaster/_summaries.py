@@ -388,8 +388,9 @@ def milestone_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> d
             ),
         }
         if "cal_milestone_dates" in totals:
-            entry["date"] = _quantile_keys(histogram_quantiles(totals["cal_milestone_dates"][k], CALENDAR))
-            entry["date_density"] = _density(totals["cal_milestone_dates"][k], CALENDAR, 2)
+            dates = totals["cal_milestone_dates"][k]
+            entry["date"] = _quantile_keys(histogram_quantiles(dates, CALENDAR))
+            entry["date_density"] = _density(dates, CALENDAR, 2)
         else:
             entry["years_density"] = _density(totals["hist_milestone_years"][k], MILESTONES, 10)
         out[name] = entry

@@ -302,3 +302,23 @@ def refuse_unknown(
                 scenario[key],
                 f"a scenario setting of model {model.name}, one of {sorted(keys)}",
             )
+
+
+def scenario_priors(
+    scenario: Mapping[str, Any], table: ParameterTable, specs: Mapping[str, Any] | None = None
+) -> Any:
+    """A scenario's :class:`~forecaster._priors.PriorSet` against the model's parameter
+    ``table``: its ``params`` (or ``specs``, what the model made of them), correlations and
+    latent priors, every value checked (a mistake names its ``scenario.`` field)."""
+    from .._priors import build_prior_set
+
+    params = scenario["params"]
+    if not isinstance(params, Mapping):
+        raise ConfigError("scenario.params", params, "a mapping of parameter -> prior")
+    return build_prior_set(
+        params if specs is None else specs,
+        scenario.get("correlations") or [],
+        field="scenario",
+        table=table,
+        latent=scenario.get("latent") or {},
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -36,6 +37,23 @@ class Path:
     x: Float[Array, "*batch nodes"]
     t: Float[Array, "*batch nodes"]
     rate: Float[Array, "*batch nodes"]
+
+
+def largest_true(limit: int, holds: Callable[[jax.Array], jax.Array]) -> jax.Array:
+    """The largest m in [0, 2^bits) with ``holds(m)``, where bits = limit.bit_length(), for a
+    ``holds`` true up to some m and false after (``holds(0)`` taken as true): bisection on the
+    bits of m, one probe a bit, with static shapes (vmaps and jits)."""
+    m = jnp.zeros((), jnp.int32)
+    for bit in reversed(range(limit.bit_length())):
+        probe = m + (1 << bit)
+        m = jnp.where(holds(probe), probe, m)
+    return m
+
+
+def fastest_span(ends: jax.Array, starts: jax.Array, m: jax.Array) -> jax.Array:
+    """min_i (ends[i + m] - starts[i]): the fastest time to make m steps (``ends`` padded with
+    +inf past the path, so a span off its end never counts)."""
+    return jnp.min(jax.lax.dynamic_slice(ends, (m,), (starts.shape[0],)) - starts)
 
 
 def reached(path: Path, horizon_years: float) -> jax.Array:
@@ -205,11 +223,7 @@ def max_progress_in_windows(
     ends_all = jnp.concatenate([t, never])
 
     def most_in(w):
-        m = jnp.zeros((), jnp.int32)
-        for bit in reversed(range((n - 1).bit_length())):
-            probe = m + (1 << bit)
-            span = jnp.min(jax.lax.dynamic_slice(ends_within, (probe,), (n,)) - starts)
-            m = jnp.where(span <= w, probe, m)
+        m = largest_true(n - 1, lambda probe: fastest_span(ends_within, starts, probe) <= w)
         # End nodes of m steps and the node after (unmasked: a step may cross the horizon).
         pair = jax.lax.dynamic_slice(ends_all, (m,), (n + 1,))
         end, following = pair[:-1], pair[1:]
@@ -256,12 +270,9 @@ def most_whole_steps_in_windows(
     ends = jnp.concatenate([jnp.where(ok, t, jnp.inf), jnp.full((n + 1,), jnp.inf, t.dtype)])
 
     def most_in(w):
-        m = jnp.zeros((), jnp.int32)
-        for bit in reversed(range((n - 1).bit_length())):
-            probe = m + (1 << bit)
-            span = jnp.min(jax.lax.dynamic_slice(ends, (probe,), (n,)) - starts)
-            m = jnp.where(span < w, probe, m)
-        return m.astype(t.dtype)
+        return largest_true(n - 1, lambda probe: fastest_span(ends, starts, probe) < w).astype(
+            t.dtype
+        )
 
     return jax.lax.map(most_in, jnp.asarray(windows_years, t.dtype))
 

@@ -18,8 +18,9 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from forecaster._priors import PriorSet, build_prior_set
+from forecaster._priors import PriorSet
 from forecaster.models import ParameterSpec, Path, ProgressModel, RunSettings, ScenarioBase
+from forecaster.models._interface import scenario_priors
 from forecaster.models._progress import check_grid, fan_levels, run_fields
 
 #: The parameter table: name -> default, allowed range, unit, meaning.
@@ -76,12 +77,7 @@ class ExponentialCeiling(ProgressModel):
 
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[Any, PriorSet]:
-        priors = build_prior_set(
-            scenario["params"],
-            scenario.get("correlations") or [],
-            table=PARAMETERS,
-            latent=scenario.get("latent") or {},
-        )
+        priors = scenario_priors(scenario, PARAMETERS)
         check_grid(scenario["steps"], scenario["max_doublings"])
         model = cls(
             steps=scenario["steps"],

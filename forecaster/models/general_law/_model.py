@@ -14,8 +14,8 @@ from omegaconf import MISSING
 
 from ... import _validate as check
 from ..._errors import ConfigError
-from ..._priors import PriorSet, build_prior_set
-from .._interface import ParameterTable, RunSettings
+from ..._priors import PriorSet
+from .._interface import ParameterTable, RunSettings, scenario_priors
 from .._paths import Path
 from .._progress import ProgressModel, check_grid, fan_levels, run_fields
 from ._integrate import rk4_path
@@ -112,21 +112,13 @@ class GeneralLaw(ProgressModel):
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[GeneralLaw, PriorSet]:
         s = scenario
-        if not isinstance(s["params"], dict):
-            raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
+        priors = scenario_priors(s, TABLE)
         if "ceiling_years" in s["params"] and "ceiling_doublings" in s["params"]:
             raise ConfigError(
                 "scenario.params.ceiling_years",
                 s["params"]["ceiling_years"],
                 "either ceiling_years or ceiling_doublings, not both",
             )
-        priors = build_prior_set(
-            s["params"],
-            s.get("correlations") or [],
-            field="scenario",
-            table=TABLE,
-            latent=s.get("latent") or {},
-        )
         model = cls(**cls._fields(s, priors), **run_fields(run))
         check_grid(model.steps, model.max_doublings)
         if not 0 < model.horizon_years <= 1e4:

@@ -12,8 +12,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ..._errors import ConfigError
-from ..._priors import PriorSet, build_prior_set
-from .._interface import Headline, MilestoneSet, ParameterTable, RunSettings
+from ..._priors import PriorSet
+from .._interface import Headline, MilestoneSet, ParameterTable, RunSettings, scenario_priors
 from .._paths import Path, last_window_progress
 from .._progress import ProgressModel, check_grid, fan_levels, run_fields
 from ..general_law._model import ScenarioBase
@@ -89,16 +89,10 @@ class MilestoneLadder(ProgressModel):
         cls, scenario: Mapping[str, Any], run: RunSettings
     ) -> tuple[MilestoneLadder, PriorSet]:
         s = scenario
-        if not isinstance(s["params"], dict):
+        if not isinstance(s["params"], Mapping):
             raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
         ladder, specs, table = plan_ladder(s)
-        priors = build_prior_set(
-            specs,
-            s.get("correlations") or [],
-            field="scenario",
-            table=table,
-            latent=s.get("latent") or {},
-        )
+        priors = scenario_priors(s, table, specs)
         from ... import _validate as check
 
         max_doublings = check.number(
