@@ -18,9 +18,9 @@ The constants (operations per log-rate evaluation, per RK4 step, per outcome que
 off ``forecaster/models/general_law/_law.py``, ``_integrate.py``, ``models/_paths.py``,
 ``models/_progress.py`` and ``_accumulate.py`` (commit 6a375ac). The integrator counts are
 close; the outcome counts are a lower bound (XLA's ``cost_analysis`` of the loop-free Simpson
-kernel of ``decaying`` gives ~1.7x the analytic total), good enough to say which resource bounds the kernel and roughly
-how far it runs from it. :func:`estimate` takes measured draws/s and
-a :class:`DevicePeak` and returns the achieved rates, the bound of each resource and the
+kernel of ``decaying`` gives ~1.7x the analytic total), good enough to say which resource
+bounds the kernel and roughly how far it runs from it. :func:`estimate` takes measured
+draws/s and a :class:`DevicePeak` and returns the achieved rates, the bound of each resource and the
 fraction of the bound reached.
 """
 
