@@ -149,5 +149,7 @@ def test_cli_sweep_resume_merge_and_report(tmp_path):
     cli("report", str(single))
     html = (single / "report.html").read_text()
     assert "exponential_ceiling" in html
+    # The model's own section, its text escaped (never markup).
+    assert "The law of this model" in html and "for x &lt; D" in html
     p = np.array([r["p"] for r in whole["probabilities"]], dtype=float)
     assert np.all((p >= 0) & (p <= 1))

@@ -25,6 +25,7 @@ from ._interface import (
     Outcomes,
     ProgressGrid,
     Quantity,
+    ReportSection,
     RunSettings,
 )
 from ._paths import Path
@@ -60,6 +61,7 @@ __all__ = [
     "ProgressGrid",
     "ProgressModel",
     "Quantity",
+    "ReportSection",
     "RunSettings",
     "ScenarioBase",
     "conf_dirs",

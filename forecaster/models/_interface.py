@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
-from jaxtyping import Array, Shaped
+from jaxtyping import Array, Float, Shaped
 
 from .._errors import ConfigError
 from .._table import ParameterTable
@@ -180,6 +180,18 @@ class Declared:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReportSection:
+    """A section a model adds to its runs' reports (:meth:`Model.report_sections`), as plain
+    text: every string is rendered as written, never as markup."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    caption: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class RunSettings:
     """What a forecast asks of every model, whatever it is (checked before a model plans)."""
 
@@ -246,7 +258,7 @@ class Model(abc.ABC):
     # -- one draw (pure JAX; the kernel vmaps these) ------------------------------------------
 
     @abc.abstractmethod
-    def prepare(self, values: Mapping[str, Array], dtype: Any) -> Any:
+    def prepare(self, values: Mapping[str, Float[Array, "*batch"]], dtype: Any) -> Any:
         """The parameters (a pytree) of draws from their sampled values by name: elementwise
         over any batch shape (every value has the same), so the kernel calls it on a block."""
 
@@ -282,6 +294,12 @@ class Model(abc.ABC):
             nested = dataclasses.is_dataclass(value) and not isinstance(value, type)
             out[item.name] = dataclasses.asdict(cast(Any, value)) if nested else value
         return out
+
+    @classmethod
+    def report_sections(cls, summary: Mapping[str, Any]) -> tuple[ReportSection, ...]:
+        """Sections of the model's own for the report of a run (read from its checked
+        summary.json, so a run directory reports without recomputing); none by default."""
+        return ()
 
     def block_size(self, platform: str) -> int:
         """Draws per device in one kernel call (fixed per platform whatever the chunk size, so

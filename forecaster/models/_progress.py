@@ -17,6 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array, Bool, Float
 
 from .._errors import ConfigError
 from ._interface import (
@@ -108,7 +109,6 @@ class ProgressModel(Model):
             become static shifts on the grid); None when it varies.
         event: (Y years, w years): also report when Y years of progress within w is first
             completed (``event_completion_years``), for calendar dates; None to skip.
-        headline_event: the grid cell that leads the summary (years, window months).
     """
 
     steps: int = 256
@@ -135,22 +135,24 @@ class ProgressModel(Model):
         return self.max_doublings / self.steps if self.smooth else 1.0
 
     @abc.abstractmethod
-    def per_year(self, params: Any) -> jax.Array:
+    def per_year(self, params: Any) -> Float[Array, ""]:
         """Doublings in one year of pre-automation AI progress, (1/Ts)/s."""
 
     @abc.abstractmethod
-    def initial_rate(self, params: Any) -> jax.Array:
+    def initial_rate(self, params: Any) -> Float[Array, ""]:
         """The growth rate at automation, v0 [doublings/year]."""
 
     @abc.abstractmethod
-    def pre_automation_time(self, params: Any) -> jax.Array:
+    def pre_automation_time(self, params: Any) -> Float[Array, ""]:
         """The doubling time before automation, Ts [years]: peak speed-up = peak rate x Ts."""
 
-    def reached_ceiling(self, params: Any, path: Path, by_horizon: jax.Array) -> jax.Array:
+    def reached_ceiling(
+        self, params: Any, path: Path, by_horizon: Float[Array, ""]
+    ) -> Bool[Array, ""]:
         """Whether the draw reached its limits within the horizon (default: it has none)."""
         return jnp.zeros((), bool)
 
-    def window_progress(self, path: Path) -> jax.Array:
+    def window_progress(self, path: Path) -> Float[Array, " windows"]:
         """The most doublings within each window (a search over every start)."""
         return max_progress_in_windows(path, self.windows_years, self.spacing, self.horizon_years)
 

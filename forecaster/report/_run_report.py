@@ -506,6 +506,32 @@ def _facts(run: Run) -> Section:
     return Section("run-facts", "Run facts", blocks)
 
 
+def model_sections(run: Run) -> list[Section]:
+    """The sections the run's model adds of its own (:meth:`Model.report_sections`), its
+    strings as text; none when the model is not registered here."""
+    from .._errors import ConfigError
+    from ..models import get_model
+
+    name = (run.summary.get("model") or {}).get("name")
+    try:
+        cls = get_model(name)
+    except ConfigError:
+        return []
+    out = []
+    for i, part in enumerate(cls.report_sections(run.summary)):
+        blocks: list[Any] = [Text(literal(p)) for p in part.paragraphs]
+        if part.rows:
+            blocks.append(
+                Table(
+                    header=[literal(h) for h in part.header],
+                    rows=[[literal(c) for c in row] for row in part.rows],
+                    caption=literal(part.caption) if part.caption else None,
+                )
+            )
+        out.append(Section(f"model-{i}", part.title, blocks))  # titles are escaped as text
+    return out
+
+
 def run_document(run: Run) -> Document:
     s = run.summary
     # The model's own headline leads: its milestones, or the grid's cell.
@@ -520,7 +546,7 @@ def run_document(run: Run) -> Document:
         _sensitivity(run),
     ]
     later = [] if first else [milestones]
-    for extra in (*later, calendar_section(run), _calibration(run)):
+    for extra in (*later, calendar_section(run), _calibration(run), *model_sections(run)):
         if extra is not None:
             sections.append(extra)
     sections.append(_facts(run))

@@ -19,7 +19,14 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from forecaster._priors import PriorSet
-from forecaster.models import ParameterSpec, Path, ProgressModel, RunSettings, ScenarioBase
+from forecaster.models import (
+    ParameterSpec,
+    Path,
+    ProgressModel,
+    ReportSection,
+    RunSettings,
+    ScenarioBase,
+)
 from forecaster.models._interface import scenario_priors
 from forecaster.models._progress import check_grid, fan_levels, run_fields
 
@@ -122,6 +129,16 @@ class ExponentialCeiling(ProgressModel):
 
     def reached_ceiling(self, params: ExpParams, path: Path, by_horizon: jax.Array) -> jax.Array:
         return by_horizon >= (1.0 - self.ceiling_tolerance) * params.ceiling
+
+    @classmethod
+    def report_sections(cls, summary: Mapping[str, Any]) -> tuple[ReportSection, ...]:
+        """The law in the report (its strings are text: ``<`` stays ``<``)."""
+        return (
+            ReportSection(
+                "The law of this model",
+                ("dx/dt = (f / Ts) e^(g t) for x < D, so t(x) = ln(1 + g Ts x / f) / g.",),
+            ),
+        )
 
     def ceiling_years(self, params: ExpParams) -> float:
         return float(params.ceiling / self.per_year(params))

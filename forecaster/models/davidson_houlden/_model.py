@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from ... import _validate as check
 from ..._errors import ConfigError
 from ..._priors import PriorSet
+from .._interface import ReportSection
 from .._paths import Path
 from ..general_law._law import CEILING_RETURNS, Params
 from ..general_law._model import GeneralLaw, GeneralLawConfig
@@ -94,6 +95,36 @@ class DavidsonHoulden(GeneralLaw):
             self.horizon_years,
             self.stop_doubling_years,
             self.doublings,
+        )
+
+    @classmethod
+    def report_sections(cls, summary: Mapping[str, Any]) -> tuple[ReportSection, ...]:
+        """Which of their options the run used (their web tool's switches)."""
+        settings = summary.get("settings") or {}
+        stepper = settings.get("integrator") == "doublings"
+
+        def on(value: Any) -> str:
+            return "on" if value is True else "off" if value is False else "-"
+
+        rows = [
+            ("integrator", str(settings.get("integrator", "-")), "their one-doubling stepper"
+             if stepper else "the general law's RK4 on their parameters"),
+            ("constant r", on(settings.get("returns") == "constant_to_ceiling"),
+             "r stays r0 up to the ceiling"),
+            ("retraining cost", on(settings.get("retraining_cost")),
+             "part of each software gain goes to retraining"),
+            ("gradual boost", on(settings.get("gradual_boost")),
+             "the speed-up rises to f over the first years"),
+            ("mode", str(settings.get("mode", "-")),
+             "their Monte Carlo code or their single-simulation code"),
+        ]  # fmt: skip
+        return (
+            ReportSection(
+                "Davidson & Houlden's options",
+                ("The switches of their model (docs/MODEL.md 4.3) as this run set them.",),
+                ("option", "setting", "meaning"),
+                tuple(rows),
+            ),
         )
 
     def returns_and_speedup(self, params: Params, path: Path) -> tuple[Any, Any]:
