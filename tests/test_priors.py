@@ -17,11 +17,13 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
 from scipy import stats
 
 import forecaster
 from forecaster import ConfigError
 from forecaster._config import plan_forecast
+from forecaster._paths import conf_dir
 from forecaster._priors import (
     Prior,
     PriorSet,
@@ -57,7 +59,12 @@ def model_values(model, sampled, dtype=jnp.float32) -> dict:
 SEED = 1
 N = 20_000
 P_MIN = 1e-3  # false-failure rate 0.1% per test at a fixed seed if the sampler were right
-PRESETS = ["explosive", "decaying", "amdahl", "expanding_pie", "davidson_houlden_2025"]
+#: Every preset of the general law's parameters on disk (a new one is covered unlisted).
+PRESETS = sorted(
+    p.stem
+    for p in (conf_dir() / "scenario").glob("*.yaml")
+    if OmegaConf.load(p).model in ("general_law", "davidson_houlden")
+)
 MASK32 = 0xFFFFFFFF
 
 
