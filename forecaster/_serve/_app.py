@@ -5,7 +5,7 @@ air-gapped GPU box reached through an SSH tunnel.
 Routes (JSON unless said):
 
 - ``GET /``: the page; ``GET /static/<file>``: its script, style and ``plotly.min.js``.
-- ``GET /api/presets``: scenario and timelines presets, Davidson & Houlden's switches.
+- ``GET /api/presets``: scenario and timelines presets, every model's switches.
 - ``GET /api/scenario?state=<json>``: a state's parameters: each one's prior as the preset
   (with the page's edits) gives it, its unit, meaning and allowed range, and the CLI command.
 - ``POST /api/run`` (a state): starts a job; 400 with ``{field, message}`` for a bad value.
