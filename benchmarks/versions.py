@@ -77,11 +77,12 @@ print(json.dumps(out))
 """
 
 
-def programs(tree: Path, overrides: list[str]) -> list:
-    """The (shape, operation) multisets of the engine's two compiled programs in ``tree``."""
+def _in_tree(tree: Path, script: str, *args: str) -> object:
+    """Run ``script`` in a fresh process on the checkout ``tree`` (first on PYTHONPATH);
+    the JSON of its last line of output."""
     env = {**os.environ, "PYTHONPATH": str(tree), "JAX_PLATFORMS": "cpu"}
     done = subprocess.run(
-        [sys.executable, "-c", _PROGRAMS, json.dumps(overrides)],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -93,19 +94,16 @@ def programs(tree: Path, overrides: list[str]) -> list:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def programs(tree: Path, overrides: list[str]) -> object:
+    """The (shape, operation) multisets of the engine's two compiled programs in ``tree``."""
+    return _in_tree(tree, _PROGRAMS, json.dumps(overrides))
+
+
 def probe(tree: Path, overrides: list[str], n: int) -> float:
-    env = {**os.environ, "PYTHONPATH": str(tree), "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(overrides), str(n)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tree,
-        timeout=1800,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{tree}: {done.stderr[-2000:]}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["draws_per_second"])
+    """One forecast's draws/s in ``tree`` (the engine's timing, compiling excluded)."""
+    result = _in_tree(tree, _PROBE, json.dumps(overrides), str(n))
+    assert isinstance(result, dict)
+    return float(result["draws_per_second"])
 
 
 def main(argv: list[str] | None = None) -> int:
