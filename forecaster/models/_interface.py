@@ -23,6 +23,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, cast
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Shaped
 
@@ -56,9 +58,6 @@ class Histogram:
 
     def position(self, value: Any) -> Any:
         """Where ``value`` falls, in bins from ``low`` (NumPy or JAX arrays, or floats)."""
-        import jax
-        import jax.numpy as jnp
-
         xp = jnp if isinstance(value, jax.Array) else np
         if self.log:
             safe = xp.where(value > 0, value, 1.0)
@@ -72,8 +71,6 @@ class Histogram:
         return float(10.0**scaled) if self.log else float(scaled)
 
     def cell(self, value: Array) -> Array:
-        import jax.numpy as jnp
-
         raw = jnp.floor(self.position(value))
         index = jnp.clip(raw, -1, self.bins).astype(jnp.int32)
         index = jnp.where(index < 0, self.bins, index)  # underflow cell

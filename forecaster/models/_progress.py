@@ -157,7 +157,8 @@ class ProgressModel(Model):
         return max_progress_in_windows(path, self.windows_years, self.spacing, self.horizon_years)
 
     def extra_outcomes(self, params: Any, path: Path) -> Outcomes:
-        """Outcomes of the model's own (declared in :meth:`outcomes`)."""
+        """Outcomes of the model's own (declared in :meth:`outcomes`); one named like a common
+        outcome replaces it (a ladder's ``reached_ceiling`` comes with its milestones)."""
         return {}
 
     def milestones(self) -> MilestoneSet | None:

@@ -4,7 +4,6 @@ their one-doubling stepper and their model options (their web tool's switches)."
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -13,7 +12,7 @@ from ..._errors import ConfigError
 from ..._priors import PriorSet
 from .._interface import ReportSection
 from .._paths import Path
-from ..general_law._law import CEILING_RETURNS, Params
+from ..general_law._law import Params
 from ..general_law._model import GeneralLaw, GeneralLawConfig
 from ._stepper import (
     DOUBLINGS_MODES,
@@ -174,8 +173,3 @@ def check_priors(priors: PriorSet) -> None:
                     f"fixed at {DOUBLINGS_REQUIRES[prior.name]:g} with "
                     "scenario.integrator=doublings (or use integrator=rk4)",
                 )
-
-
-def stepper_max_doublings(ceiling: float, returns: str) -> float:
-    """The stepper makes up to ceil(D) doublings."""
-    return float(math.ceil(ceiling - 1e-9)) if returns in CEILING_RETURNS else ceiling

@@ -120,9 +120,7 @@ class GeneralLaw(ProgressModel):
                 "either ceiling_years or ceiling_doublings, not both",
             )
         model = cls(**cls._fields(s, priors), **run_fields(run))
-        check_grid(model.steps, model.max_doublings)
-        if not 0 < model.horizon_years <= 1e4:
-            raise ConfigError("horizon_years", model.horizon_years, "a number in (0, 10000]")
+        check_grid(model.steps, model.max_doublings)  # the horizon: checked by the run
         model = model.specialise(model.fixed_values(priors))
         model = dataclasses.replace(
             model,
@@ -256,10 +254,7 @@ class GeneralLaw(ProgressModel):
 
 def largest_ceiling(priors: PriorSet) -> float | None:
     """The largest D a draw can have, in doublings; None when it is not known statically."""
-    fixed: dict[str, float | None] = {n: s.default for n, s in PARAMETERS.items()}
-    for p in priors.priors:
-        if p.name not in priors.latent:
-            fixed[p.name] = float(p.args["value"]) if p.fixed else None
+    fixed = GeneralLaw().fixed_values(priors)
     for prior in priors.priors:
         if prior.name == "ceiling_doublings":
             return prior.support()[1]

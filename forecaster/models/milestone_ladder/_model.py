@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ... import _validate as check
 from ..._errors import ConfigError
 from ..._priors import PriorSet
 from .._interface import Headline, MilestoneSet, ParameterTable, RunSettings, scenario_priors
@@ -18,7 +19,7 @@ from .._paths import Path, last_window_progress
 from .._progress import ProgressModel, check_grid, fan_levels, run_fields
 from ..general_law._model import ScenarioBase
 from ._ladder import Ladder, ladder_path, milestone_years
-from ._plan import LADDER_SETS, plan_ladder
+from ._plan import LADDER_SETS, ladder_table, plan_ladder
 
 
 @dataclasses.dataclass
@@ -73,16 +74,10 @@ class MilestoneLadder(ProgressModel):
     ladder: Ladder = Ladder(("start", "end"), (1.0, 1.0))
 
     def parameters(self) -> ParameterTable:
-        return self._table
+        return ladder_table(self.ladder)
 
     def set_by_model(self) -> frozenset[str]:
         return frozenset(LADDER_SETS)
-
-    @property
-    def _table(self) -> ParameterTable:
-        from ._plan import ladder_table
-
-        return ladder_table(self.ladder)
 
     @classmethod
     def plan(
@@ -93,8 +88,6 @@ class MilestoneLadder(ProgressModel):
             raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
         ladder, specs, table = plan_ladder(s)
         priors = scenario_priors(s, table, specs)
-        from ... import _validate as check
-
         max_doublings = check.number(
             "scenario.max_doublings", s["max_doublings"], 0.0, 100_000.0, high_open=False
         )
@@ -148,11 +141,10 @@ class MilestoneLadder(ProgressModel):
         return super().window_progress(path)
 
     def extra_outcomes(self, params: LadderParams, path: Path) -> dict[str, jax.Array]:
-        return {"milestone_years": milestone_years(self.ladder, params.gaps)}
-
-    def reached_ceiling(self, params: LadderParams, path: Path, by_horizon: jax.Array) -> jax.Array:
-        """Reaching the last milestone within the horizon."""
-        return milestone_years(self.ladder, params.gaps)[-1] <= self.horizon_years
+        """The years to each milestone, and reaching the last one within the horizon as the
+        ladder's ``reached_ceiling`` (computed once)."""
+        years = milestone_years(self.ladder, params.gaps)
+        return {"milestone_years": years, "reached_ceiling": years[-1] <= self.horizon_years}
 
     def milestones(self) -> MilestoneSet:
         return MilestoneSet(self.ladder.names[1:], self.ladder.phases)
