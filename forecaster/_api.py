@@ -66,14 +66,11 @@ def outcomes(**kwargs: Any) -> dict[str, Any]:
     with precision_scope(precision) as dtype:
         out = jax.jit(draw_outcomes, static_argnums=(0, 2))(model, values, dtype)
         plain = {k: np.asarray(v).tolist() for k, v in out.items()}
-    declared = model.outcomes()
     labels = {
         "progress": [f"{y:g}y" for y in model.progress_levels_years],
         "window": [f"{12 * w:g}m" for w in model.windows_years],
     }
-    by_series = {q.name: labels[q.series] for q in declared.quantities if q.series}
-    by_series["max_doublings_in_windows"] = labels["window"]
-    for key, names in by_series.items():
-        if key in plain:
-            plain[key] = dict(zip(names, plain[key], strict=True))
+    for key, kind in model.outcomes().series_kinds().items():
+        if key in plain and kind in labels:
+            plain[key] = dict(zip(labels[kind], plain[key], strict=True))
     return plain

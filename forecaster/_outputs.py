@@ -161,15 +161,13 @@ def write_outputs(result: ForecastResult, run_dir: Path, extra: dict | None = No
 def sample_frame(result: ForecastResult) -> pd.DataFrame:
     """The capped per-draw sample as a flat table (vector outcomes get one column each)."""
     plan = result.plan
-    labels = {
-        "out_max_progress_years": [f"w{w:g}m" for w in plan.windows_months],
-        "out_max_doublings_in_windows": [f"w{w:g}m" for w in plan.windows_months],
-        "out_time_to_progress_years": [f"{y:g}y" for y in plan.progress_years],
-        "out_fastest_years_to_progress": [f"{y:g}y" for y in plan.progress_years],
+    declared = plan.model.outcomes()
+    by_kind = {
+        "window": [f"w{w:g}m" for w in plan.windows_months],
+        "progress": [f"{y:g}y" for y in plan.progress_years],
+        "milestone": list(declared.milestones.names) if declared.milestones else [],
     }
-    milestones = plan.model.outcomes().milestones
-    if milestones is not None:
-        labels["out_milestone_years"] = list(milestones.names)
+    labels = {f"out_{name}": by_kind[kind] for name, kind in declared.series_kinds().items()}
     columns: dict[str, np.ndarray] = {}
     for key, values in result.sample.items():
         if key == "out_time_to_fan_levels_years" or key.startswith("path_"):

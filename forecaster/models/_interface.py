@@ -175,6 +175,17 @@ class Declared:
     fan_levels_years: tuple[float, ...] = ()
     horizon_years: float = 20.0
 
+    def series_kinds(self) -> dict[str, str]:
+        """The outcomes with one value per series, by name: ``progress`` (the grid's progress
+        levels), ``window`` (its windows) or ``milestone`` (the milestones), in that order
+        along their last axis (the fan chart's levels are left out)."""
+        kinds = {q.name: q.series for q in self.quantities if q.series}
+        if self.grid is not None and self.grid.whole_steps is not None:
+            kinds["max_doublings_in_windows"] = "window"
+        if self.milestones is not None:
+            kinds["milestone_years"] = "milestone"
+        return kinds
+
 
 @dataclasses.dataclass(frozen=True)
 class ReportSection:
