@@ -83,10 +83,8 @@ def parameter_table(state: State) -> dict[str, Any]:
     table = model.parameters()
     stages = [("scenario", plan.priors, table)]
     if plan.timelines is not None:
-        timeline_table = {}
-        for each in parameter_tables().values():
-            timeline_table |= each
-        stages.append(("timelines", plan.timelines.priors, timeline_table))
+        method_table = parameter_tables()[plan.timelines.method]
+        stages.append(("timelines", plan.timelines.priors, method_table))
     fixed_by_model = model.set_by_model()
     for stage, prior_set, stage_table in stages:
         described = prior_set.describe()
