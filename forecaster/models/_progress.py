@@ -283,12 +283,13 @@ class ProgressModel(Model):
         return out
 
 
-def fan_levels(max_doublings: float, doublings_per_year: float | None, points: int) -> tuple:
-    """Progress levels (log-spaced, years) whose reaching times make the fan chart: from
-    0.05 years to the most progress the grid holds."""
-    per_year = doublings_per_year or 8.0
-    top = max(max_doublings / per_year, 2 * FAN_LOWEST_YEARS)
-    return tuple(float(v) for v in np.geomspace(FAN_LOWEST_YEARS, top, points))
+def with_fan_levels(model: ProgressModel, points: int) -> Any:
+    """``model`` with the fan chart's progress levels: ``points`` log-spaced from 0.05 years
+    to the most progress its grid holds (at its doublings a year, 8 when they vary)."""
+    per_year = model.doublings_per_year or 8.0
+    top = max(model.max_doublings / per_year, 2 * FAN_LOWEST_YEARS)
+    levels = tuple(float(v) for v in np.geomspace(FAN_LOWEST_YEARS, top, points))
+    return dataclasses.replace(model, fan_levels_years=levels)
 
 
 def run_fields(run: RunSettings) -> dict[str, Any]:

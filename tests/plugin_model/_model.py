@@ -28,7 +28,7 @@ from forecaster.models import (
     ScenarioBase,
 )
 from forecaster.models._interface import scenario_priors
-from forecaster.models._progress import check_grid, fan_levels, run_fields
+from forecaster.models._progress import check_grid, run_fields, with_fan_levels
 
 #: The parameter table: name -> default, allowed range, unit, meaning.
 PARAMETERS: dict[str, ParameterSpec] = {
@@ -93,10 +93,8 @@ class ExponentialCeiling(ProgressModel):
         )
         ts = model.fixed_values(priors)["Ts"]
         per_year = None if ts is None else 1.0 / (ts * SOFTWARE_SHARE)
-        levels = fan_levels(model.max_doublings, per_year, run.fan_points)
-        return dataclasses.replace(
-            model, doublings_per_year=per_year, fan_levels_years=levels
-        ), priors
+        model = dataclasses.replace(model, doublings_per_year=per_year)
+        return with_fan_levels(model, run.fan_points), priors
 
     def prepare(self, values: Mapping[str, jax.Array], dtype: Any) -> ExpParams:
         shape = jnp.shape(next(iter(values.values())))

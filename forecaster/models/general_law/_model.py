@@ -17,7 +17,7 @@ from ..._errors import ConfigError
 from ..._priors import PriorSet
 from .._interface import ParameterTable, RunSettings, scenario_priors
 from .._paths import Path
-from .._progress import ProgressModel, check_grid, fan_levels, run_fields
+from .._progress import ProgressModel, check_grid, run_fields, with_fan_levels
 from ._integrate import rk4_path
 from ._law import (
     CEILING_RETURNS,
@@ -121,13 +121,7 @@ class GeneralLaw(ProgressModel):
             )
         model = cls(**cls._fields(s, priors), **run_fields(run))
         check_grid(model.steps, model.max_doublings)  # the horizon: checked by the run
-        model = model.specialise(model.fixed_values(priors))
-        model = dataclasses.replace(
-            model,
-            fan_levels_years=fan_levels(
-                model.max_doublings, model.doublings_per_year, run.fan_points
-            ),
-        )
+        model = with_fan_levels(model.specialise(model.fixed_values(priors)), run.fan_points)
         model.check_grid_covers_ceiling(priors)
         return model, priors
 

@@ -16,7 +16,7 @@ from ..._errors import ConfigError
 from ..._priors import PriorSet
 from .._interface import Headline, MilestoneSet, ParameterTable, RunSettings, scenario_priors
 from .._paths import Path, last_window_progress
-from .._progress import ProgressModel, check_grid, fan_levels, run_fields
+from .._progress import ProgressModel, check_grid, run_fields, with_fan_levels
 from ..general_law._model import ScenarioBase
 from ._ladder import Ladder, ladder_path, milestone_years
 from ._plan import LADDER_SETS, ladder_table, plan_ladder
@@ -102,10 +102,7 @@ class MilestoneLadder(ProgressModel):
             doublings_per_year=1.0,
             **run_fields(run),
         )
-        model = dataclasses.replace(
-            model, fan_levels_years=fan_levels(model.max_doublings, 1.0, run.fan_points)
-        )
-        return model, priors
+        return with_fan_levels(model, run.fan_points), priors
 
     # -- one draw -----------------------------------------------------------------------------
 
