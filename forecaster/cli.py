@@ -7,7 +7,7 @@
     forecaster merge <shard dirs>... --out <dir>
     forecaster trajectory [overrides]      one path at the prior medians: CSV and PNG
     forecaster speedup [alpha=0.4 gamma=1 r_cog=0.5 g_labour_before=0.7 g_compute=1.1]
-    forecaster serve [--host 127.0.0.1] [--port 8050] [--time-limit 120]
+    forecaster serve [--host 127.0.0.1] [--port 8050] [--time-limit 120] [--no-token]
 
 Every fault ends with one line on stderr and no traceback (``FORECASTER_DEBUG=1`` shows it):
 exit code 2 for a user's mistake (the line names the field and what is allowed), 1 for the
@@ -39,7 +39,8 @@ commands:
                                   growth without an explosion; keys: alpha, gamma, r_cog,
                                   g_labour_before, g_compute)
   serve [--host H] [--port P]     the interactive explorer in a browser (default
-                                  http://127.0.0.1:8050/; --time-limit S per computation)
+                                  http://127.0.0.1:8050/?token=...; --time-limit S per
+                                  computation; --no-token: no token asked)
 
 Examples:
   forecaster forecast scenario=davidson_houlden_2025 n_draws=1000000
@@ -321,18 +322,26 @@ def speedup(args: list[str]) -> int:
 
 
 def serve(args: list[str]) -> int:
-    """``forecaster serve [--host H] [--port P] [--time-limit S]``: the explorer."""
+    """``forecaster serve [--host H] [--port P] [--time-limit S] [--no-token]``: the
+    explorer, as a local server with a random token in the address it prints (``--no-token``
+    turns the token off); a port in use is one line, exit 1."""
     from . import _validate as check
     from ._errors import ConfigError
 
     allowed = {"--host": "127.0.0.1", "--port": "8050", "--time-limit": "120"}
     values = dict(allowed)
     items = list(args)
+    token = True
     while items:
         flag = items.pop(0)
+        if flag == "--no-token":
+            token = False
+            continue
         key, sep, text = flag.partition("=")
         if key not in allowed:
-            raise ConfigError("serve", flag, f"options {list(allowed)} (each with a value)")
+            raise ConfigError(
+                "serve", flag, f"options {list(allowed)} (each with a value) and --no-token"
+            )
         if not sep:
             if not items:
                 raise ConfigError(key, None, "a value")
@@ -341,14 +350,17 @@ def serve(args: list[str]) -> int:
     host = check.text("--host", values["--host"])
     try:
         port = int(values["--port"])
+    except ValueError:
+        raise ConfigError("--port", values["--port"], "a whole number 1..65535") from None
+    try:
         limit = float(values["--time-limit"])
     except ValueError:
-        raise ConfigError("--port/--time-limit", values["--port"], "numbers") from None
+        raise ConfigError("--time-limit", values["--time-limit"], "a number of seconds") from None
     port = check.integer("--port", port, 1, 65535)
     limit = check.number("--time-limit", limit, 0.0, 86400.0)
     from ._serve import serve as run_server
 
-    run_server(host, port, limit)
+    run_server(host, port, limit, token=token)
     return 0
 
 

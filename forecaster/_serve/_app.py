@@ -14,13 +14,16 @@ Routes (JSON unless said):
   summary.json, the CSVs, draws.parquet, config.yaml, report.html and its figures).
 - ``GET /api/trajectory?state=<json>``: the median-prior path (``forecaster trajectory``).
 - ``GET /api/speedup?alpha=..``: the balanced-growth speed-up calculator.
+
+Every request passes :class:`._guard.Guard` first (a token, the Host header, a POST's Origin;
+see there); a POST body is read up to :data:`._guard.MAX_BODY` bytes (413 past it), a state
+nested too deep for the parser is a 400, and a client at its cap of jobs gets a 429.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import math
 import zipfile
 from pathlib import Path
@@ -28,12 +31,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .._errors import ConfigError
-from ._jobs import _COMPOSE, Jobs
+from ._guard import MAX_BODY, Guard, TooLarge, bind, is_loopback, is_wildcard, loads, read_body
+from ._jobs import _COMPOSE, Busy, Jobs
 from ._state import State, cli_command, overrides, parse_state, presets, switches
 
 STATIC = Path(__file__).parent / "static"
@@ -61,12 +66,7 @@ def _bad(err: ConfigError) -> JSONResponse:
 
 
 def _state_from_query(request: Request) -> State:
-    text = request.query_params.get("state", "{}")
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        raise ConfigError("state", text[:80], "a JSON object") from None
-    return parse_state(raw)
+    return parse_state(loads("state", request.query_params.get("state", "{}")))
 
 
 def parameter_table(state: State) -> dict[str, Any]:
@@ -126,12 +126,31 @@ def _row(path: str, name: str, prior: str, spec: Any, editable: bool, in_preset:
     }
 
 
-def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
-    """The explorer app (its jobs run on ``workers`` threads, each cut at ``time_limit_s``)."""
-    jobs = Jobs(workers=workers, time_limit_s=time_limit_s)
+def make_app(
+    time_limit_s: float = 120.0,
+    workers: int = 2,
+    *,
+    token: str | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    per_client: int = 4,
+    max_body: int = MAX_BODY,
+) -> Starlette:
+    """The explorer app (its jobs run on ``workers`` threads, each cut at ``time_limit_s``).
+
+    ``token``: what a request must carry (None: nothing; see :class:`Guard`); ``host`` and
+    ``port``: where it is bound (the Host headers it answers, its cookie's name);
+    ``per_client``: how many jobs one client may have queued or running; ``max_body``: the
+    largest POST body read."""
+    jobs = Jobs(workers=workers, time_limit_s=time_limit_s, per_client=per_client)
 
     async def page(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+        response = FileResponse(STATIC / "index.html", media_type="text/html")
+        guard = request.scope["forecaster"]
+        if guard["new_cookie"]:  # the page's session: its own API calls need no token
+            response.set_cookie(guard["cookie_name"], guard["new_cookie"], httponly=True,
+                                samesite="strict", path="/")  # fmt: skip
+        return response
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -159,14 +178,18 @@ def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
 
     async def run(request: Request) -> JSONResponse:
         try:
-            raw = await request.json()
-        except ValueError:
-            return _bad(ConfigError("state", "(not JSON)", "a JSON object"))
+            body = await read_body(request.receive, max_body)
+        except TooLarge:
+            message = f"a request body of at most {max_body:,} bytes (a state is far smaller)"
+            return JSONResponse({"field": "state", "message": message}, status_code=413)
         try:
-            state = parse_state(raw)
-            job = await run_in_threadpool(jobs.submit, state)
+            state = parse_state(loads("state", body))
+            client = request.scope["forecaster"]["client"]
+            job = await run_in_threadpool(jobs.submit, state, client)
         except ConfigError as err:
             return _bad(err)
+        except Busy as busy:
+            return JSONResponse({"field": None, "message": str(busy)}, status_code=429)
         return JSONResponse({**job.view(), "command": cli_command(state)})
 
     def job_view(request: Request) -> JSONResponse:
@@ -263,46 +286,75 @@ def make_app(time_limit_s: float = 120.0, workers: int = 2) -> Starlette:
         yield
         jobs.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    guard = Middleware(Guard, token=token, host=host, port=port)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
     app.state.jobs = jobs
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8050, time_limit_s: float = 120.0) -> None:
-    """Run the explorer until interrupted (binds to ``host``: 127.0.0.1 unless told)."""
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if is_wildcard(host) else host
+    return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 8050, time_limit_s: float = 120.0, token: bool = True
+) -> None:
+    """Run the explorer until interrupted, as Jupyter runs its server: bound to ``host``
+    (127.0.0.1 unless told, with a warning for an address other machines reach), its address
+    printed with a fresh random token (``token=False``: none asked). A port in use is one
+    line, exit 1 (the socket is bound here, before the server starts)."""
+    import secrets
+    import sys
+
     import uvicorn
 
-    print(f"forecaster explorer on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
-    uvicorn.run(make_app(time_limit_s), host=host, port=port, log_level="warning")
+    sock = bind(host, port)
+    secret = secrets.token_urlsafe(32) if token else None
+    if not is_loopback(host):
+        guard = "anyone who has the token" if secret else "anyone, with no token (--no-token)"
+        print(
+            f"forecaster: warning: --host {host} is reachable from other machines: {guard} "
+            "can run computations on this one; prefer 127.0.0.1 and an SSH tunnel "
+            "(ssh -L 8050:127.0.0.1:8050 <box>)",
+            file=sys.stderr,
+            flush=True,
+        )
+    address = _url(host, port) + (f"?token={secret}" if secret else "")
+    print(f"forecaster explorer on {address} (Ctrl-C stops it)", flush=True)
+    app = make_app(time_limit_s, token=secret, host=host, port=port)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 class Background:
     """The app served from a thread of this process on a free port of 127.0.0.1 (for tests
-    and benchmarks); ``base`` is its address, :meth:`stop` ends it."""
+    and benchmarks); ``base`` is its address, :meth:`stop` ends it. ``token``: the token it
+    asks for (None, the default: none, as a benchmark's plain requests expect); ``url`` is
+    the address ``forecaster serve`` would print (with ``?token=``)."""
 
-    def __init__(self, **app_options: Any):
-        import socket
+    def __init__(self, token: str | None = None, **app_options: Any):
         import threading
         import time
 
         import uvicorn
 
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
-        config = uvicorn.Config(
-            make_app(**app_options), host="127.0.0.1", port=port, log_level="error"
-        )
+        sock = bind("127.0.0.1", 0)
+        port = sock.getsockname()[1]
+        app = make_app(token=token, host="127.0.0.1", port=port, **app_options)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, args=([sock],), daemon=True)
         self.thread.start()
         deadline = time.time() + 30
         while not self.server.started:
             if time.time() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the explorer did not start")
             time.sleep(0.05)
+        self.token = token
+        self.port = port
         self.base = f"http://127.0.0.1:{port}"
+        self.url = f"{self.base}/" + (f"?token={token}" if token else "")
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -75,33 +75,40 @@ class State:
         return dataclasses.asdict(self)
 
 
+def _shown(value: Any) -> Any:
+    """A value as a message shows it: itself, or the start of its repr when long (a page
+    may send a megabyte of list)."""
+    text = repr(value)
+    return value if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
+
+
 def parse_state(raw: Any) -> State:
     """The page's JSON, checked; ConfigError naming the field (as the page names it)."""
     if not isinstance(raw, Mapping):
-        raise ConfigError("state", raw, "a JSON object")
+        raise ConfigError("state", _shown(raw), "a JSON object")
     unknown = sorted(set(raw) - {f.name for f in dataclasses.fields(State)})
     if unknown:
-        raise ConfigError(unknown[0], raw[unknown[0]], "a field of the explorer's state")
+        raise ConfigError(unknown[0], _shown(raw[unknown[0]]), "a field of the explorer's state")
     scenario = check.choice("scenario", raw.get("scenario", "decaying"), presets("scenario"))
     timelines = check.choice("timelines", raw.get("timelines", "none"), presets("timelines"))
     n_draws = check.integer("n_draws", raw.get("n_draws", DEFAULT_DRAWS), 1, MAX_DRAWS)
     seed = check.integer("seed", raw.get("seed", 0), 0, 2**31 - 1)
     params = raw.get("params") or {}
     if not isinstance(params, Mapping):
-        raise ConfigError("params", params, "a mapping of parameter -> prior")
+        raise ConfigError("params", _shown(params), "a mapping of parameter -> prior")
     checked: dict[str, str] = {}
     for name, spec in params.items():
         path = f"scenario.params.{name}" if isinstance(name, str) and _NAME.match(name) else name
         if not isinstance(path, str) or not _PRIOR_PATH.match(path):
             raise ConfigError(
                 "params",
-                name,
+                _shown(name),
                 "parameter names, or paths scenario|timelines.params|latent.<name>",
             )
         checked[path] = _prior_text(path, spec)
     options = raw.get("options") or {}
     if not isinstance(options, Mapping):
-        raise ConfigError("options", options, f"a mapping of switches: {list(switches())}")
+        raise ConfigError("options", _shown(options), f"a mapping of switches: {list(switches())}")
     chosen = {}
     for name, value in options.items():
         check.choice("options", name, switches())
@@ -124,7 +131,7 @@ def _prior_text(field: str, spec: Any) -> str:
     ):
         raise ConfigError(
             field,
-            spec,
+            _shown(spec),
             "a number or a prior such as log_uniform(low=2, high=32) (numeric arguments; "
             "posterior files only from the command line)",
         )
