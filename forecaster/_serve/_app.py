@@ -39,7 +39,16 @@ from starlette.routing import Route
 from .._errors import ConfigError
 from ._guard import MAX_BODY, Guard, TooLarge, bind, is_loopback, is_wildcard, loads, read_body
 from ._jobs import _COMPOSE, Busy, Jobs
-from ._state import State, cli_command, overrides, parse_state, presets, switches
+from ._state import (
+    State,
+    cli_command,
+    overrides,
+    parse_state,
+    preset_details,
+    presets,
+    switch_help,
+    switches,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -107,6 +116,7 @@ def parameter_table(state: State) -> dict[str, Any]:
         "scenario": state.scenario,
         "model": {"name": model.name, "title": model.title, "description": model.description},
         "options": list(model.switches),
+        "option_help": switch_help(state.scenario),
         "parameters": rows,
         "command": cli_command(state),
     }
@@ -165,6 +175,7 @@ def make_app(
         return JSONResponse(
             {
                 "scenarios": presets("scenario"),
+                "scenario_details": preset_details(),
                 "timelines": presets("timelines"),
                 "options": list(switches()),
             }

@@ -50,14 +50,60 @@ MAX_DRAWS = 10_000_000
 DEFAULT_DRAWS = 100_000
 
 
-def presets(group: str) -> list[str]:
-    """The presets of a config group (``scenario`` or ``timelines``), by file name: the
-    package's and those of plug-in models' config directories."""
+def _preset_files(group: str) -> dict[str, Any]:
+    """The preset files of a config group by name: the package's and those of plug-in
+    models' config directories."""
     from ..models import conf_dirs, load_plugins
 
     load_plugins()
-    found = {p.stem for d in (conf_dir(), *conf_dirs()) for p in (d / group).glob("*.yaml")}
-    return sorted(found)
+    return {p.stem: p for d in (conf_dir(), *conf_dirs()) for p in (d / group).glob("*.yaml")}
+
+
+def presets(group: str) -> list[str]:
+    """The presets of a config group (``scenario`` or ``timelines``), by file name."""
+    return sorted(_preset_files(group))
+
+
+def preset_details() -> list[dict[str, str]]:
+    """Each scenario preset with the model it names, that model's title, and the preset's
+    own one-line description: the page groups the presets by model (each model's named
+    parameter sets, its authors' among them)."""
+    import yaml
+
+    from ..models import registered
+
+    models = registered()
+    out = []
+    for name, path in sorted(_preset_files("scenario").items()):
+        data = yaml.safe_load(path.read_text()) or {}
+        model = str(data.get("model", ""))
+        cls = models.get(model)
+        out.append(
+            {
+                "name": name,
+                "model": model,
+                "model_title": cls.title if cls is not None else model,
+                "description": str(data.get("description", "")),
+            }
+        )
+    return out
+
+
+_SWITCH_LINE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*):\s*\S+\s*#\s*(?P<text>.+)$")
+
+
+def switch_help(scenario: str) -> dict[str, str]:
+    """Each switch's plain-language meaning, from the comment beside it in the preset file
+    (``constant_r: false  # r stays r0 ...``): the preset's authors' own words."""
+    path = _preset_files("scenario").get(scenario)
+    if path is None:
+        return {}
+    out = {}
+    for line in path.read_text().splitlines():
+        match = _SWITCH_LINE.match(line)
+        if match and match["name"] in switches():
+            out[match["name"]] = match["text"].strip()
+    return out
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,9 @@
 "use strict";
 
 const COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
+// Setting A in blues, B in oranges: a pair of colours per setting, shades for its series.
+const PAIRED = { a: ["#0072B2", "#56B4E9", "#004a75", "#8fd0f5"], b: ["#D55E00", "#E69F00", "#8f3f00", "#f5c26b"] };
+const shade = (panel, j) => PAIRED[panel.key][j % PAIRED[panel.key].length];
 const HEADLINE = { years: 3, window_months: 12 };
 const panels = {};
 let presets = null;
@@ -66,6 +69,7 @@ class Panel {
   constructor(key, state) {
     this.key = key;
     this.root = document.getElementById("panel-" + key);
+    this.root.innerHTML = "";
     this.root.appendChild(document.getElementById("panel-template").content.cloneNode(true));
     this.state = Object.assign(defaultState(), state || {});
     this.state.params = Object.assign({}, this.state.params || {});
@@ -75,13 +79,24 @@ class Panel {
     this.summary = null;
     this.timer = null;
     this.q = sel => this.root.querySelector(sel);
-    for (const [cls, list] of [["scenario", presets.scenarios], ["timelines", presets.timelines]]) {
-      const select = this.q("select." + cls);
-      for (const name of list) {
-        const option = document.createElement("option");
-        option.value = option.textContent = name;
-        select.appendChild(option);
+    this.q(".panel-name").textContent = "Setting " + key.toUpperCase();
+    // Scenario presets grouped by the model each names: every model's named parameter sets.
+    const groups = {};
+    for (const d of presets.scenario_details) {
+      if (!groups[d.model_title]) {
+        groups[d.model_title] = document.createElement("optgroup");
+        groups[d.model_title].label = d.model_title;
+        this.q("select.scenario").appendChild(groups[d.model_title]);
       }
+      const option = document.createElement("option");
+      option.value = option.textContent = d.name;
+      option.title = d.description;
+      groups[d.model_title].appendChild(option);
+    }
+    for (const name of presets.timelines) {
+      const option = document.createElement("option");
+      option.value = option.textContent = name;
+      this.q("select.timelines").appendChild(option);
     }
     this.q("select.scenario").value = this.state.scenario;
     this.q("select.timelines").value = this.state.timelines;
@@ -144,6 +159,9 @@ class Panel {
       const edited = this.state.params[p.path] !== undefined ? this.state.params[p.path]
         : this.state.params[p.path.replace(/^scenario\.params\./, "")];
       input.value = edited !== undefined ? edited : p.prior;
+      const fit = () => { input.size = Math.max(20, input.value.length + 2); };  // its text fits
+      fit();
+      input.addEventListener("input", fit);
       input.dataset.field = p.path;
       input.title = help;
       input.disabled = !p.editable;
@@ -160,12 +178,18 @@ class Panel {
     }
     const about = this.q(".model-description");  // the model's own words, as text
     about.textContent = body.model ? `${body.model.title}: ${body.model.description}` : "";
+    const preset = presets.scenario_details.find(d => d.name === this.state.scenario);
+    this.q(".preset-description").textContent = preset ? `Preset ${preset.name}: ${preset.description}` : "";
     const options = this.q(".options");
     options.innerHTML = "";
     for (const name of body.options) {
       const label = document.createElement("label");
       label.innerHTML = "<input type='checkbox'> ";
       label.appendChild(document.createTextNode(name.replace(/_/g, " ")));
+      const help = document.createElement("span");  // what the switch does, shown as text
+      help.className = "switch-help";
+      help.textContent = (body.option_help || {})[name] || "";
+      label.appendChild(help);
       const box = label.querySelector("input");
       box.dataset.option = name;
       box.checked = !!this.state.options[name];
@@ -193,6 +217,7 @@ class Panel {
     const body = await response.json();
     if (!response.ok) {
       this.showError(body);
+      this.stale(body.message);
       this.q(".status").textContent = "not computed: fix the value marked in red";
       return;
     }
@@ -215,6 +240,7 @@ class Panel {
     }
     if (body.status === "error" || body.status === "cancelled") {
       this.showError(body.error || { message: body.status });
+      this.stale((body.error || {}).message || body.status);
       this.q(".status").textContent = body.status;
       return;
     }
@@ -222,10 +248,18 @@ class Panel {
     setTimeout(() => this.poll(id), 200);
   }
 
+  stale(why) {  // the headline shown is of earlier settings: greyed, and says so
+    const head = this.q(".headline");
+    head.classList.add("stale");
+    head.title = "not of the settings shown: " + why;
+  }
+
   render() {
     const s = this.summary;
     const row = headlineRow(s);
     const head = this.q(".headline");
+    head.classList.remove("stale");
+    head.title = "";
     head.dataset.p = row ? String(row.p) : "";
     const milestones = milestoneHeadline(s);
     head.textContent = milestones ? milestones : row
@@ -260,22 +294,59 @@ function drawCurves() {
     const windows = [...new Set(curve.map(r => r.window_months))];
     windows.forEach((w, j) => {
       const rows = curve.filter(r => r.window_months === w);
-      const color = COLORS[(2 * i + j) % COLORS.length];
+      const color = shade(panel, j);
       const x = rows.map(r => r.years);
       traces.push({ x, y: rows.map(r => 100 * r.ci_high), mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
       traces.push({ x, y: rows.map(r => 100 * r.ci_low), mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: color + "33", showlegend: false, hoverinfo: "skip" });
       traces.push({ x, y: rows.map(r => 100 * r.p), mode: "lines", line: { color }, name: `${label(panel)}, within ${w} months` });
     });
   });
+  drawGrid();
   Plotly.react("plot-curves", traces, { ...LAYOUT, title: { text: "P(≥ Y years of progress within w), 95% Monte Carlo band" },
     xaxis: { title: { text: "Y, years of progress" }, type: "log" }, yaxis: { title: { text: "probability (%)" }, range: [0, 100] } });
+}
+
+function drawGrid() {
+  // Every cell of P(>= Y years within w): A's, B's when comparing, and A - B with its
+  // standard error (the two runs' errors combined as independent: sqrt(se_A^2 + se_B^2)).
+  const shown = enabledPanels();
+  const grid = document.getElementById("grid");
+  if (!shown.length) { grid.innerHTML = ""; return; }
+  const rows = shown.map(p => p.summary.probabilities || []);
+  const key = r => `${r.years}|${r.window_months}`;
+  const years = [...new Set(rows[0].map(r => r.years))].sort((x, y) => x - y);
+  const windows = [...new Set(rows[0].map(r => r.window_months))].sort((x, y) => x - y);
+  const find = (list, y, w) => list.find(r => key(r) === `${y}|${w}`);
+  const pair = shown.length === 2;
+  let html = `<table class="grid"><caption>P(≥ Y years of progress within w)${pair ? ": A, B and A − B (± its standard error)" : ""}</caption><tr><th>Y \\ w</th>`;
+  html += windows.map(w => `<th>${w} months</th>`).join("") + "</tr>";
+  for (const y of years) {
+    html += `<tr><th>${y} years</th>`;
+    for (const w of windows) {
+      const cells = rows.map(list => find(list, y, w));
+      const a = cells[0];
+      let cell = `<span class="a" data-p="${a ? a.p : ""}">${pair ? "A " : ""}${a ? percent(a.p) : "—"}</span>`;
+      if (pair) {
+        const b = cells[1];
+        cell += ` <span class="b" data-p="${b ? b.p : ""}">B ${b ? percent(b.p) : "—"}</span>`;
+        if (a && b) {
+          const diff = a.p - b.p, se = Math.sqrt(a.se * a.se + b.se * b.se);
+          const pts = v => (100 * v).toFixed(Math.abs(100 * v) < 1 ? 2 : 1);
+          cell += `<br><span class="diff" data-diff="${diff}" data-se="${se}">A − B ${diff >= 0 ? "+" : ""}${pts(diff)} pts ± ${pts(se)}</span>`;
+        }
+      }
+      html += `<td data-years="${y}" data-window="${w}">${cell}</td>`;
+    }
+    html += "</tr>";
+  }
+  grid.innerHTML = html + "</table>";
 }
 
 function drawFan() {
   const traces = [];
   enabledPanels().forEach((panel, i) => {
     const fan = panel.summary.fan || [];
-    const color = COLORS[i];
+    const color = shade(panel, 0);
     const t = fan.map(r => r.t_years);
     for (const [lo, hi, alpha] of [["q05", "q95", "22"], ["q25", "q75", "55"]]) {
       traces.push({ x: t, y: fan.map(r => r[hi]), mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
@@ -293,7 +364,7 @@ function strip(outcome, title, axis) {
     const rows = (panel.summary.quantiles || []).filter(r => r.outcome === outcome);
     rows.forEach((r, j) => {
       const name = `${label(panel)}${r.years !== undefined && r.years !== null ? `, ${r.years} y` : ""}`;
-      traces.push({ type: "box", name, orientation: "h", marker: { color: COLORS[(i * 3 + j) % COLORS.length] },
+      traces.push({ type: "box", name, orientation: "h", marker: { color: shade(panel, j) },
         q1: [r.q25], median: [r.q50], q3: [r.q75], lowerfence: [r.q05], upperfence: [r.q95], y: [name] });
     });
   });
@@ -313,7 +384,7 @@ function drawSensitivity() {
     const event = row ? `P(>=${row.years}y in ${row.window_months}m)` : null;
     const use = (panel.summary.sensitivity || []).filter(r => r.event === event);
     const first = event;
-    traces.push({ type: "bar", orientation: "h", name: `${label(panel)} ${first || name}`, marker: { color: COLORS[i] },
+    traces.push({ type: "bar", orientation: "h", name: `${label(panel)} ${first || name}`, marker: { color: shade(panel, 0) },
       y: use.map(r => r.parameter), x: use.map(r => r.first_order_index) });
   });
   Plotly.react("plot-sensitivity", traces, { ...LAYOUT, title: { text: "First-order sensitivity index of the headline event" },
@@ -326,8 +397,8 @@ function drawDates() {
   enabledPanels().forEach((panel, i) => {
     const cal = panel.summary.calendar;
     if (cal && cal.monthly) {
-      traces.push({ x: cal.monthly.years, y: cal.monthly.p_automation.map(p => 100 * p), mode: "lines", line: { color: COLORS[2 * i] }, name: `${label(panel)}: automation started` });
-      traces.push({ x: cal.monthly.years, y: cal.monthly.p_explosion.map(p => 100 * p), mode: "lines", line: { color: COLORS[2 * i + 1] }, name: `${label(panel)}: explosion complete` });
+      traces.push({ x: cal.monthly.years, y: cal.monthly.p_automation.map(p => 100 * p), mode: "lines", line: { color: shade(panel, 0) }, name: `${label(panel)}: automation started` });
+      traces.push({ x: cal.monthly.years, y: cal.monthly.p_explosion.map(p => 100 * p), mode: "lines", line: { color: shade(panel, 1) }, name: `${label(panel)}: explosion complete` });
     }
     const ms = panel.summary.milestones;
     if (ms) {
@@ -351,7 +422,7 @@ async function drawTrajectory() {
     const response = await fetch("/api/trajectory?state=" + encodeURIComponent(JSON.stringify(panel.state)));
     if (!response.ok) continue;
     const body = await response.json();
-    traces.push({ x: body.columns.t_years, y: body.columns.progress_years, mode: "lines", line: { color: COLORS[i] }, name: `${label(panel)} at its prior medians` });
+    traces.push({ x: body.columns.t_years, y: body.columns.progress_years, mode: "lines", line: { color: shade(panel, 0) }, name: `${label(panel)} at its prior medians` });
   }
   Plotly.react("plot-trajectory", traces, { ...LAYOUT, title: { text: "One path at the prior medians" },
     xaxis: { title: { text: "years since automation" } }, yaxis: { title: { text: "years of progress" } } });
@@ -390,9 +461,11 @@ async function start() {
   document.getElementById("compare").checked = panels.b.enabled;
   document.getElementById("panel-b").hidden = !panels.b.enabled;
   document.getElementById("compare").addEventListener("change", e => {
-    panels.b.enabled = e.target.checked;
-    document.getElementById("panel-b").hidden = !panels.b.enabled;
-    if (panels.b.enabled && !panels.b.table) panels.b.loadScenario(); else { writeUrl(); drawAll(); }
+    const on = e.target.checked;
+    if (on && !panels.b.table) panels.b = new Panel("b", JSON.parse(JSON.stringify(panels.a.state)));  // B starts as a copy of A
+    panels.b.enabled = on;
+    document.getElementById("panel-b").hidden = !on;
+    if (on && !panels.b.table) panels.b.loadScenario(); else { writeUrl(); drawAll(); }
   });
   document.querySelectorAll("#tabs button").forEach(b => b.addEventListener("click", () => showTab(b.dataset.tab)));
   document.getElementById("speedup-form").addEventListener("change", drawSpeedup);
