@@ -2,22 +2,25 @@
 
 ``write_plots`` draws, for every model: prior and posterior of each forecast-relevant quantity
 (one panel each, in its unit, log axes for heavy tails), ArviZ's forest plot of them per
-chain, the observations against their posterior predictive intervals, ArviZ's rank plots of
-the sampled parameters (with a legend of the chains), ArviZ's energy plot and its prior/posterior
-comparison of the forecast variable; for ``time_horizons`` also the fitted trend with bands
-over the data on a log2 axis, extrapolated to the threshold horizon. Every figure is a
+chain (one panel per scale: dates as dates, log axes for heavy tails), the observations
+against their posterior predictive intervals, ArviZ's rank plots of the sampled parameters
+(with a legend of the chains), ArviZ's energy plot and its prior/posterior comparison of the
+forecast variable; for ``time_horizons`` also the fitted trend with bands over the data on a
+log2 axis, extrapolated to the threshold horizon. Every figure is a
 :class:`matplotlib.figure.Figure` of its own: pyplot and the process's backend are left alone.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from .._arviz import az
 from ._common import OBS, Prepared
@@ -173,17 +176,83 @@ def _prior_posterior(idata: az.InferenceData, names: list[str], path: Path) -> s
     return _save(fig, path)
 
 
-def _forest(idata: az.InferenceData, names: list[str], path: Path) -> str:
-    """ArviZ forest plot of the quantities, each chain apart (90% HDI, 50% thick)."""
-    fig = _figure((8, 0.9 * max(len(names), 1) + 1.2))
-    ax = fig.subplots()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        az.plot_forest(idata, var_names=names, combined=False, hdi_prob=0.9, ax=ax,
-                       textsize=9)  # fmt: skip
-    ax.set_title("90% HDI per chain (thick: 50%); quantities on their own scales", fontsize=9)
+@dataclass(frozen=True)
+class ScaleGroup:
+    """Quantities that share one forest panel: one unit, one axis.
+
+    ``date``: decimal years, ticks written as dates; ``log``: positive and spread over more
+    than LOG_AXIS_SPAN (5% to 95% of the posterior, pooled), so the axis is logarithmic.
+    """
+
+    unit: str
+    names: tuple[str, ...]
+    log: bool = False
+    date: bool = False
+
+
+#: Units read as calendar dates (decimal years).
+DATE_UNITS = ("decimal year",)
+#: Quantities that share a panel though their units differ (same scale, same magnitude).
+SHARED_SCALE = {"mu": "log r (mean and sd)", "tau": "log r (mean and sd)"}
+
+
+def scale_groups(idata: az.InferenceData, names: list[str]) -> list[ScaleGroup]:
+    """``names`` grouped by scale, in the order of their first quantity: a unit each (UNITS,
+    or SHARED_SCALE), so a date near 2030 does not squash a rate near 1 on one axis."""
+    by_unit: dict[str, list[str]] = {}
+    for name in names:
+        by_unit.setdefault(SHARED_SCALE.get(name, UNITS.get(name, name)), []).append(name)
+    groups = []
+    for unit, members in by_unit.items():
+        draws = [_flat(idata.posterior[n].values) for n in members]
+        draws = [d for d in draws if d.size]
+        date = unit in DATE_UNITS
+        log = not date and bool(draws) and all(np.min(d) > 0 for d in draws)
+        if log:
+            lo = min(np.quantile(d, 0.05) for d in draws)
+            log = bool(max(np.quantile(d, 0.95) for d in draws) / lo > LOG_AXIS_SPAN)
+        groups.append(ScaleGroup(unit, tuple(members), log, date))
+    return groups
+
+
+def _decimal_year_label(value: float, _position: object = None) -> str:
+    """A decimal year as a date to the month: 2027.5 -> 2027-07."""
+    if not np.isfinite(value):
+        return ""
+    year = int(np.floor(value))
+    month = min(int((value - year) * 12) + 1, 12)
+    return f"{year}-{month:02d}"
+
+
+def forest_figure(idata: az.InferenceData, names: list[str]) -> Figure:
+    """ArviZ forest plots of the quantities, each chain apart (90% HDI, 50% thick), one panel
+    per :func:`scale_groups` group: dates as dates, heavy-tailed positives on a log axis."""
+    groups = scale_groups(idata, names)
+    chains = idata.posterior.sizes.get("chain", 1)
+    heights = [0.25 * chains * len(g.names) + 0.9 for g in groups] or [1.0]
+    fig = _figure((8, sum(heights) + 0.4))
+    axes = fig.subplots(max(len(groups), 1), 1, squeeze=False,
+                        gridspec_kw={"height_ratios": heights})[:, 0]  # fmt: skip
+    for ax, group in zip(axes, groups, strict=False):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            az.plot_forest(idata, var_names=list(group.names), combined=False, hdi_prob=0.9,
+                           ax=ax, textsize=9)  # fmt: skip
+        if group.log:
+            ax.set_xscale("log")
+        if group.date:
+            ax.xaxis.set_major_formatter(FuncFormatter(_decimal_year_label))
+        scale = " (log scale)" if group.log else " (year-month)" if group.date else ""
+        ax.set_title("")  # ArviZ's "90% HDI" on each panel: the figure's title says it once
+        ax.set_title(f"{group.unit}{scale}", fontsize=9, loc="left")
+    fig.suptitle("90% HDI per chain (thick: 50%), one panel per scale", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
+
+
+def _forest(idata: az.InferenceData, names: list[str], path: Path) -> str:
+    """forest.png: :func:`forest_figure`."""
+    return _save(forest_figure(idata, names), path)
 
 
 def _energy(idata: az.InferenceData, path: Path) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,20 +98,43 @@ def quantiles_frame(quants: Mapping[str, Mapping[str, float | None]]) -> pd.Data
     return frame[[c for c in ("mean", "q05", "q50", "q95", "finite_fraction") if c in frame]]
 
 
-# The forecast setting each forecast-ready posterior variable belongs to.
-FORECAST_SETTING = {
-    "r_new": "scenario.params.r0",
-    "r": "scenario.params.r0",
-    "r_software": "scenario.params.r0",
-    "doubling_time_days": "timelines.params.doubling_time_days",
+@dataclass(frozen=True)
+class ForecastUse:
+    """Where a forecast-ready posterior variable goes in ``forecaster forecast``.
+
+    ``setting``: the prior it replaces; ``presets``: the config-group choices that setting
+    needs (``timelines.params.*`` exists only once a timelines stage is chosen).
+    """
+
+    setting: str
+    presets: tuple[str, ...] = ()
+
+
+#: The one table of how each calibration model's forecast variable enters a forecast: the
+#: printed hint, calibration.md and the report are built from it (:func:`forecast_command`).
+FORECAST_USE = {
+    "r_new": ForecastUse("scenario.params.r0"),
+    "r": ForecastUse("scenario.params.r0"),
+    "r_software": ForecastUse("scenario.params.r0"),
+    "doubling_time_days": ForecastUse(
+        "timelines.params.doubling_time_days", ("timelines=metr_trend",)
+    ),
 }
 
 
 def forecast_override(result: Mapping[str, Any]) -> str:
-    """The exact command-line override that draws a forecast parameter from this posterior."""
+    """The command-line overrides, shell-quoted, that draw a forecast parameter from this
+    posterior: the presets the setting needs, then the setting itself. Pasted after
+    ``forecaster forecast`` they run as printed (tests/test_calibration_handoff.py)."""
     variable = result["forecast_variable"]
-    setting = FORECAST_SETTING.get(variable, "scenario.params.<parameter>")
-    return f"'{setting}=\"posterior(path={result['posterior_path']}, variable={variable})\"'"
+    use = FORECAST_USE.get(variable, ForecastUse("scenario.params.<parameter>"))
+    prior = f'{use.setting}="posterior(path={result["posterior_path"]}, variable={variable})"'
+    return " ".join([*use.presets, shlex.quote(prior)])
+
+
+def forecast_command(result: Mapping[str, Any]) -> str:
+    """The complete ``forecaster forecast`` command that uses this posterior."""
+    return f"forecaster forecast {forecast_override(result)}"
 
 
 def loo_line(loo: Mapping[str, Any]) -> str:
@@ -141,7 +166,7 @@ def console_summary(result: Mapping[str, Any]) -> str:
         diagnostics_frame(diag).to_string(float_format=_number),
         "posterior (key quantities):",
         quantiles_frame(result["quantiles"]).to_string(float_format=_number),
-        f"use it in a forecast: {forecast_override(result)}",
+        f"use it in a forecast: {forecast_command(result)}",
     ]
     loo = result.get("loo")
     if loo:
@@ -190,10 +215,12 @@ def write_markdown(result: Mapping[str, Any], plots: Mapping[str, str], path: Pa
         "",
         markdown_table(quantiles_frame(result["quantiles"])),
         "",
-        f"Full summary: [posterior_summary.csv](posterior_summary.csv). Draws: "
-        f"[posterior.nc](posterior.nc) (ArviZ InferenceData). A forecast can use "
-        f"`{{dist: posterior, path: {result['posterior_path']}, "
-        f"variable: {result['forecast_variable']}}}`.",
+        "Full summary: [posterior_summary.csv](posterior_summary.csv). Draws: "
+        "[posterior.nc](posterior.nc) (ArviZ InferenceData). Use it in a forecast:",
+        "",
+        "```bash",
+        forecast_command(result),
+        "```",
     ]
     if plots:
         parts += ["", "## Plots", ""]
