@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import field
 from typing import Any
@@ -21,9 +22,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from . import _validate as check
 from ._errors import ConfigError
+from ._paths import conf_dir
 from ._priors import PriorSet, link_joint_posteriors
 from ._settings import PRECISIONS, Precision, dtype_for
-from .models import Model, RunSettings, get_model, load_plugins, register_schemas
+from .models import Model, RunSettings, get_model, load_plugins, register_schemas, registered
 from .models._interface import CPU_BLOCK, refuse_unknown
 from .models._plugins import searchpath_override
 from .models.timelines import TimelinePlan, TimelinesConfig, plan_timelines
@@ -119,18 +121,53 @@ class ForecastPlan:
 
 
 def _container(cfg: Any) -> Any:
+    """The config as plain containers, interpolations resolved: one that cannot be resolved
+    (``n_draws=${nope}``) is the user's mistake, named by its key."""
     if isinstance(cfg, DictConfig | ListConfig):
-        return OmegaConf.to_container(cfg, resolve=True)
+        try:
+            return OmegaConf.to_container(cfg, resolve=True)
+        except OmegaConfBaseException as err:
+            raise unresolvable(err, cfg) from None
     return cfg
 
 
+def unresolvable(err: OmegaConfBaseException, cfg: DictConfig | ListConfig) -> ConfigError:
+    """An interpolation OmegaConf cannot resolve, as the user's mistake at its key."""
+    line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    key = str(getattr(err, "full_key", None) or "")
+    value: Any = OmegaConf.to_container(cfg, resolve=False)
+    for part in filter(None, key.split(".")):
+        value = value.get(part) if isinstance(value, dict) else None
+    return ConfigError(
+        key or "overrides", value, f"a value or an interpolation that resolves ({line})"
+    )
+
+
 def hydra_error(err: Exception, overrides: Sequence[str]) -> Exception:
-    """Hydra's and OmegaConf's composition errors as a ConfigError of one line (the options
-    Hydra lists are kept, its search path is not); any other exception as it is."""
-    from hydra.errors import HydraException
+    """Hydra's and OmegaConf's composition errors as a ConfigError of one line; any other
+    exception as it is.
+
+    An unknown key or preset names the closest allowed ones ("did you mean") instead of
+    Hydra's advice to append with ``+`` (which a structured config refuses anyway); a prior
+    written without its quotes says how to quote it; other errors keep Hydra's text without
+    its search path.
+    """
+    from hydra.errors import HydraException, MissingConfigException
 
     if not isinstance(err, HydraException | OmegaConfBaseException):
         return err
+    for cause in (err, err.__cause__, getattr(err.__cause__, "__cause__", None)):
+        if isinstance(cause, MissingConfigException) and cause.options:
+            group, _, name = (cause.missing_cfg_file or "").rpartition("/")
+            if group:
+                return ConfigError(group, name, _closest(name, cause.options, "a preset"))
+        if isinstance(cause, OmegaConfBaseException):
+            unknown = _unknown_key(cause, overrides)
+            if unknown is not None:
+                return unknown
+    unquoted = _unquoted_prior(overrides)
+    if unquoted is not None:
+        return unquoted
     parts: list[str] = []
     for line in str(err).splitlines():
         line = line.strip()
@@ -148,6 +185,110 @@ def hydra_error(err: Exception, overrides: Sequence[str]) -> Exception:
     return ConfigError("overrides", list(overrides), f"a configuration Hydra can compose: {text}")
 
 
+def _closest(given: str, allowed: Sequence[str], what: str) -> str:
+    """``what``, with the allowed names closest to ``given`` first ("did you mean")."""
+    import difflib
+
+    names = sorted(str(a) for a in allowed)
+    close = difflib.get_close_matches(given, names, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return f"{hint}{what}, one of {names}"
+
+
+def _unknown_key(cause: OmegaConfBaseException, overrides: Sequence[str]) -> ConfigError | None:
+    """A key the config does not have (``n_draw=5``, ``scenario.params.ff=3``), with the
+    keys it does have; None for any other OmegaConf error."""
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+
+    key, full_key = getattr(cause, "key", None), getattr(cause, "full_key", None)
+    parent = getattr(cause, "parent_node", None)
+    if not isinstance(cause, ConfigAttributeError | ConfigKeyError) or not full_key:
+        return None
+    if key is None or not isinstance(parent, DictConfig):
+        return None
+    allowed = [str(k) for k in parent.keys() if k != "hydra"]
+    where = str(full_key).rpartition(".")[0]
+    what = f"a key of {where}" if where else "a forecast setting"
+    if where == "scenario":
+        what = f"a scenario setting of model {parent.get('model')}{_owners(str(key))}"
+    section, _, rest = str(full_key).partition(".params.")
+    if rest and "." not in rest:
+        names = _parameter_names(section, parent)
+        owner = parent._get_parent()
+        stage = owner.get("name") if isinstance(owner, DictConfig) else None
+        if section == "timelines" and stage == "none":
+            presets = sorted(p.stem for p in (conf_dir() / "timelines").glob("*.yaml"))
+            stages = [f"timelines={p}" for p in presets if p != "none"]
+            what = f"a timelines stage chosen first (one of {stages}; now timelines=none)"
+            return ConfigError(str(full_key), _given(full_key, overrides), what)
+        if str(key) in names:
+            what = f"+{full_key}=... (the preset omits {key}; a leading + adds it)"
+            return ConfigError(str(full_key), _given(full_key, overrides), what)
+        allowed = sorted(set(allowed) | set(names))
+        what = f"a parameter of {section} (+{section}.params.<name>=... adds one the preset omits)"
+    return ConfigError(
+        str(full_key), _given(full_key, overrides), _closest(str(key), allowed, what)
+    )
+
+
+def _given(key: object, overrides: Sequence[str]) -> str | None:
+    """The value the command line gave ``key`` (None if it gave none)."""
+    return next(
+        (a.split("=", 1)[1] for a in overrides if a.lstrip("+").startswith(f"{key}=")), None
+    )
+
+
+def _owners(key: str) -> str:
+    """Which other models have the scenario setting ``key`` (an option of another model set
+    on this one), as a clause; empty if none has it."""
+    owners = [
+        name
+        for name, cls in sorted(registered().items())
+        if key in {f.name for f in dataclasses.fields(cls.config)}
+    ]
+    return f" ({key} is a setting of model {' and '.join(owners)})" if owners else ""
+
+
+def _parameter_names(section: str, params: DictConfig) -> list[str]:
+    """The parameters a ``scenario`` or ``timelines`` section's priors may set."""
+    owner = params._get_parent()
+    if not isinstance(owner, DictConfig):
+        return []
+    try:
+        if section == "scenario":
+            return list(get_model(str(owner.get("model")))().parameters())
+        if section == "timelines":
+            from .models.timelines import parameter_tables
+
+            return list(parameter_tables().get(str(owner.get("method")), {}))
+    except (ConfigError, OmegaConfBaseException):
+        pass
+    return []
+
+
+# A compact prior left unquoted on the command line: Hydra reads ``f=log_uniform(...)`` as
+# a call of its own grammar.
+_UNQUOTED_PRIOR = re.compile(r"^\+{0,2}(?P<key>[\w.]+)=(?P<value>\w+\(.*\))$")
+
+
+def _unquoted_prior(overrides: Sequence[str]) -> ConfigError | None:
+    """A prior in the compact form that Hydra could not parse: how to quote it."""
+    from ._priors import DISTRIBUTIONS
+
+    for arg in overrides:
+        match = _UNQUOTED_PRIOR.match(arg)
+        if match is None or match["value"].split("(")[0] not in DISTRIBUTIONS:
+            continue
+        return ConfigError(
+            match["key"],
+            match["value"],
+            "a prior in quotes that reach Hydra, e.g. "
+            f"'{match['key']}=\"{match['value']}\"' (single quotes for the shell, "
+            "double quotes for Hydra)",
+        )
+    return None
+
+
 def compose_forecast(overrides: Sequence[str] = ()) -> DictConfig:
     """conf/forecast.yaml composed with Hydra ``overrides``, as ``forecaster forecast`` does
     (the structured schema registered first; no app, no output directory).
@@ -156,8 +297,6 @@ def compose_forecast(overrides: Sequence[str] = ()) -> DictConfig:
         ConfigError: a config Hydra cannot compose (unknown preset or key, bad override).
     """
     from hydra import compose, initialize_config_dir
-
-    from ._paths import conf_dir
 
     register_configs()
     extra = searchpath_override()

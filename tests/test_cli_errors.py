@@ -89,7 +89,7 @@ def test_config_error_is_one_line(runs, case, field, fragment):
 @pytest.mark.parametrize(
     ("case", "names"),
     [
-        ("unknown_preset", ["scenario/nope", "davidson_houlden_2025"]),  # lists the presets
+        ("unknown_preset", ["scenario='nope'", "davidson_houlden_2025"]),  # lists the presets
         ("unknown_key", ["nonsense"]),
         ("type_error", ["n_draws=abc"]),
     ],

@@ -111,8 +111,8 @@ BAD_OVERRIDES = [
     ),
     (
         ["scenario.params.r0='log_normal(median=1.2 sigma=0.5)'"],  # compact form, no comma
-        "scenario.params.r0.sigma",
-        "required for dist=log_normal",
+        "scenario.params.r0",
+        "one is missing in 'median=1.2 sigma=0.5'",
     ),
     (["scenario.params.r0='banana(low=1)'"], "scenario.params.r0.dist", "'log_normal'"),
     (["scenario.params.r0='log_uniform(1, 2)'"], "scenario.params.r0", "key=value"),

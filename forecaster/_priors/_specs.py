@@ -124,6 +124,10 @@ def parse_compact(text: str, field: str) -> dict[str, Any]:
         try:
             spec[key] = float(value)
         except ValueError:
+            if "=" in value:
+                raise ConfigError(
+                    field, text, f"arguments separated by commas (one is missing in {item!r})"
+                ) from None
             spec[key] = value.strip()
     return spec
 

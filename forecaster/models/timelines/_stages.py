@@ -152,6 +152,19 @@ class TimelinePlan:
     calendar_years: tuple[float, ...]
 
 
+def _refuse_settings_without_stage(cfg: dict[str, Any]) -> None:
+    """A start-date setting given with ``timelines=none`` would be silently unused: refused."""
+    defaults = dataclasses.asdict(TimelinesConfig())
+    for key, value in cfg.items():
+        if key not in ("name", "description") and value != defaults.get(key, value):
+            raise ConfigError(
+                f"timelines.{key}",
+                value,
+                "left unset with timelines=none (no start-date stage runs); choose a "
+                "timelines preset to use it, e.g. timelines=metr_trend",
+            )
+
+
 def _probability(name: str, value: Any) -> float:
     return check.number(
         f"timelines.{name}",
@@ -165,8 +178,9 @@ def _probability(name: str, value: Any) -> float:
 
 
 def plan_timelines(cfg: dict[str, Any] | None) -> TimelinePlan | None:
-    """Validate the ``timelines`` group; None for ``timelines=none``."""
+    """Validate the ``timelines`` group; None for ``timelines=none``, which takes no settings."""
     if not cfg or cfg.get("name", "none") == "none":
+        _refuse_settings_without_stage(cfg or {})
         return None
     check.path_segment("timelines.name", cfg["name"])
     method = check.choice("timelines.method", cfg.get("method", "horizon_extension"), METHODS)
