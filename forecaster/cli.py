@@ -146,9 +146,11 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
     _quiet_library_logs()
     _persistent_compilation_cache()
     register_configs()  # plug-in models load here (FORECASTER_MODELS, entry points)
+    from ._help import help_overrides
     from .models._plugins import searchpath_override
 
-    sys.argv = [f"forecaster {name}", *args, *searchpath_override()]
+    # The help override first: argparse takes no positional overrides after --help.
+    sys.argv = [f"forecaster {name}", *help_overrides(name, args), *args, *searchpath_override()]
     app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(task)
     before = os.environ.get("HYDRA_FULL_ERROR")
     os.environ["HYDRA_FULL_ERROR"] = "1"

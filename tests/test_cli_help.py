@@ -1,0 +1,54 @@
+"""``forecaster <command> --help`` lists the config groups of that command only (issue 30
+item 8): a forecast's help does not offer the calibration models or internal schemas."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from forecaster.cli import main
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+def _help(capsys, *args: str) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--help"])
+    assert exit_.value.code in (0, None)
+    return capsys.readouterr().out
+
+
+def _groups(text: str) -> dict[str, list[str]]:
+    """``group: a, b, c`` lines of the help's groups section."""
+    section = text.split("== Configuration groups ==", 1)[1].split("== Config ==", 1)[0]
+    found = re.findall(r"^(\w+): (.+)$", section, flags=re.M)
+    return {group: options.split(", ") for group, options in found}
+
+
+def _presets(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("command", ["forecast", "trajectory"])
+def test_forecast_help_lists_its_groups_only(capsys, command):
+    text = _help(capsys, command)
+    groups = _groups(text)
+    assert groups == {"scenario": _presets("scenario"), "timelines": _presets("timelines")}
+    assert "model:" not in text.split("== Config ==", 1)[0]
+    for calibration_model in _presets("model"):
+        assert calibration_model not in text.split("== Config ==", 1)[0]
+    assert "scenario_schema" not in text
+    assert "n_draws:" in text  # the composed config follows
+
+
+def test_help_after_overrides_shows_them(capsys):
+    text = _help(capsys, "forecast", "scenario=explosive")
+    assert "name: explosive" in text
+
+
+def test_calibrate_help_lists_the_models(capsys):
+    text = _help(capsys, "calibrate")
+    assert _groups(text) == {"model": _presets("model")}
+    assert "scenario" not in text.split("== Config ==", 1)[0]
