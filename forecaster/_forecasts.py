@@ -10,6 +10,7 @@ the files the command line writes.
 from __future__ import annotations
 
 import dataclasses
+import html
 import itertools
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -26,11 +27,22 @@ from ._outputs import build_summary, sample_frame
 from .models import DEFAULT_MODEL, get_model
 
 _PROBABILITY_COLUMNS = ["years", "window_months", "p", "se", "ci_low", "ci_high", "count", "n"]
+_QUANTILE_KEYS = ["q05", "q10", "q25", "q50", "q75", "q90", "q95"]
+_MILESTONE_COLUMNS = ["milestone", "phase", *_QUANTILE_KEYS]
+_CALENDAR_COLUMNS = ["year", "p_automation", "p_explosion"]
+#: The headline cell when the model declares none (the report's plain-words headline).
+_HEADLINE_CELL = (3.0, 12.0)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Forecast:
     """A finished forecast: its summary (the content of summary.json) as tables.
+
+    ``repr(f)`` is a few lines (scenario, model, draws, seed, the headline probabilities,
+    the run directory); in a notebook the object shows the probability table
+    (``_repr_html_``). Every table is a pandas DataFrame; a table the run has none of
+    (``milestones`` without a milestone ladder, ``calendar`` without a timelines stage) is
+    an empty DataFrame with its columns.
 
     Attributes:
         summary: every number of the run, as summary.json holds it.
@@ -69,14 +81,30 @@ class Forecast:
         return pd.DataFrame(self.summary.get("curve", []))
 
     @property
-    def calendar(self) -> dict[str, Any] | None:
-        return self.summary.get("calendar")
+    def calendar(self) -> pd.DataFrame:
+        """The calendar of a run with a timelines stage (``timelines=...``), one row per
+        calendar year: ``year``, ``p_automation`` (P(full automation of AI R&D has started
+        by the start of the year)), ``p_explosion`` (P(the explosion event is complete by
+        then)). An empty DataFrame with these columns for a run without a timelines stage
+        (as :attr:`milestones` is for a run without milestones); the rest of the calendar
+        (monthly values, the automation year's quantiles, the dates each progress level is
+        reached) is in ``summary["calendar"]``."""
+        calendar = self.summary.get("calendar") or {}
+        automation = calendar.get("p_automation_by_year") or {}
+        explosion = calendar.get("p_explosion_by_year") or {}
+        rows = [
+            {"year": float(y), "p_automation": automation[y], "p_explosion": explosion.get(y)}
+            for y in sorted(automation, key=float)
+        ]
+        return pd.DataFrame(rows, columns=_CALENDAR_COLUMNS)
 
     @property
     def milestones(self) -> pd.DataFrame:
-        """A ladder's milestones, one row each (empty without a ladder): ``milestone``,
-        ``phase``, the quantiles of the years after the start (``q05`` ... ``q95``),
-        ``p_within_<Y>`` (exact) and, when dated, ``date_q10`` / ``date_q50`` / ``date_q90``."""
+        """A ladder's milestones, one row each: ``milestone``, ``phase``, the quantiles of
+        the years after the start (``q05`` ... ``q95``), ``p_within_<Y>`` (exact) and, when
+        dated, ``date_q10`` / ``date_q50`` / ``date_q90``. An empty DataFrame with the
+        columns ``milestone``, ``phase``, ``q05`` ... ``q95`` for a model without milestones
+        (as :attr:`calendar` is for a run without a timelines stage)."""
         rows = []
         for name, entry in (self.summary.get("milestones") or {}).items():
             row = {"milestone": name, "phase": entry["phase"], **entry["years_after_start"]}
@@ -84,7 +112,7 @@ class Forecast:
             if "date" in entry:
                 row |= {f"date_{key}": entry["date"][key] for key in ("q10", "q50", "q90")}
             rows.append(row)
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=_MILESTONE_COLUMNS)
 
     def probability(self, years: float, window_months: float) -> float | None:
         """P(>= ``years`` years of progress within ``window_months``), from the grid."""
@@ -95,6 +123,64 @@ class Forecast:
                 "years, window_months", (years, window_months), "a cell of the run's grid"
             )
         return hit.p.iloc[0]
+
+    def headline_rows(self) -> list[dict[str, Any]]:
+        """The headline cell of the grid (the model's, else P(>= 3 years within 12
+        months), else the nearest the grid has) and the same Y in the shortest window: the
+        rows of :attr:`probabilities` (as dicts) that ``repr`` and the notebook view lead
+        with; empty when the grid is."""
+        rows = [r for r in self.summary.get("probabilities") or [] if r.get("p") is not None]
+        if not rows:
+            return []
+        head = self.summary.get("headline") or {}
+        years, window = _HEADLINE_CELL
+        if head.get("years") and head.get("window_months"):
+            years, window = float(head["years"]), float(head["window_months"])
+        windows = sorted({r["window_months"] for r in rows})
+        window = window if window in windows else windows[-1]
+        y = min({r["years"] for r in rows}, key=lambda v: (abs(v - years), v))
+        cells = {(r["years"], r["window_months"]): r for r in rows}
+        out = [cells[(y, window)]]
+        if windows[0] != window and (y, windows[0]) in cells:
+            out.append(cells[(y, windows[0])])
+        return out
+
+    def __repr__(self) -> str:
+        s = self.summary
+        model = (s.get("model") or {}).get("name", "?")
+        lines = [
+            f"<Forecast scenario={s.get('scenario')!r} model={model} "
+            f"n_draws={s.get('n_draws', 0):,} seed={s.get('seed')}"
+        ]
+        lines += [f" {_event(r)} = {_p_text(r)}" for r in self.headline_rows()]
+        last = _last_milestone(s)
+        if last is not None:
+            lines.append(f" {last[0]}: median {_years(last[1])} after the start")
+        where = "None (in memory)" if self.run_dir is None else repr(str(self.run_dir))
+        lines.append(f" run_dir={where}>")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: what the run is, and its probability table with 95% Wilson
+        intervals (the headline cell in bold). Every string from the config is escaped."""
+        s, e = self.summary, _escape
+        model = (s.get("model") or {}).get("name", "?")
+        scenario_cfg = self.config.get("scenario") if isinstance(self.config, dict) else None
+        description = (scenario_cfg or {}).get("description") if scenario_cfg else None
+        where = "held in memory" if self.run_dir is None else f"<code>{e(self.run_dir)}</code>"
+        parts = [
+            '<div class="forecaster-forecast">',
+            f"<p><b>Forecast</b> of scenario <code>{e(s.get('scenario'))}</code> "
+            f"(model <code>{e(model)}</code>)"
+            + (f": {e(description)}" if description else "")
+            + f"<br>{s.get('n_draws', 0):,} draws, seed {e(s.get('seed'))}; {where}</p>",
+            _probability_html(s.get("probabilities") or [], self.headline_rows()),
+        ]
+        milestones = s.get("milestones") or {}
+        if milestones:
+            parts.append(_milestone_html(milestones))
+        parts.append("</div>")
+        return "\n".join(parts)
 
     def to_xarray(self) -> Any:
         """The probability grid as an xarray Dataset over (window_months, years): p, se,
@@ -120,6 +206,87 @@ class Forecast:
                 save_config(self.config, target)
                 write_outputs(self._result, target)
         return write_report(target)
+
+
+def _escape(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _event(row: Mapping[str, Any]) -> str:
+    return f"P(>= {row['years']:g} years within {row['window_months']:g} months)"
+
+
+def _p_text(row: Mapping[str, Any]) -> str:
+    if row.get("p") is None:
+        return "n/a"
+    low, high = row.get("ci_low"), row.get("ci_high")
+    interval = f" [{low:.3f}, {high:.3f}]" if low is not None and high is not None else ""
+    return f"{row['p']:.3f}{interval}"
+
+
+def _years(value: float | None) -> str:
+    if value is None:
+        return "not reached"
+    return f"{value * 12:.3g} months" if value < 1 else f"{value:.3g} years"
+
+
+def _last_milestone(summary: Mapping[str, Any]) -> tuple[str, float | None] | None:
+    milestones = summary.get("milestones") or {}
+    if not milestones:
+        return None
+    name, entry = list(milestones.items())[-1]
+    return name, (entry.get("years_after_start") or {}).get("q50")
+
+
+def _probability_html(rows: Sequence[Mapping[str, Any]], head: Sequence[Mapping]) -> str:
+    """P(>= Y years within w) as an HTML table: Y down, w across."""
+    if not rows:
+        return "<p>No probability grid.</p>"
+    years = sorted({r["years"] for r in rows})
+    windows = sorted({r["window_months"] for r in rows})
+    cells = {(r["years"], r["window_months"]): r for r in rows}
+    lead = {(r["years"], r["window_months"]) for r in head[:1]}
+    out = [
+        "<table>",
+        "<caption>P(&ge; Y years of AI progress within w), 95% Wilson interval</caption>",
+        "<thead><tr><th>Y years</th>"
+        + "".join(f"<th>w = {w:g} months</th>" for w in windows)
+        + "</tr></thead>",
+        "<tbody>",
+    ]
+    for y in years:
+        row = f"<tr><th>{y:g}</th>"
+        for w in windows:
+            text = _escape(_p_text(cells[(y, w)])) if (y, w) in cells else "&mdash;"
+            row += f"<td><b>{text}</b></td>" if (y, w) in lead else f"<td>{text}</td>"
+        out.append(row + "</tr>")
+    out += ["</tbody>", "</table>"]
+    return "\n".join(out)
+
+
+def _milestone_html(milestones: Mapping[str, Any]) -> str:
+    """A ladder's milestones: years after the start (10%, median, 90%), median date."""
+    dated = all("date" in m for m in milestones.values())
+    header = ["milestone", "10%", "median", "90%", *(["median date"] if dated else [])]
+    out = [
+        "<table>",
+        "<caption>Milestones: time after the start</caption>",
+        "<thead><tr>" + "".join(f"<th>{h}</th>" for h in header) + "</tr></thead>",
+        "<tbody>",
+    ]
+    for name, entry in milestones.items():
+        q = entry.get("years_after_start") or {}
+        cells = [_years(q.get(k)) for k in ("q10", "q50", "q90")]
+        if dated:
+            date = (entry.get("date") or {}).get("q50")
+            cells.append("not reached" if date is None else f"{date:.2f}")
+        out.append(
+            f"<tr><th>{_escape(name)}</th>"
+            + "".join(f"<td>{_escape(c)}</td>" for c in cells)
+            + "</tr>"
+        )
+    out += ["</tbody>", "</table>"]
+    return "\n".join(out)
 
 
 def _overrides(scenario: str | None, n_draws: int | None, seed: int | None, more: Sequence[str]):
