@@ -22,7 +22,7 @@ import numpy as np
 
 from ._accumulate import SENSITIVITY_BINS
 from ._errors import ConfigError
-from ._rundir import write_atomic
+from ._files import open_regular, parse_json, write_atomic
 
 CHECKPOINT = "accumulators.npz"
 META_KEYS = ("next_draw", "stop_draw", "fingerprint", "seconds", "shard")
@@ -61,12 +61,17 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         ConfigError: a file that is not an intact checkpoint (truncated, foreign, edited).
     """
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
+        file = open_regular(path, "checkpoint", "a checkpoint")
+    except OSError as err:
+        raise _refuse(path, f"a readable {CHECKPOINT} ({err})") from None
+    try:
+        with file, np.load(file, allow_pickle=False) as data:
+            meta_text = str(data["meta"])
             totals = {k[2:]: data[k] for k in data.files if k.startswith("t_")}
             sample = {k[2:]: data[k] for k in data.files if k.startswith("s_")}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         raise _refuse(path, f"a readable {CHECKPOINT} ({err})") from None
+    meta = parse_json(meta_text, "checkpoint", path, f"{CHECKPOINT} metadata")
     if not isinstance(meta, dict):
         raise _refuse(path, f"a {CHECKPOINT} whose metadata is a mapping")
     missing = {*META_KEYS, "content_hash"} - set(meta)
@@ -107,12 +112,15 @@ def check_counts(
     draw_range: tuple[int, int],
     sample_caps: tuple[int, int],
     shapes: Mapping[str, tuple[int, ...]] | None = None,
+    columns: Mapping[str, tuple[tuple[int, ...], np.dtype]] | None = None,
 ) -> None:
     """Check that ``state`` is a state a run over ``draw_range`` can reach (``sample_caps``:
     how many first draws its sample keeps, per-draw values and whole paths).
 
-    ``shapes`` (when given) are the accumulators' shapes for the plan; without them the
-    arrays are checked against each other only (as merge does for a shard).
+    ``shapes`` (when given) are the accumulators' shapes for the plan, ``columns`` its
+    sample's values (shape after the draw axis, dtype); without them the arrays are checked
+    against each other only. Every count is an int64 between 0 and the draws counted, so no
+    sum of them can wrap around (rows of at most a few thousand cells, n <= 10^13).
 
     Raises:
         ConfigError: the first inconsistency found, naming the file and the field.
@@ -131,8 +139,8 @@ def check_counts(
         if name not in totals:
             raise _refuse(path, f"a checkpoint with the {name} count")
     for name, array in totals.items():
-        if array.dtype.kind not in "iu":
-            raise _refuse(path, f"a checkpoint whose {name} holds integer counts")
+        if array.dtype != np.int64:
+            raise _refuse(path, f"a checkpoint whose {name} holds integer counts (int64)")
         if array.size and array.min() < 0:
             raise _refuse(path, f"a checkpoint whose {name} counts are >= 0")
     done = state["next_draw"] - start
@@ -148,10 +156,13 @@ def check_counts(
     if within is not None and (np.any(within > n) or np.any(np.diff(within, axis=-1) < 0)):
         raise _refuse(path, "a checkpoint whose milestone counts are at most its finite draws")
     for name, array in totals.items():
+        if array.size and int(array.max()) > done:
+            raise _refuse(path, f"a checkpoint whose {name} counts are at most its {done} draws")
+    for name, array in totals.items():
         if name.startswith(("hist_", "cal_")) and not np.all(array.sum(axis=-1) == n):
             raise _refuse(path, f"a checkpoint whose {name} histograms each sum to {n} draws")
     _check_sensitivity(path, totals, n)
-    _check_sample(path, state["sample"], done, sample_caps)
+    _check_sample(path, state["sample"], done, sample_caps, columns)
 
 
 def _check_sensitivity(path: Path, totals: Mapping[str, np.ndarray], n: int) -> None:
@@ -177,12 +188,37 @@ def _check_sensitivity(path: Path, totals: Mapping[str, np.ndarray], n: int) -> 
 
 
 def _check_sample(
-    path: Path, sample: Mapping[str, np.ndarray], done: int, caps: tuple[int, int]
+    path: Path,
+    sample: Mapping[str, np.ndarray],
+    done: int,
+    caps: tuple[int, int],
+    columns: Mapping[str, tuple[tuple[int, ...], np.dtype]] | None,
 ) -> None:
-    """Each sample array holds its first min(cap, done) draws (whole paths: their own cap)."""
+    """Each sample array holds its first min(cap, done) draws (whole paths: their own cap);
+    with ``columns``, exactly the plan's values, each of its shape and dtype."""
+
+    def length(name: str) -> int:
+        return min(caps[1] if name.startswith("path_") else caps[0], done)
+
     if min(caps[0], done) and not sample:
         raise _refuse(path, f"a checkpoint with its sample of the first {min(caps[0], done)} draws")
+    if columns is not None:
+        expected = {name for name in columns if length(name)}
+        if set(sample) != expected:
+            missing, extra = sorted(expected - set(sample)), sorted(set(sample) - expected)
+            raise _refuse(
+                path,
+                f"a checkpoint whose sample holds this plan's values (missing {missing}, "
+                f"extra {extra})",
+            )
     for name, array in sample.items():
-        length = min(caps[1] if name.startswith("path_") else caps[0], done)
-        if array.dtype.kind not in "biuf" or array.ndim not in (1, 2) or len(array) != length:
-            raise _refuse(path, f"a checkpoint whose sample {name} holds {length} numeric draws")
+        if array.dtype.kind not in "biuf" or array.ndim not in (1, 2) or len(array) != length(name):
+            raise _refuse(
+                path, f"a checkpoint whose sample {name} holds {length(name)} numeric draws"
+            )
+        if columns is not None:
+            shape, dtype = columns[name]
+            if array.shape[1:] != shape or array.dtype != dtype:
+                raise _refuse(
+                    path, f"a checkpoint whose sample {name} has shape (draws, *{shape}) of {dtype}"
+                )

@@ -12,6 +12,7 @@ import collections
 import dataclasses
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -203,24 +204,48 @@ def _compiled(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
 
 def _compile(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Any]:
     """Compile the kernel call ahead of time: (call(start_hi, start_lo, n_valid) -> (counts,
-    per-draw values), the shapes of the counts)."""
+    per-draw values), the shapes of both)."""
     draw_paths, count = _programs(plan, block, mesh, dtype)
     draw_paths, count = cast(Any, draw_paths), cast(Any, count)  # jitted: they lower
     args = (*_split_index(plan.draw_range[0]), np.int32(0))
     drawn = jax.eval_shape(draw_paths, *args[:2])
     paths_program = draw_paths.lower(*args[:2]).compile()
     count_program = count.lower(*args, drawn).compile()
-    stats_shapes, _ = jax.eval_shape(count, *args, drawn)
+    shapes = jax.eval_shape(count, *args, drawn)
 
     def call(start_hi, start_lo, n_valid):
         return count_program(start_hi, start_lo, n_valid, paths_program(start_hi, start_lo))
 
-    return call, stats_shapes
+    return call, shapes
 
 
 @jax.jit
 def _add_counts(total: dict[str, jax.Array], more: dict[str, jax.Array]) -> dict:
     return jax.tree_util.tree_map(jnp.add, total, more)
+
+
+Shapes = dict[str, tuple[int, ...]]
+SampleShapes = dict[str, tuple[tuple[int, ...], np.dtype]]
+
+
+def _as_shapes(traced: Any) -> tuple[Shapes, SampleShapes]:
+    """(each count's shape, each per-draw sample value's shape after the draw axis and dtype)
+    from the kernel's traced output."""
+    stats, per_draw = traced
+    totals = {k: tuple(v.shape) for k, v in stats.items()}
+    return totals, {k: (tuple(v.shape[1:]), np.dtype(v.dtype)) for k, v in per_draw.items()}
+
+
+def plan_shapes(plan: ForecastPlan) -> tuple[Shapes, SampleShapes]:
+    """What a checkpoint of ``plan`` holds: its counts' shapes and its sample's columns
+    (:func:`_as_shapes`), traced on one local device (nothing is compiled or run)."""
+    with precision_scope(plan.precision) as dtype:
+        device = local_devices()[0]
+        mesh = Mesh(np.array([device]), ("draws",))
+        draw_paths, count = _programs(plan, plan.model.block_size(device.platform), mesh, dtype)
+        args = (*_split_index(plan.draw_range[0]), np.int32(0))
+        drawn = jax.eval_shape(draw_paths, *args[:2])
+        return _as_shapes(jax.eval_shape(count, *args, drawn))
 
 
 def _split_index(start: int) -> tuple[np.uint32, np.uint32]:
@@ -234,7 +259,7 @@ def saved_state(plan: ForecastPlan, run_dir: Path, field: str = "resume") -> dic
         ConfigError: the directory holds a run of another configuration, seed or shard.
     """
     checkpoint = run_dir / CHECKPOINT
-    if not checkpoint.exists():
+    if not os.path.lexists(checkpoint):  # a link or a FIFO there is refused by the load
         return None
     saved = load_checkpoint(checkpoint)
     if saved["fingerprint"] != fingerprint(plan) or saved["shard"] != [
@@ -247,7 +272,10 @@ def saved_state(plan: ForecastPlan, run_dir: Path, field: str = "resume") -> dic
             "a run directory of the same configuration (it holds a run of another "
             "configuration, seed or shard: choose another directory)",
         )
-    check_counts(checkpoint, saved, plan.draw_range, sample_caps(plan))
+    # Against the plan's own accumulators and sample (traced, not compiled): before the
+    # directory is written, so a refused checkpoint leaves the run as it was.
+    shapes, columns = plan_shapes(plan)
+    check_counts(checkpoint, saved, plan.draw_range, sample_caps(plan), shapes, columns)
     return saved
 
 
@@ -298,15 +326,15 @@ def _run(
         state = saved
 
     t0 = time.perf_counter()
-    compiled, stats_shapes = _compiled(plan, block, mesh, dtype)
+    compiled, traced = _compiled(plan, block, mesh, dtype)
     compile_seconds = time.perf_counter() - t0
 
     if "totals" not in state:
-        state["totals"] = zeros_like_stats(stats_shapes)
+        state["totals"] = zeros_like_stats(traced[0])
         state["sample"] = {}
-    else:  # a resumed run: its counts must be a state this plan can reach
-        shapes = {k: tuple(v.shape) for k, v in stats_shapes.items()}
-        check_counts(checkpoint, state, plan.draw_range, sample_caps(plan), shapes)
+    else:  # a resumed run: its counts and sample must be a state this plan can reach
+        shapes, columns = _as_shapes(traced)
+        check_counts(checkpoint, state, plan.draw_range, sample_caps(plan), shapes, columns)
 
     done = state["next_draw"] - start
     bar = tqdm(

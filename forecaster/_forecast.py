@@ -8,6 +8,7 @@ from typing import Any
 
 from ._config import ForecastPlan, plan_forecast
 from ._engine import run_forecast, saved_state, select_devices
+from ._files import refuse_linked_directory, write_atomic
 from ._objective import check_objective, objective_value
 from ._outputs import print_headline, write_outputs
 from ._rundir import run_lock, save_config
@@ -92,8 +93,10 @@ def _run_distributed(cfg: Any, run_dir: Path) -> dict | None:
     OmegaConf.set_struct(shard_cfg, False)
     shard_cfg.output.report = False
     shard_dir = run_dir / f"shard_{index:04d}"
+    refuse_linked_directory(shard_dir, "shard directory")
+    refuse_linked_directory(shard_dir / ".hydra", "shard directory")
     (shard_dir / ".hydra").mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(shard_cfg, shard_dir / ".hydra" / "config.yaml")
+    write_atomic(shard_dir / ".hydra" / "config.yaml", OmegaConf.to_yaml(shard_cfg))
     run_forecast_job(shard_cfg, shard_dir)
     if index != 0:
         return None

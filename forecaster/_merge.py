@@ -7,7 +7,7 @@ result of a single run: every accumulator is an integer count, so merging is a s
 from __future__ import annotations
 
 import dataclasses
-import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,19 +17,40 @@ from omegaconf import OmegaConf
 
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint
 from ._config import plan_forecast
-from ._engine import ForecastResult, fingerprint, sample_cap, sample_caps
+from ._engine import ForecastResult, fingerprint, plan_shapes, sample_cap, sample_caps
 from ._errors import ConfigError
+from ._files import parse_json, read_text
 from ._outputs import print_headline, write_outputs
-from ._rundir import load_saved_config, run_lock, save_config
+from ._rundir import SAVED_CONFIG, load_saved_config, run_lock, save_config
 
 SUMMARY = "summary.json"
 
 
 def _load_shard(run_dir: Path) -> tuple[dict[str, Any], Any]:
     checkpoint = run_dir / CHECKPOINT
-    if not checkpoint.is_file():
+    if not os.path.lexists(checkpoint):  # a link or a FIFO there is refused by the load
         raise ConfigError("shard", str(run_dir), f"a forecast run directory with {CHECKPOINT}")
     return load_checkpoint(checkpoint), load_saved_config(run_dir, field="shard")
+
+
+def _check_shard_config(path: Path, state: dict[str, Any], cfg: Any) -> None:
+    """A shard's own config.yaml is the configuration (and shard) its checkpoint was made
+    with: the plan it gives has the checkpoint's fingerprint."""
+    try:
+        own = plan_forecast(OmegaConf.merge(cfg, {"resume": None}))
+    except ConfigError as err:
+        raise ConfigError(
+            "shard", str(path / SAVED_CONFIG), f"a valid forecast config ({err})"
+        ) from None
+    if (
+        fingerprint(own) != state["fingerprint"]
+        or [own.shard_index, own.num_shards] != state["shard"]
+    ):
+        raise ConfigError(
+            "shard",
+            str(path / SAVED_CONFIG),
+            f"the configuration and shard its {CHECKPOINT} was made with (they differ)",
+        )
 
 
 def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
@@ -68,18 +89,24 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     plan = plan_forecast(cfg)
     if fingerprint(plan) != first_state["fingerprint"]:
         raise ConfigError("shard", str(shard_dirs[0]), "a run made by this version of forecaster")
-    shapes = {k: v.shape for k, v in first_state["totals"].items()}
-    for (state, _), path in zip(loaded, shard_dirs, strict=True):
+    shapes, columns = plan_shapes(plan)  # each shard is checked against the plan
+    for (state, shard_cfg), path in zip(loaded, shard_dirs, strict=True):
+        _check_shard_config(path, state, shard_cfg)
         shard_plan = dataclasses.replace(
             plan, shard_index=state["shard"][0], num_shards=state["shard"][1]
         )
         check_counts(
-            path / CHECKPOINT, state, shard_plan.draw_range, sample_caps(shard_plan), shapes
+            path / CHECKPOINT,
+            state,
+            shard_plan.draw_range,
+            sample_caps(shard_plan),
+            shapes,
+            columns,
         )
     ordered = [
         loaded[i] for i in sorted(range(len(loaded)), key=lambda i: loaded[i][0]["shard"][0])
     ]
-    totals = {k: np.zeros_like(v) for k, v in first_state["totals"].items()}
+    totals = {k: np.zeros(shape, np.int64) for k, shape in shapes.items()}
     for state, _ in ordered:
         for key, value in state["totals"].items():
             totals[key] = totals[key] + value
@@ -116,11 +143,12 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
 def _refuse_foreign_output(out_dir: Path, fp: str) -> None:
     """An ``--out`` holding another run's results is left as it is."""
     for name in (SUMMARY, CHECKPOINT):
-        if not (out_dir / name).is_file():
+        if not os.path.lexists(out_dir / name):
             continue
         try:
             if name == SUMMARY:
-                theirs = json.loads((out_dir / name).read_text()).get("fingerprint")
+                text = read_text(out_dir / name, "--out", SUMMARY)
+                theirs = parse_json(text, "--out", out_dir / name, SUMMARY).get("fingerprint")
             else:
                 theirs = load_checkpoint(out_dir / name)["fingerprint"]
         except (ConfigError, OSError, ValueError, AttributeError):

@@ -21,7 +21,7 @@ import numpyro
 import pandas as pd
 
 from ._engine import ForecastResult
-from ._rundir import write_atomic
+from ._files import write_atomic
 from ._summaries import (
     calendar_summary,
     curve_table,
@@ -144,18 +144,19 @@ def headline_numbers(result: ForecastResult) -> dict[str, Any]:
 def write_outputs(result: ForecastResult, run_dir: Path, extra: dict | None = None) -> dict:
     """Write every output file of a finished run; returns the summary."""
     summary = build_summary(result, extra)
-    pd.DataFrame(summary["probabilities"]).to_csv(run_dir / "probabilities.csv", index=False)
-    pd.DataFrame(summary["quantiles"]).to_csv(run_dir / "quantiles.csv", index=False)
-    pd.DataFrame(summary["sensitivity"]).to_csv(run_dir / "sensitivity.csv", index=False)
-    pd.DataFrame(summary["fan"]).to_csv(run_dir / "fan.csv", index=False)
-    pd.DataFrame(summary["curve"]).to_csv(run_dir / "curve.csv", index=False)
-    sample_frame(result).to_parquet(run_dir / "draws.parquet", index=False)
+    for name in ("probabilities", "quantiles", "sensitivity", "fan", "curve"):
+        write_atomic(run_dir / f"{name}.csv", pd.DataFrame(summary[name]).to_csv(index=False))
+    _write_parquet(run_dir / "draws.parquet", sample_frame(result))
     paths = path_frame(result)
     if paths is not None:
-        paths.to_parquet(run_dir / "paths.parquet", index=False)
+        _write_parquet(run_dir / "paths.parquet", paths)
     # Last, atomically: a summary.json means every other output is complete.
     write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False))
     return summary
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    write_atomic(path, lambda fh: frame.to_parquet(fh, index=False))
 
 
 def sample_frame(result: ForecastResult) -> pd.DataFrame:

@@ -16,10 +16,10 @@ import contextlib
 import errno
 import fcntl
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import stat
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
@@ -27,11 +27,14 @@ from omegaconf.errors import OmegaConfBaseException
 
 from ._config import ForecastConfig
 from ._errors import ConfigError
+from ._files import FILE_MODE, parse_yaml, read_text, refuse_linked_directory, write_atomic
+
+__all__ = ["FILE_MODE", "write_atomic"]  # where earlier code imported them from
 
 SAVED_CONFIG = "config.yaml"
 LEGACY_CONFIG = Path(".hydra") / "config.yaml"  # runs made before config.yaml existed
 LOCK = ".lock"
-FILE_MODE = 0o644  # mkstemp makes 0600 files; results are as readable as any output
+CONFIG_LIMIT = 1 << 20  # a saved config is a few KiB; more is not one forecaster wrote
 
 
 def save_config(cfg: Any, run_dir: Path) -> None:
@@ -39,29 +42,6 @@ def save_config(cfg: Any, run_dir: Path) -> None:
     container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
     text = yaml.safe_dump(container, sort_keys=False)
     write_atomic(run_dir / SAVED_CONFIG, text)
-
-
-def write_atomic(path: Path, content: str | bytes | Callable[[BinaryIO], None]) -> None:
-    """Replace ``path`` by ``content`` in one step: a private temporary file beside it, fsync,
-    rename. A crash leaves the old file; two writers never share a temporary file.
-
-    ``content`` is text (UTF-8), bytes, or a function that writes into the open file.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            if callable(content):
-                content(fh)
-            else:
-                fh.write(content.encode() if isinstance(content, str) else content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def load_saved_config(run_dir: Path, field: str = "resume") -> DictConfig:
@@ -72,16 +52,16 @@ def load_saved_config(run_dir: Path, field: str = "resume") -> DictConfig:
             value of the wrong type; the message names the file.
     """
     file = next(
-        (run_dir / f for f in (SAVED_CONFIG, LEGACY_CONFIG) if (run_dir / f).is_file()), None
+        (run_dir / f for f in (SAVED_CONFIG, LEGACY_CONFIG) if os.path.lexists(run_dir / f)), None
     )
     if file is None:
         raise ConfigError(field, str(run_dir), f"a forecast run directory (with {SAVED_CONFIG})")
+    what = "a forecast config"
     try:
-        data = yaml.safe_load(file.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ConfigError(
-            field, str(file), f"a readable YAML forecast config ({first_line(err)})"
-        ) from None
+        text = read_text(file, field, what, limit=CONFIG_LIMIT)
+    except OSError as err:
+        raise ConfigError(field, str(file), f"a readable YAML forecast config ({err})") from None
+    data = parse_yaml(text, field, file, what)
     if not isinstance(data, Mapping):
         raise ConfigError(field, str(file), "a YAML mapping of forecast settings")
     _refuse_interpolations(data, str(file), field)
@@ -143,10 +123,24 @@ def run_lock(run_dir: Path) -> Iterator[None]:
     An advisory ``flock``: the kernel releases it when the process ends, however it ends
     (a stale ``.lock`` file from a killed run never blocks the next one).
     """
+    refuse_linked_directory(run_dir, "run directory")
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as err:
+        if err.errno != errno.ELOOP:
+            raise
+        raise ConfigError(
+            "run directory", str(run_dir), f"a directory whose {LOCK} is not a symbolic link"
+        ) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError(
+                "run directory", str(run_dir), f"a directory whose {LOCK} is a regular file"
+            )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:

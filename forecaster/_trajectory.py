@@ -21,8 +21,9 @@ import pandas as pd
 
 from ._config import ForecastPlan, plan_forecast
 from ._errors import ConfigError
+from ._files import write_atomic
 from ._priors import transform
-from ._rundir import run_lock, save_config, write_atomic
+from ._rundir import run_lock, save_config
 from ._settings import precision_scope
 from .models import ProgressModel
 

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import ConfigError
+from .._files import open_regular, read_text
 
 #: How a prior drawn from a posterior file resamples: ``joint`` (the default) takes every
 #: variable of one file from the same posterior row; ``marginal`` each by its own rank.
@@ -27,7 +28,7 @@ class PosteriorSamples:
 
     def __init__(self, path: str, variable: str, field: str, joint: bool = True):
         file = Path(path).expanduser()
-        if not file.is_file():
+        if not file.exists():
             raise ConfigError(f"{field}.path", path, "an existing posterior file (.nc or .csv)")
         values = read_posterior(file, variable, field)
         bad = int(np.sum(~np.isfinite(values)))
@@ -82,13 +83,25 @@ class PosteriorSamples:
         return jnp.asarray(self.sorted, u.dtype)[rank]
 
 
+#: The most bytes of a posterior file read (a million draws of dozens of variables fit).
+POSTERIOR_LIMIT = 1 << 30
+
+
 def read_posterior(file: Path, variable: str, field: str) -> np.ndarray:
-    """All draws of ``variable`` in ``file`` (.nc ArviZ netCDF or .csv), flattened."""
+    """All draws of ``variable`` in ``file`` (.nc ArviZ netCDF or .csv), flattened.
+
+    The file must be a regular file (a FIFO or a device is refused, never read); a netCDF
+    file must hold a ``posterior`` group whose variable is numeric.
+    """
+    what = "a posterior file"
     if file.suffix == ".csv":
+        import io
+
         import pandas as pd
 
+        text = read_text(file, f"{field}.path", what, follow=True, limit=POSTERIOR_LIMIT)
         try:
-            frame = pd.read_csv(file)
+            frame = pd.read_csv(io.StringIO(text))
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise ConfigError(f"{field}.path", str(file), f"a readable CSV ({exc})") from None
         if variable not in frame.columns:
@@ -97,14 +110,25 @@ def read_posterior(file: Path, variable: str, field: str) -> np.ndarray:
     if file.suffix in (".nc", ".netcdf", ".h5"):
         from .._arviz import az
 
+        open_regular(file, f"{field}.path", what, follow=True, limit=POSTERIOR_LIMIT).close()
         try:
             idata = az.from_netcdf(file)
         except Exception as exc:  # a corrupt or foreign file is the user's to fix
             raise ConfigError(f"{field}.path", str(file), f"an ArviZ netCDF file ({exc})") from None
-        posterior = idata.posterior
+        if "posterior" not in idata.groups():
+            raise ConfigError(
+                f"{field}.path", str(file), "an ArviZ netCDF file with a posterior group"
+            )
+        posterior = idata["posterior"]
         if variable not in posterior.data_vars:
             allowed = sorted(posterior.data_vars)
             raise ConfigError(f"{field}.variable", variable, f"a posterior variable: {allowed}")
+        if posterior[variable].dtype.kind not in "iuf":
+            raise ConfigError(
+                f"{field}.variable",
+                variable,
+                f"a numeric posterior variable of {file} (it holds {posterior[variable].dtype})",
+            )
         try:
             return np.asarray(posterior[variable].values, dtype=float).reshape(-1)
         except (TypeError, ValueError):

@@ -20,6 +20,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from .._errors import ConfigError
+from .._files import write_atomic, write_atomic_via_path
 from .._validate import choice
 from ._combined import COMBINED
 from ._common import CalibrationModel
@@ -76,9 +77,10 @@ def run_calibration(cfg: DictConfig | dict[str, Any], run_dir: Path) -> dict[str
     params = free_parameters(prepared)
     diagnostics = diagnose(idata, params, settings)
     posterior_path = run_dir / "posterior.nc"
-    idata.to_netcdf(str(posterior_path))
-    summarize(idata, settings.hdi_prob).to_csv(run_dir / "posterior_summary.csv")
-    prepared.table.to_csv(run_dir / "data_used.csv", index=False)  # the rows fitted, with sources
+    write_atomic_via_path(posterior_path, lambda tmp: idata.to_netcdf(str(tmp)))
+    write_atomic(run_dir / "posterior_summary.csv", summarize(idata, settings.hdi_prob).to_csv())
+    # the rows fitted, with sources
+    write_atomic(run_dir / "data_used.csv", prepared.table.to_csv(index=False))
 
     result: dict[str, Any] = {
         "model": name,

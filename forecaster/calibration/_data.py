@@ -8,6 +8,7 @@ because all three models share them.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from .._errors import ConfigError
+from .._files import read_text
 from .._paths import data_dir as shipped_data_dir
 from .._validate import number, positive
 
@@ -53,14 +55,17 @@ def read_table(directory: Path, file_name: str, schema: Mapping[str, str]) -> pd
     or a cell that does not convert.
     """
     path = Path(directory) / file_name
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(
             "model.data_file",
             str(path),
             f"an existing CSV file in data_dir (shipped data: {shipped_data_dir()})",
         )
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        text = read_text(path, file_name, "an observation data file", follow=True)
+        raw = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file_name}", str(path), f"a readable CSV file ({exc})") from exc
     raw.columns = [c.strip() for c in raw.columns]

@@ -12,6 +12,7 @@ log2 axis, extrapolated to the threshold horizon. Every figure is a
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from .._arviz import az
+from .._files import write_atomic
 from ._common import OBS, Prepared
 from ._time_horizons import trend_log2
 
@@ -401,6 +403,8 @@ def _figure(figsize: tuple[float, float]) -> Figure:
 
 def _save(fig: Figure, path: Path) -> str:
     """Save ``fig`` and clear it; return its file name (links are relative to the run dir)."""
-    fig.savefig(path, dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
     fig.clear()
+    write_atomic(path, buffer.getvalue())
     return path.name

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .._files import write_atomic
+
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -62,7 +64,7 @@ def jsonable(value: Any) -> Any:
 
 def write_json(result: Mapping[str, Any], path: Path) -> None:
     """Write ``result`` as strict JSON (NaN/inf as null)."""
-    path.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False) + "\n")
+    write_atomic(path, json.dumps(jsonable(result), indent=2, allow_nan=False) + "\n")
 
 
 def _fmt(value: Any) -> str:
@@ -226,4 +228,4 @@ def write_markdown(result: Mapping[str, Any], plots: Mapping[str, str], path: Pa
         parts += ["", "## Plots", ""]
         for title, file_name in plots.items():
             parts += [f"### {title}", "", f"![{title}]({file_name})", ""]
-    path.write_text("\n".join(parts).rstrip() + "\n")
+    write_atomic(path, "\n".join(parts).rstrip() + "\n")

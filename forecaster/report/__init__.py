@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .._rundir import write_atomic
+from .._files import refuse_linked_directory, write_atomic
 from ._load import directory_kind, job_directories, load_run, sweep_of
 
 __all__ = ["write_report"]
@@ -75,6 +75,7 @@ def write_report(path: Path) -> Path:
     Raises ConfigError when ``path`` is neither (no summary.json in it or its subdirectories).
     """
     path = Path(path).expanduser()
+    refuse_linked_directory(path, "report.path")
     kind = directory_kind(path)
     if kind == "sweep":
         return write_sweep_report(path)

@@ -5,7 +5,7 @@ fitted (with sources) and its plots. Everything is read from the run's files, ch
 
 from __future__ import annotations
 
-import json
+import io
 import math
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .._errors import ConfigError
+from .._files import parse_json, read_text
 from ..calibration._report import forecast_override, loo_line
 from ._document import Bullets, Code, Document, Image, Section, Table, Text, code, literal
 
@@ -36,11 +37,12 @@ def read_calibration(directory: Path) -> dict[str, Any]:
     """
     file = directory / "calibration.json"
     try:
-        info = json.loads(file.read_text())
-    except (OSError, ValueError) as err:
+        text = read_text(file, "report.path", "a calibration.json")
+    except OSError as err:
         raise ConfigError(
             "report.path", str(file), f"a readable calibration.json ({err})"
         ) from None
+    info = parse_json(text, "report.path", file, "calibration.json")
     if not isinstance(info, dict):
         raise ConfigError("report.path", str(file), "a calibration.json (a JSON object)")
     for key, kind in _REQUIRED.items():
@@ -132,7 +134,8 @@ def calibration_document(directory: Path) -> Document:
     ]
     data = directory / "data_used.csv"
     if data.is_file():
-        frame = pd.read_csv(data, dtype=str, keep_default_na=False).head(40)
+        table = read_text(data, "report.path", "data_used.csv")
+        frame = pd.read_csv(io.StringIO(table), dtype=str, keep_default_na=False).head(40)
         sections.append(
             Section(
                 "data",

@@ -9,7 +9,8 @@ directory holds one run directory per job.
 from __future__ import annotations
 
 import dataclasses
-import json
+import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError
+from .._files import parse_json, parse_yaml, read_text
 
 _ALLOWED = (
     "a forecast run directory (with summary.json), a sweep directory (with */summary.json) or "
@@ -95,9 +97,9 @@ def directory_kind(path: Path) -> str:
     """``"run"`` or ``"sweep"``; ConfigError for anything else."""
     if not path.is_dir():
         raise ConfigError("report.path", str(path), _ALLOWED)
-    if (path / "summary.json").is_file():
+    if os.path.lexists(path / "summary.json"):  # a link or a FIFO is refused when read
         return "run"
-    if (path / "calibration.json").is_file():
+    if os.path.lexists(path / "calibration.json"):
         return "calibration"
     if job_directories(path):
         return "sweep"
@@ -134,24 +136,59 @@ def sweep_of(run_dir: Path) -> Path | None:
     return None
 
 
+_LARGEST = 1e300  # a number the report formats (a larger int cannot become a float)
+
+
 def _is_number(value: Any) -> bool:
-    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    """A finite number of a size the report can format, or null."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and abs(value) <= _LARGEST
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**15
+
+
+#: Columns that are probabilities (or their standard errors, fractions) wherever they occur.
+_PROBABILITY = frozenset({"p", "se", "ci_low", "ci_high", "fraction_never"})
+_COUNTS = frozenset({"count", "n"})
+
+
+def _in_range(key: str, value: Any) -> bool:
+    if key in _COUNTS:
+        return value is None or _is_count(value)
+    if key in _PROBABILITY:
+        return value is None or (_is_number(value) and 0.0 <= value <= 1.0)
+    return _is_number(value)
+
+
+def _row(row: Any, text: tuple[str, ...]) -> bool:
+    if not isinstance(row, dict):
+        return False
+    if not all(
+        isinstance(v, str) or v is None if k in text else _in_range(k, v) for k, v in row.items()
+    ):
+        return False
+    count, n = row.get("count"), row.get("n")
+    return not (_is_count(count) and _is_count(n) and count > n)
 
 
 def _rows(*text: str) -> Any:
-    """A list of tables rows: every value a number (or null) but the ``text`` columns."""
+    """A list of tables rows: every value a number (or null) in its range (probabilities in
+    [0, 1], counts whole and >= 0, a count at most its n) but the ``text`` columns."""
+    return lambda value: isinstance(value, list) and all(_row(row, text) for row in value)
 
-    def check(value: Any) -> bool:
-        return isinstance(value, list) and all(
-            isinstance(row, dict)
-            and all(
-                isinstance(v, str) or v is None if k in text else _is_number(v)
-                for k, v in row.items()
-            )
-            for row in value
-        )
 
-    return check
+def _flags(value: Any) -> bool:
+    """Each flag: its probability, standard error and interval, in [0, 1]."""
+    return isinstance(value, dict) and all(
+        isinstance(v, dict)
+        and all(_in_range(k if k in _PROBABILITY else "p", x) for k, x in v.items())
+        for v in value.values()
+    )
 
 
 def _mapping(values: Any) -> Any:
@@ -182,7 +219,7 @@ _SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
     "probabilities": (True, _rows()),
     "curve": (False, _rows()),
     "quantiles": (False, _rows("outcome", "series")),
-    "flags": (False, _mapping(lambda v: isinstance(v, dict) and all(map(_is_number, v.values())))),
+    "flags": (False, _flags),
     "headline": (False, _headline),
     "model": (False, _mapping(lambda v: isinstance(v, str))),
     "sensitivity": (False, _rows("event", "parameter")),
@@ -197,19 +234,18 @@ _SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
     "versions": (False, _mapping(lambda v: isinstance(v, str))),
     "shard": (False, lambda v: isinstance(v, dict)),
     "merged_from": (False, lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v)),
-    **{
-        k: (False, lambda v: isinstance(v, int) and not isinstance(v, bool))
-        for k in ("n_draws", "draws_done", "seed", "non_finite", "finite_draws")
-    },
+    **{k: (False, _is_count) for k in ("n_draws", "draws_done", "non_finite", "finite_draws")},
+    "seed": (False, lambda v: isinstance(v, int) and not isinstance(v, bool)),
     "fingerprint": (False, lambda v: isinstance(v, str)),
 }
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+        text = read_text(path, "report.path", "a forecast summary.json")
+    except OSError as exc:
         raise ConfigError("report.path", str(path), f"a readable summary.json ({exc})") from None
+    data = parse_json(text, "report.path", path, "summary.json")
     if not isinstance(data, dict):
         raise ConfigError("report.path", str(path), "a forecast summary.json (a JSON object)")
     for field, (required, check) in _SUMMARY.items():
@@ -219,31 +255,48 @@ def _read_json(path: Path) -> dict[str, Any]:
             raise ConfigError(
                 "report.path",
                 str(path),
-                f"a forecast summary.json as forecaster writes it (its {field!r} is missing or "
-                "malformed)",
+                f"a forecast summary.json as forecaster writes it (its {field!r} is missing, "
+                "malformed or out of range)",
             )
+    done, total = data.get("draws_done"), data.get("n_draws")
+    if _is_count(done) and _is_count(total) and done > total:
+        raise ConfigError(
+            "report.path", str(path), "a forecast summary.json whose draws_done is at most n_draws"
+        )
     return data
 
 
-def _read_yaml(path: Path) -> Any:
-    import yaml
+_YAML_LIMIT = 1 << 20  # a run's config or Hydra file is a few KiB
 
+
+def _read_yaml(path: Path) -> Any:
+    """Plain YAML within its limits (depth, aliases, size); None where it cannot be read."""
     try:
-        return yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
+        return parse_yaml(
+            read_text(path, "report.path", "a YAML file", limit=_YAML_LIMIT),
+            "report.path",
+            path,
+            "a YAML file",
+        )
+    except (OSError, ConfigError):
         return None
 
 
 def load_run(path: Path) -> Run:
     """Everything a run's report shows."""
     summary_file = path / "summary.json"
-    if not summary_file.is_file():
+    if not os.path.lexists(summary_file):
         raise ConfigError("report.path", str(path), _ALLOWED)
     summary = _read_json(summary_file)
     config_file = next(
-        (f for f in (path / "config.yaml", path / ".hydra" / "config.yaml") if f.is_file()), None
+        (f for f in (path / "config.yaml", path / ".hydra" / "config.yaml") if os.path.lexists(f)),
+        None,
     )
-    config_text = config_file.read_text() if config_file else None
+    config_text = (
+        read_text(config_file, "report.path", "a run's config", limit=_YAML_LIMIT)
+        if config_file
+        else None
+    )
     config = _read_yaml(config_file) if config_file else None
     overrides = _read_yaml(path / ".hydra" / "overrides.yaml")
     return Run(
@@ -335,8 +388,9 @@ def find_calibration(directory: Path) -> Calibration | None:
     info = None
     if files["calibration.json"].is_file():
         try:
-            info = json.loads(files["calibration.json"].read_text())
-        except (OSError, ValueError):
+            text = read_text(files["calibration.json"], "report.path", "calibration.json")
+            info = parse_json(text, "report.path", files["calibration.json"], "calibration.json")
+        except (OSError, ValueError):  # ConfigError included: the section is optional
             info = None
     return Calibration(
         directory=directory,

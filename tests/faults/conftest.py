@@ -143,3 +143,28 @@ def copy_of(tmp_path) -> Callable[[Path], Path]:
         return target
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def two_shards(runs_root) -> list[Path]:
+    """Both shards of an 8192-draw run, each run by its own process (never modified)."""
+    dirs = [runs_root / f"shard{i}" for i in range(2)]
+    procs = [
+        process("forecast", *SMALL, "n_draws=8192", "num_shards=2", f"shard_index={i}",
+                f"hydra.run.dir={d}")
+        for i, d in enumerate(dirs)
+    ]  # fmt: skip
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+    return dirs
+
+
+@pytest.fixture
+def shards(two_shards, tmp_path) -> list[Path]:
+    """Copies of :func:`two_shards` for one test to edit."""
+    copies = []
+    for d in two_shards:
+        shutil.copytree(d, tmp_path / d.name)
+        copies.append(tmp_path / d.name)
+    return copies

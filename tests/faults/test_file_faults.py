@@ -150,37 +150,6 @@ def test_a_resume_refused_by_the_device_count_keeps_the_run(cli, small_run, copy
 # --- shards and merge ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def two_shards(runs_root):
-    from .conftest import SMALL, process
-
-    dirs = [runs_root / f"shard{i}" for i in range(2)]
-    procs = [
-        process(
-            "forecast",
-            *SMALL,
-            "n_draws=8192",
-            "num_shards=2",
-            f"shard_index={i}",
-            f"hydra.run.dir={d}",
-        )
-        for i, d in enumerate(dirs)
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err[-3000:]
-    return dirs
-
-
-@pytest.fixture
-def shards(two_shards, tmp_path):
-    copies = []
-    for d in two_shards:
-        shutil.copytree(d, tmp_path / d.name)
-        copies.append(tmp_path / d.name)
-    return copies
-
-
 def test_a_shard_with_edited_counts_is_refused_and_nothing_is_written(cli, shards, tmp_path):
     rewrite_checkpoint(shards[1] / CHECKPOINT, _scale)
     out = tmp_path / "merged"
