@@ -155,7 +155,7 @@ class Forecast:
         lines += [f" {_event(r)} = {_p_text(r)}" for r in self.headline_rows()]
         last = _last_milestone(s)
         if last is not None:
-            lines.append(f" {last[0]}: median {_years(last[1])} after the start")
+            lines.append(f" {last[0]}: median {last[1]} after the start")
         where = "None (in memory)" if self.run_dir is None else repr(str(self.run_dir))
         lines.append(f" run_dir={where}>")
         return "\n".join(lines)
@@ -176,9 +176,8 @@ class Forecast:
             + f"<br>{s.get('n_draws', 0):,} draws, seed {e(s.get('seed'))}; {where}</p>",
             _probability_html(s.get("probabilities") or [], self.headline_rows()),
         ]
-        milestones = s.get("milestones") or {}
-        if milestones:
-            parts.append(_milestone_html(milestones))
+        if s.get("milestones"):
+            parts.append(_milestone_html(s))
         parts.append("</div>")
         return "\n".join(parts)
 
@@ -230,12 +229,20 @@ def _years(value: float | None) -> str:
     return f"{value * 12:.3g} months" if value < 1 else f"{value:.3g} years"
 
 
-def _last_milestone(summary: Mapping[str, Any]) -> tuple[str, float | None] | None:
+def _milestone_years(value: float | None, summary: Mapping[str, Any]) -> str:
+    """A time to a milestone; at a ladder's phase cap ``not within the cap (N years)``."""
+    from .report._format import at_cap
+
+    cap = (summary.get("settings") or {}).get("phase_cap")
+    return f"not within the cap ({cap:g} years)" if at_cap(value, cap) else _years(value)
+
+
+def _last_milestone(summary: Mapping[str, Any]) -> tuple[str, str] | None:
     milestones = summary.get("milestones") or {}
     if not milestones:
         return None
     name, entry = list(milestones.items())[-1]
-    return name, (entry.get("years_after_start") or {}).get("q50")
+    return name, _milestone_years((entry.get("years_after_start") or {}).get("q50"), summary)
 
 
 def _probability_html(rows: Sequence[Mapping[str, Any]], head: Sequence[Mapping]) -> str:
@@ -264,8 +271,9 @@ def _probability_html(rows: Sequence[Mapping[str, Any]], head: Sequence[Mapping]
     return "\n".join(out)
 
 
-def _milestone_html(milestones: Mapping[str, Any]) -> str:
+def _milestone_html(summary: Mapping[str, Any]) -> str:
     """A ladder's milestones: years after the start (10%, median, 90%), median date."""
+    milestones = summary["milestones"]
     dated = all("date" in m for m in milestones.values())
     header = ["milestone", "10%", "median", "90%", *(["median date"] if dated else [])]
     out = [
@@ -276,7 +284,7 @@ def _milestone_html(milestones: Mapping[str, Any]) -> str:
     ]
     for name, entry in milestones.items():
         q = entry.get("years_after_start") or {}
-        cells = [_years(q.get(k)) for k in ("q10", "q50", "q90")]
+        cells = [_milestone_years(q.get(k), summary) for k in ("q10", "q50", "q90")]
         if dated:
             date = (entry.get("date") or {}).get("q50")
             cells.append("not reached" if date is None else f"{date:.2f}")

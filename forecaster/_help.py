@@ -25,8 +25,8 @@ WHAT = {
     "calibrate": "calibrate priors against observed data with NUTS (docs/CALIBRATION.md)",
 }
 EXAMPLES = {
-    "forecast": "forecaster forecast scenario=davidson_houlden_2025 n_draws=1000000",
-    "trajectory": "forecaster trajectory scenario=davidson_houlden_2025 scenario.params.f=8",
+    "forecast": "forecaster forecast scenario=<preset> n_draws=1000000 seed=1",
+    "trajectory": "forecaster trajectory scenario=<preset> scenario.params.f=8",
     "calibrate": "forecaster calibrate model=returns",
 }
 HELP_FLAGS = ("--help",)  # Hydra has no -h

@@ -193,6 +193,51 @@ class ProgressModel(Model):
             "growth_rate": np.log(2.0) * rate,
         }
 
+    def stop_reason(self, params: Any, path: Path) -> tuple[str, str]:
+        """Why one draw's path ends where it does, for a trajectory's plot: a code and plain
+        words. The integrators report no reason, so it is read off the path: the last node
+        reached within the horizon and what comes after it (a node past the horizon, never
+        reached, or none: the grid's end) against the cut-offs of the model.
+
+        Codes: ``non_finite``, ``horizon``, ``ceiling``, ``max_doublings`` (the grid's end),
+        ``stalled`` (the rate fell to 0), and a model's own (:meth:`own_stop_reason`).
+        Host-side (NumPy), one draw.
+        """
+        t = np.asarray(path.t, dtype=float)
+        x = np.asarray(path.x, dtype=float)
+        reached = np.nonzero(t <= self.horizon_years)[0]
+        last = int(reached[-1]) if reached.size else 0
+        if np.isnan(t).any() or np.isnan(np.asarray(path.rate, dtype=float)[: last + 1]).any():
+            return "non_finite", "a non-finite value in the path"
+        per_year = float(self.per_year(params))
+        ceiling = self.ceiling_years(params)
+        at_ceiling = math.isfinite(ceiling) and (
+            x[last] / per_year >= (1.0 - self.ceiling_tolerance) * ceiling
+            or (last + 1 < x.size and x[last + 1] / per_year > ceiling)
+        )
+        if last + 1 < x.size and math.isfinite(t[last + 1]):
+            return "horizon", f"the horizon ({self.horizon_years:g} years)"
+        if at_ceiling:
+            return "ceiling", f"the ceiling ({ceiling:.3g} years of progress)"
+        if last + 1 >= x.size:
+            return "max_doublings", (
+                f"the grid's end (max_doublings = {self.max_doublings:g} {self.grid_unit})"
+            )
+        own = self.own_stop_reason(params, path, last)
+        if own is not None:
+            return own
+        return "stalled", "progress stalls (the growth rate falls to 0)"
+
+    @property
+    def grid_unit(self) -> str:
+        """The unit of the grid's x, in words: doublings (a ladder's: years of progress)."""
+        return "doublings"
+
+    def own_stop_reason(self, params: Any, path: Path, last: int) -> tuple[str, str] | None:
+        """A model's own cut-off that ended the path after node ``last`` (the last reached
+        within the horizon; the next is never reached), or None (default: none)."""
+        return None
+
     def headline(self) -> Headline:
         return Headline("progress", 3.0, 12.0)
 

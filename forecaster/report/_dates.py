@@ -8,7 +8,7 @@ from typing import Any
 from . import _date_figures as date_figs
 from ._document import Section, Table, Text, code, literal
 from ._figures import image
-from ._format import calendar_date, duration, share, years_label
+from ._format import at_cap, calendar_date, milestone_duration, share, years_label
 from ._load import Run
 
 
@@ -62,17 +62,12 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
     milestones = run.summary.get("milestones")
     if not isinstance(milestones, dict) or not milestones:
         return None
+    cap = (run.summary.get("settings") or {}).get("phase_cap")
     last_name, last = list(milestones.items())[-1]
     years = last.get("years_after_start") or {}
-    when = ""
-    date = (last.get("date") or {}).get("q50")
-    if date is not None:
-        when = f", around {calendar_date(date)} at the median"
     blocks: list[Any] = [
         Text(
-            f"{literal(last_name)} comes {duration(years.get('q50'))} after the start "
-            f"(median; 80% of draws between {duration(years.get('q10'))} and "
-            f"{duration(years.get('q90'))}){when}.",
+            _milestone_lead(literal(last_name), years, last.get("date") or {}, cap),
             "lead" if lead else "p",
         ),
         image(date_figs.milestone_densities(milestones)),
@@ -86,7 +81,7 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
     rows = []
     for name, entry in milestones.items():
         q = entry.get("years_after_start") or {}
-        row = [literal(name), *(duration(q.get(k)) for k in ("q10", "q50", "q90"))]
+        row = [literal(name), *(milestone_duration(q.get(k), cap) for k in ("q10", "q50", "q90"))]
         row += [share(entry["p_within_years"].get(y)) for y in within]
         row += [calendar_date((entry.get("date") or {}).get("q50"))] if dated else []
         rows.append(row)
@@ -95,9 +90,40 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
             header=header,
             rows=rows,
             caption="Time from the start to each milestone (quantiles from 1% bins; "
-            "P(within Y) exact counts).",
+            "P(within Y) exact counts)."
+            + (
+                f" “Not within the cap”: at the ladder's phase cap of {cap:g} years, where "
+                "the model stops a phase, so not a duration."
+                if cap is not None
+                else ""
+            ),
         )
     )
     if lead:
         return Section("headline", "Headline: milestones", blocks)
     return Section("milestones", "Milestones", blocks)
+
+
+def _milestone_lead(name: str, years: dict, date: dict, cap: float | None) -> str:
+    """When the last milestone comes: its median and 80% range after the start (a quantile
+    at the phase cap said so, not as a duration) and its median date."""
+    median, low, high = (years.get(k) for k in ("q50", "q10", "q90"))
+    if at_cap(median, cap):
+        return (
+            f"{name} is not reached within the phase cap ({cap:g} years) in at least half "
+            f"of the draws; 10% of draws reach it within {milestone_duration(low, cap)}."
+        )
+    text = f"{name} comes {milestone_duration(median, cap)} after the start (median; "
+    if at_cap(high, cap):
+        text += (
+            f"10% of draws within {milestone_duration(low, cap)}, and at least 10% not "
+            f"within the phase cap of {cap:g} years)"
+        )
+    else:
+        text += (
+            f"80% of draws between {milestone_duration(low, cap)} and "
+            f"{milestone_duration(high, cap)})"
+        )
+    if date.get("q50") is not None:
+        text += f", around {calendar_date(date['q50'])} at the median"
+    return text + "."

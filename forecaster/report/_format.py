@@ -132,6 +132,22 @@ def duration(years: float | None) -> str:
     return f"{years:.3g} years"
 
 
+#: Milestone quantiles come from bins 0.93% wide: a quantile within one bin of a cap is at it.
+_AT_CAP = 1.01
+
+
+def at_cap(years: float | None, cap: float | None) -> bool:
+    """Whether a time to a milestone is at or past a ladder's phase cap (None: no cap)."""
+    return years is not None and cap is not None and years * _AT_CAP >= cap
+
+
+def milestone_duration(years: float | None, cap: float | None = None) -> str:
+    """A time to a milestone as :func:`duration`; at or past ``cap`` (a ladder's phase cap,
+    1000 years in AI 2027's code, where a phase that never ends is stopped) it is no
+    duration: ``not within the cap (1000 years)``."""
+    return f"not within the cap ({cap:g} years)" if at_cap(years, cap) else duration(years)
+
+
 def calendar_date(year: float | None) -> str:
     """A decimal year as month and year (2027.69 -> Sep 2027)."""
     if year is None or not math.isfinite(year):

@@ -126,6 +126,13 @@ class DavidsonHoulden(GeneralLaw):
             ),
         )
 
+    def own_stop_reason(self, params: Params, path: Path, last: int) -> tuple[str, str] | None:
+        """Their stepper's ``stop_after_years`` too (their single simulation's end)."""
+        stop = self.doublings.stop_after_years
+        if self.integrator == "doublings" and float(path.t[last]) >= stop:
+            return "stop_after_years", f"stop_after_years = {stop:g} (their simulation's end)"
+        return super().own_stop_reason(params, path, last)
+
     def returns_and_speedup(self, params: Params, path: Path) -> tuple[Any, Any]:
         if self.integrator == "rk4":
             return super().returns_and_speedup(params, path)

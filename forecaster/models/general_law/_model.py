@@ -245,6 +245,16 @@ class GeneralLaw(ProgressModel):
             return jnp.zeros((), bool)
         return by_horizon >= (1.0 - self.ceiling_tolerance) * params.ceiling_doublings
 
+    def own_stop_reason(self, params: Params, path: Path, last: int) -> tuple[str, str] | None:
+        """``stop_doubling_years``: the next doubling would take longer."""
+        doubling = 1.0 / float(path.rate[last])
+        if doubling > self.stop_doubling_years:
+            return "stop_doubling_years", (
+                f"a doubling would take {doubling:.3g} years, over stop_doubling_years = "
+                f"{self.stop_doubling_years:g}"
+            )
+        return None
+
 
 def largest_ceiling(priors: PriorSet) -> float | None:
     """The largest D a draw can have, in doublings; None when it is not known statically."""

@@ -143,6 +143,17 @@ class MilestoneLadder(ProgressModel):
         years = milestone_years(self.ladder, params.gaps)
         return {"milestone_years": years, "reached_ceiling": years[-1] <= self.horizon_years}
 
+    @property
+    def grid_unit(self) -> str:
+        return "years of progress"
+
+    def own_stop_reason(self, params: LadderParams, path: Path, last: int) -> tuple[str, str]:
+        """Past the last milestone nothing is modelled: the path ends there. (The phase cap
+        changes the milestone times only, never a path.)"""
+        return "last_milestone", (
+            f"the last milestone, {self.ladder.names[-1]} (nothing is modelled past it)"
+        )
+
     def milestones(self) -> MilestoneSet:
         return MilestoneSet(self.ladder.names[1:], self.ladder.phases)
 
