@@ -23,16 +23,64 @@ config flag, no matplotlib backend. float64 runs switch JAX's 64-bit mode on for
 duration only.
 """
 
-from . import models
-from ._api import outcomes, simulate
-from ._errors import ConfigError
-from ._forecasts import Forecast, forecast, load, prior, scenario_priors, sweep
-from ._kernel import batched_outcomes, draw_outcomes
-from ._version import __version__
-from ._xla import configure_cpu_scheduler
-from .models import Model, register
-from .models.davidson_houlden import DoublingsOptions, SpeedUp, balanced_growth_speedup
-from .models.general_law import PARAMETERS, Params, growth_rate
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below are imported on first use (:func:`__getattr__`)
+    from . import models
+    from ._api import outcomes, simulate
+    from ._errors import ConfigError
+    from ._forecasts import Forecast, forecast, load, prior, scenario_priors, sweep
+    from ._kernel import batched_outcomes, draw_outcomes
+    from ._version import __version__
+    from ._xla import configure_cpu_scheduler
+    from .models import Model, register
+    from .models.davidson_houlden import DoublingsOptions, SpeedUp, balanced_growth_speedup
+    from .models.general_law import PARAMETERS, Params, growth_rate
+
+# Where each public name lives. Importing forecaster imports none of them (JAX takes seconds
+# to import): the command line starts at once and answers Ctrl-C in one line from the start.
+_LAZY = {
+    "models": ".models",
+    "outcomes": "._api",
+    "simulate": "._api",
+    "ConfigError": "._errors",
+    "Forecast": "._forecasts",
+    "forecast": "._forecasts",
+    "load": "._forecasts",
+    "prior": "._forecasts",
+    "scenario_priors": "._forecasts",
+    "sweep": "._forecasts",
+    "batched_outcomes": "._kernel",
+    "draw_outcomes": "._kernel",
+    "configure_cpu_scheduler": "._xla",
+    "Model": ".models",
+    "register": ".models",
+    "DoublingsOptions": ".models.davidson_houlden",
+    "SpeedUp": ".models.davidson_houlden",
+    "balanced_growth_speedup": ".models.davidson_houlden",
+    "PARAMETERS": ".models.general_law",
+    "Params": ".models.general_law",
+    "growth_rate": ".models.general_law",
+    "__version__": "._version",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'forecaster' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name], __name__)
+    value = module if _LAZY[name] == f".{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "PARAMETERS",

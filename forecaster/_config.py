@@ -87,6 +87,15 @@ def register_configs() -> None:
     load_plugins()
     ConfigStore.instance().store(name="forecast_schema", node=ForecastConfig)
     register_schemas()
+    if not OmegaConf.has_resolver(SEGMENT_RESOLVER):
+        OmegaConf.register_new_resolver(SEGMENT_RESOLVER, check.path_segment)
+
+
+#: ``${segment:scenario.name,${scenario.name}}`` in conf/*.yaml: the value checked as one path
+#: component (:func:`forecaster._validate.path_segment`) where Hydra builds a run directory, so
+#: every way of setting a name (``scenario.name=``, ``'scenario={name: ...}'``, ``++``, a
+#: sweep, a plug-in preset) is refused before Hydra creates anything.
+SEGMENT_RESOLVER = "segment"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +165,11 @@ def hydra_error(err: Exception, overrides: Sequence[str]) -> Exception:
 
     if not isinstance(err, HydraException | OmegaConfBaseException):
         return err
+    cause: BaseException | None = err
+    while cause is not None:  # a check of ours run by Hydra (SEGMENT_RESOLVER): its own line
+        if isinstance(cause, ConfigError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
     for cause in (err, err.__cause__, getattr(err.__cause__, "__cause__", None)):
         if isinstance(cause, MissingConfigException) and cause.options:
             group, _, name = (cause.missing_cfg_file or "").rpartition("/")
@@ -289,6 +303,51 @@ def _unquoted_prior(overrides: Sequence[str]) -> ConfigError | None:
     return None
 
 
+# ``~key``: Hydra deletes the key. Only a prior may go (to be added back in another form:
+# ``~scenario.params.r0 '+scenario.params.r0={dist: ...}'``); a deleted setting would reach
+# the job as a missing value instead of its default.
+_DELETABLE = re.compile(r"^(scenario|timelines)\.params\.\w+$")
+# The groups whose ``name`` becomes a directory Hydra creates (conf/*.yaml, SEGMENT_RESOLVER).
+_NAMED_GROUPS = ("scenario", "model")
+
+
+def check_overrides(overrides: Sequence[str]) -> None:
+    """Refuse, before Hydra composes or creates anything, a ``~key`` of anything but a prior
+    and a group name that would put a directory outside its parent, in every form Hydra
+    accepts (``scenario.name=../..``, ``'scenario={name: ../..}'``, ``++``, each value of a
+    sweep). Flags and overrides Hydra cannot parse are left to Hydra."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for arg in overrides:
+        try:
+            (override,) = parser.parse_overrides([arg])
+        except Exception:  # noqa: BLE001 - a flag (-m), or Hydra's own grammar error later
+            continue
+        key = override.key_or_group
+        if override.is_delete():
+            if not _DELETABLE.match(key):
+                raise ConfigError(
+                    key,
+                    override.input_line,
+                    "a setting to change, not delete (~ deletes only a prior, "
+                    "scenario.params.<name> or timelines.params.<name>, to add it back in "
+                    "another form with +)",
+                )
+            continue
+        group, _, leaf = key.partition(".")
+        if group not in _NAMED_GROUPS or leaf not in ("", "name"):
+            continue
+        values = (
+            list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
+        )
+        for value in values:
+            if leaf == "name":
+                check.path_segment(key, value)
+            elif isinstance(value, dict) and "name" in value:
+                check.path_segment(f"{group}.name", value["name"])
+
+
 def compose_forecast(overrides: Sequence[str] = ()) -> DictConfig:
     """conf/forecast.yaml composed with Hydra ``overrides``, as ``forecaster forecast`` does
     (the structured schema registered first; no app, no output directory).
@@ -298,6 +357,7 @@ def compose_forecast(overrides: Sequence[str] = ()) -> DictConfig:
     """
     from hydra import compose, initialize_config_dir
 
+    check_overrides(overrides)
     register_configs()
     extra = searchpath_override()
     try:

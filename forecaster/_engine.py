@@ -25,6 +25,7 @@ from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
+from . import _interrupt as interrupt
 from ._accumulate import (
     add_stats,
     calendar_statistics,
@@ -372,6 +373,7 @@ def _run(
         save_checkpoint(checkpoint, state)
         if on_chunk is not None:
             on_chunk(position - start, stop - start)
+        interrupt.check()  # a Ctrl-C an ignored callback swallowed stops here, checkpointed
     run_seconds = time.perf_counter() - t_run
     bar.close()
     save_checkpoint(checkpoint, state)  # also for a shard with no draws of its own

@@ -78,7 +78,8 @@ _NOT_WITH_RESUME = ("hydra.", "hydra/", "+", "~", "-")
 
 def resumed_config(run_dir: Path, settings: Sequence[str]) -> DictConfig:
     """The saved config of ``run_dir`` with ``key=value`` ``settings`` merged in as data,
-    ``resume`` set to the directory. Hydra syntax (``hydra.*``, ``+``, ``~``, flags) is refused.
+    ``resume`` set to the directory. Hydra syntax (``hydra.*``, ``+``, ``~``, flags) and
+    interpolations (``${...}``) are refused.
     """
     for arg in settings:
         key, _, value = arg.partition("=")
@@ -86,6 +87,8 @@ def resumed_config(run_dir: Path, settings: Sequence[str]) -> DictConfig:
             raise ConfigError(
                 key, value, "a key=value forecast setting (resume= takes no hydra.*, +, ~ or -)"
             )
+        if "${" in value:  # the saved config holds plain values: so do its settings
+            raise ConfigError(key, value, "a plain value, not an interpolation, with resume=")
     cfg = load_saved_config(run_dir)
     try:
         cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(settings)))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -67,17 +66,25 @@ def _os_error(err: OSError) -> str:
         errno.EDQUOT: " (free some space; a forecast keeps its last checkpoint: resume=<dir>)",
         errno.EROFS: " (choose a writable directory)",
         errno.EACCES: " (choose a directory you may write)",
-    }.get(err.errno, "")
+    }.get(err.errno or 0, "")
     return f"{reason}{where}{hint}"
 
 
-def guarded(command: Callable[[], Any]) -> Any:
+#: What Ctrl-C leaves behind, per command (the one line it prints, exit 130).
+INTERRUPTED = {
+    "forecast": "interrupted (a forecast keeps its last checkpoint: resume=<dir> continues it)",
+    "calibrate": "interrupted (a calibration writes its posterior once it finishes: run it again)",
+}
+
+
+def guarded(command: Callable[[], Any], interrupted: str = "interrupted") -> Any:
     """Run ``command`` so that every fault ends in one line and its exit code.
 
     A user's mistake (:class:`ConfigError`) exits 2, an operating-system fault 1, Ctrl-C 130,
     anything else (a bug) 1 with a pointer to ``FORECASTER_DEBUG=1``, which re-raises so the
-    traceback shows.
+    traceback shows. ``interrupted`` is the line for Ctrl-C (:data:`INTERRUPTED`).
     """
+    from . import _interrupt
     from ._errors import ConfigError, EnvironmentFault
 
     try:
@@ -89,11 +96,8 @@ def guarded(command: Callable[[], Any]) -> Any:
             raise
         if isinstance(err, ConfigError):
             fail(str(err))
-        if isinstance(err, KeyboardInterrupt):
-            fail(
-                "interrupted (a forecast keeps its last checkpoint: resume=<dir> continues it)",
-                EXIT_INTERRUPTED,
-            )
+        if isinstance(err, KeyboardInterrupt) or _interrupt.requested():
+            fail(interrupted, EXIT_INTERRUPTED)  # also a fault a swallowed Ctrl-C caused
         if isinstance(err, OSError):
             fail(_os_error(err), EXIT_ENVIRONMENT)
         if isinstance(err, EnvironmentFault):
@@ -108,28 +112,6 @@ def guarded(command: Callable[[], Any]) -> Any:
         )
 
 
-# Config values that name a directory Hydra creates before the task starts (conf/*.yaml).
-_DIRECTORY_NAMES = re.compile(r"^\+{0,2}(?P<key>scenario\.name|model\.name)=(?P<value>.*)$")
-_SWEEP_SYNTAX = re.compile(r"^(?:choice|glob)\((?P<items>.*)\)$|^\[(?P<list>.*)\]$")
-
-
-def _check_directory_names(args: Sequence[str]) -> None:
-    """Refuse, before Hydra creates a directory, a name that would put it outside its parent
-    (``scenario.name=../..``); each value of a sweep (``a,b``, ``choice(a,b)``) is checked."""
-    from . import _validate as check
-
-    for arg in args:
-        match = _DIRECTORY_NAMES.match(arg)
-        if match is None:
-            continue
-        value = match["value"].strip()
-        wrapped = _SWEEP_SYNTAX.match(value)
-        if wrapped:
-            value = wrapped["items"] if wrapped["items"] is not None else wrapped["list"]
-        for item in value.split(","):
-            check.path_segment(match["key"], item.strip().strip("'\""))
-
-
 def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[str]) -> int:
     """Run ``task`` as a Hydra app over ``args``.
 
@@ -139,10 +121,10 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
     """
     import hydra
 
-    from ._config import register_configs
+    from ._config import check_overrides, register_configs
     from ._paths import conf_dir
 
-    _check_directory_names(args)
+    check_overrides(args)
     _quiet_library_logs()
     _persistent_compilation_cache()
     register_configs()  # plug-in models load here (FORECASTER_MODELS, entry points)
@@ -193,7 +175,7 @@ def _persistent_compilation_cache() -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
-def _run_job(job: Callable, cfg) -> Any:
+def _run_job(job: Callable, cfg, command: str) -> Any:
     """Run ``job(cfg, run_dir)`` inside a Hydra app and return what it returns: a user's
     mistake is one line, exit 2."""
     from hydra.core.hydra_config import HydraConfig
@@ -207,14 +189,14 @@ def _run_job(job: Callable, cfg) -> Any:
         return job(cfg, Path(HydraConfig.get().runtime.output_dir))
 
     # Inside the app: Hydra would print any exception escaping the task with its traceback.
-    return guarded(run)
+    return guarded(run, INTERRUPTED.get(command, "interrupted"))
 
 
 def _forecast_task(cfg) -> float | None:
     """A forecast job; with ``objective=...`` it returns that number (for sweepers)."""
     from ._forecast import objective_of, run_forecast_job
 
-    return _run_job(lambda c, d: objective_of(c, run_forecast_job(c, d)), cfg)
+    return _run_job(lambda c, d: objective_of(c, run_forecast_job(c, d)), cfg, "forecast")
 
 
 def _calibrate_task(cfg) -> None:
@@ -227,7 +209,7 @@ def _calibrate_task(cfg) -> None:
 
         print(f"report: {write_report(run_dir)}")
 
-    _run_job(calibrate_and_report, cfg)
+    _run_job(calibrate_and_report, cfg, "calibrate")
 
 
 def _resume(args: list[str]) -> int:
@@ -281,13 +263,14 @@ def merge(args: list[str]) -> int:
 def _trajectory_task(cfg) -> None:
     from ._trajectory import run_trajectory_job
 
-    _run_job(run_trajectory_job, cfg)
+    _run_job(run_trajectory_job, cfg, "trajectory")
 
 
 def trajectory(args: list[str]) -> int:
     """``forecaster trajectory [overrides]``: the scenario's path at its prior medians."""
     if not any(a.startswith("hydra.run.dir=") for a in args):
-        args = ["hydra.run.dir=outputs/trajectory/${scenario.name}/${now:%Y-%m-%d_%H-%M-%S}", *args]
+        name = "${segment:scenario.name,${scenario.name}}"
+        args = [f"hydra.run.dir='outputs/trajectory/{name}/${{now:%Y-%m-%d_%H-%M-%S}}'", *args]
     return _run_hydra_app("trajectory", "forecast", _trajectory_task, args)
 
 
@@ -377,20 +360,71 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``forecaster`` console script and ``python -m forecaster``."""
-    from ._xla import configure_cpu_scheduler
+# The libraries each command needs, imported with Ctrl-C deferred (:func:`_interrupt.deferred`).
+_LIBRARIES = {
+    "calibrate": ("numpy", "jax", "hydra", "numpyro", "arviz", "matplotlib"),
+    "speedup": (),
+}
 
-    configure_cpu_scheduler()  # before any JAX backend starts: XLA reads its flags then
+
+def _import_libraries(command: str) -> None:
+    """Import the heavy libraries ``command`` uses, at once (a Ctrl-C meanwhile waits)."""
+    import importlib
+
+    for name in _LIBRARIES.get(command, ("numpy", "jax", "hydra", "numpyro")):
+        importlib.import_module(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line, callable in-process (the tests do); :func:`run` is the console script.
+
+    Ctrl-C is one line and exit 130 from the first statement on: importing forecaster imports
+    no JAX (forecaster/__init__.py), and the heavy libraries are imported with Ctrl-C deferred
+    (a KeyboardInterrupt inside a library's import leaves it half-initialised)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help", "help"):
-        print(USAGE)
-        return 0
-    command, rest = args[0], args[1:]
-    if command not in COMMANDS:
-        fail(f"command={command!r} is not allowed: one of {list(COMMANDS)}")
-    return guarded(lambda: COMMANDS[command](rest))
+    command = args[0] if args else ""
+    interrupted = INTERRUPTED.get(command, "interrupted")
+    try:
+        from . import _interrupt
+        from ._xla import configure_cpu_scheduler
+
+        if not args or command in ("-h", "--help", "help"):
+            print(USAGE)
+            return 0
+        if command not in COMMANDS:
+            fail(f"command={command!r} is not allowed: one of {list(COMMANDS)}")
+        with _interrupt.deferred():
+            _import_libraries(command)
+        configure_cpu_scheduler()  # before any JAX backend starts: XLA reads its flags then
+        code = guarded(lambda: COMMANDS[command](args[1:]), interrupted)
+        _interrupt.check()  # a Ctrl-C swallowed on the way is no success
+        return code
+    except KeyboardInterrupt:
+        if os.environ.get(DEBUG) == "1":
+            raise
+        fail(interrupted, EXIT_INTERRUPTED)
+
+
+def run() -> NoReturn:
+    """The ``forecaster`` console script and ``python -m forecaster``: :func:`main`, then the
+    exit. An interrupted run leaves at once (streams flushed, ``os._exit``): JAX's and
+    NumPyro's worker threads may still be running, and the interpreter's shutdown under them
+    can crash (a segfault after the line was printed). Here, not in :func:`main`, SIGINT is
+    recorded as well (:func:`forecaster._interrupt.install`): a process-wide switch for the
+    command's own process only."""
+    from . import _interrupt
+
+    _interrupt.install()
+    try:
+        code = main()
+    except SystemExit as done:
+        if done.code != EXIT_INTERRUPTED:
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

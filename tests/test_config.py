@@ -365,3 +365,22 @@ def test_config_doc_covers_every_key_preset_and_prior_form():
         assert f"dist: {kind}" in text, kind
     for name in [*PARAMETERS, "ceiling_years"]:
         assert f"`{name}`" in text, name
+
+
+def test_a_directory_name_hydra_resolves_is_checked_where_it_builds_the_directory():
+    """The run directories of conf/*.yaml pass the name through SEGMENT_RESOLVER: a name no
+    override check saw (a plug-in preset's ``name:``) is refused as the user's mistake."""
+    from omegaconf import OmegaConf
+
+    from forecaster._config import SEGMENT_RESOLVER, hydra_error, register_configs
+
+    register_configs()
+    cfg = OmegaConf.create(
+        {"name": "../outside", "dir": f"outputs/${{{SEGMENT_RESOLVER}:scenario.name,${{name}}}}"}
+    )
+    with pytest.raises(Exception) as raised:
+        OmegaConf.to_container(cfg, resolve=True)
+    err = hydra_error(raised.value, [])
+    assert isinstance(err, ConfigError) and err.field == "scenario.name"
+    assert OmegaConf.to_container(OmegaConf.create({"n": "fine", "d": "${segment:k,${n}}"}),
+                                  resolve=True)["d"] == "fine"  # fmt: skip

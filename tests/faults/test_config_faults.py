@@ -79,6 +79,11 @@ CASES = {
     ),
     "dh-mode-unknown": (["scenario.dh_mode=web"], "scenario.dh_mode", "monte_carlo"),
     "devices-too-many": (["devices=64"], "devices", "local devices"),
+    "delete-a-setting": (["~seed"], "seed", "not delete"),
+    "delete-the-scenario": (["~scenario"], "scenario", "not delete"),
+    "delete-the-draws": (["~n_draws"], "n_draws", "not delete"),
+    "delete-the-output": (["~output.dir"], "output.dir", "scenario.params.<name>"),
+    "delete-a-model-key": (["~scenario.model"], "scenario.model", "not delete"),
     "sample-size-negative": (["output.sample_size=-5"], "output.sample_size", ""),
     "correlation-out-of-range": (
         ["+scenario.correlations=[{params: [f, p], rank: 1.5}]"],
@@ -105,8 +110,23 @@ def test_a_bad_value_is_one_line_and_exit_2(cli, tmp_path, case):
         ["-m", "scenario.name=fine,../escaped"],
         ["-m", "scenario.name=choice(fine,/tmp/escaped)"],
         ["scenario.name=.hidden"],
+        ["scenario={name: ../../escaped}"],
+        ["++scenario={name: ../../escaped}"],
+        ["scenario={model: general_law, name: /tmp/escaped}"],
+        ["-m", "scenario.name=fine", "scenario={name: ../escaped}"],
+        ["+scenario.name=../escaped"],
     ],
-    ids=["run", "sweep", "sweep-choice", "leading-dot"],
+    ids=[
+        "run",
+        "sweep",
+        "sweep-choice",
+        "leading-dot",
+        "dict",
+        "dict-plus-plus",
+        "dict-with-model",
+        "dict-in-sweep",
+        "plus",
+    ],  # fmt: skip
 )
 def test_a_name_that_leaves_its_directory_is_refused_before_any_directory(cli, tmp_path, args):
     work = tmp_path / "work"
@@ -121,10 +141,27 @@ def test_a_name_that_leaves_its_directory_is_refused_before_any_directory(cli, t
     assert list(tmp_path.rglob("*")) == [work]  # nothing created anywhere
 
 
-def test_a_calibration_model_name_that_leaves_its_directory_is_refused(cli, tmp_path):
-    outcome = cli("calibrate", "model=returns", "model.name=../../x", f"hydra.run.dir={tmp_path}/c")
-    outcome.one_line(2, "model.name=")
-    assert not (tmp_path / "c").exists()
+@pytest.mark.parametrize(
+    "args",
+    [["model=returns", "model.name=../../x"], ["model={name: ../../x}"], ["++model.name=.x"]],
+    ids=["key", "dict", "plus-plus"],
+)
+def test_a_calibration_model_name_that_leaves_its_directory_is_refused(cli, tmp_path, args):
+    work = tmp_path / "work"
+    work.mkdir()
+    outcome = cli("calibrate", *args, f"hydra.run.dir={work}/c")
+    outcome.one_line(2, "model.name=", "one directory")
+    assert list(tmp_path.rglob("*")) == [work]
+
+
+def test_a_calibration_model_name_from_the_default_directory_stays_inside(
+    cli, tmp_path, monkeypatch
+):
+    """Without hydra.run.dir the name builds the directory (conf/calibrate.yaml)."""
+    monkeypatch.chdir(tmp_path)
+    cli("calibrate", "model={name: ../../x}").one_line(2, "model.name=", "one directory")
+    cli("calibrate", "~model").one_line(2, "model=", "not delete")
+    assert list(tmp_path.rglob("*")) == []
 
 
 def test_an_unknown_command_and_a_bad_report_call_are_one_line(cli, tmp_path):

@@ -147,6 +147,24 @@ def test_a_resume_refused_by_the_device_count_keeps_the_run(cli, small_run, copy
     assert snapshot(run) == before
 
 
+@pytest.mark.parametrize(
+    ("setting", "fragment"),
+    [
+        ("n_draws=${seed}", "not an interpolation"),
+        ("output.progress_bar=${oops}", "not an interpolation"),
+        ("~seed", "resume= takes no"),
+        ("+extra=1", "resume= takes no"),
+        ("hydra.run.dir=/tmp/x", "resume= takes no"),
+    ],
+    ids=["interpolation", "unresolvable", "delete", "append", "hydra"],
+)
+def test_a_resume_setting_is_plain_data(cli, small_run, copy_of, setting, fragment):
+    run = copy_of(small_run)
+    before = snapshot(run)
+    cli("forecast", f"resume={run}", setting).one_line(2, fragment)
+    assert snapshot(run) == before
+
+
 # --- shards and merge ----------------------------------------------------------------------
 
 
