@@ -231,10 +231,9 @@ def _years(value: float | None) -> str:
 
 def _milestone_years(value: float | None, summary: Mapping[str, Any]) -> str:
     """A time to a milestone; at a ladder's phase cap ``not within the cap (N years)``."""
-    from .report._format import at_cap
+    from .report._format import cap_note, phase_cap
 
-    cap = (summary.get("settings") or {}).get("phase_cap")
-    return f"not within the cap ({cap:g} years)" if at_cap(value, cap) else _years(value)
+    return cap_note(value, phase_cap(summary)) or _years(value)
 
 
 def _last_milestone(summary: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -226,16 +226,24 @@ def _years_text(value: float | None) -> str:
 
 def print_milestones(summary: dict, out: TextIO) -> None:
     """The milestones: years after the start (10%, median, 90%) and, when dated, the median
-    date; each phase's median length."""
+    date; each phase's median length. A time at a ladder's phase cap reads ``not within the
+    cap (1000 years)``, as in the report."""
+    from .report._format import cap_note, phase_cap
+
+    cap = phase_cap(summary)
+
+    def text(value: float | None) -> str:
+        return cap_note(value, cap) or _years_text(value)
+
     print("Milestones: time after the start (10% / median / 90%)", file=out)
     for name, entry in (summary.get("milestones") or {}).items():
         q = entry.get("years_after_start") or {}
-        line = f"  {name:<8}" + " / ".join(_years_text(q.get(k)) for k in ("q10", "q50", "q90"))
+        line = f"  {name:<8}" + " / ".join(text(q.get(k)) for k in ("q10", "q50", "q90"))
         date = (entry.get("date") or {}).get("q50")
         if date is not None:
             line += f"; median date {date:.2f}"
         phase = (entry.get("phase_years") or {}).get("q50")
-        line += f"; phase {entry.get('phase')}: median {_years_text(phase)}"
+        line += f"; phase {entry.get('phase')}: median {text(phase)}"
         print(line, file=out)
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import forecaster
 from forecaster._serve import Background, overrides, parse_state
+from forecaster.report._format import milestone_cap_notes
 
 pytestmark = pytest.mark.slow
 SMALL = {"scenario": "davidson_houlden_2025", "n_draws": 20000, "seed": 3}
@@ -92,9 +93,12 @@ def test_latent_and_timelines_priors_are_editable_too(live):
     assert by_path["scenario.latent.amr_to_sar"]["prior"].startswith("log_normal(low=2")
     assert not by_path["scenario.params.gap_SIAR"]["editable"]  # a formula: shown, not edited
     assert by_path["timelines.params.doubling_time_months"]["unit"] == "months"
-    served = live.result(state)["summary"]
+    view = live.result(state)
+    served = view["summary"]
     fc = forecaster.forecast(overrides=overrides(parse_state(state)), progress=False)
     assert served["milestones"] == json.loads(json.dumps(fc.summary["milestones"]))
+    # A time at the ladder's phase cap: the page shows the report's words, sent with the run.
+    assert view["milestone_notes"] == milestone_cap_notes(fc.summary)
     assert served["calendar"]["automation_year"] == fc.summary["calendar"]["automation_year"]
 
 

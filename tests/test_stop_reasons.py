@@ -3,13 +3,16 @@ within the cap", not a duration; a trajectory that stops at a cut-off says which
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 import forecaster
 from forecaster._config import compose_forecast, plan_forecast
+from forecaster._outputs import print_milestones
 from forecaster._trajectory import median_path, stop_label, trajectory_figure
 from forecaster.report._dates import _milestone_lead
-from forecaster.report._format import milestone_duration
+from forecaster.report._format import milestone_cap_notes, milestone_duration
 
 
 @pytest.mark.parametrize(
@@ -41,6 +44,55 @@ def test_the_lead_sentence_says_the_cap():
     assert "80% of draws between 2.28 months and 7.5 years" in no_cap
 
 
+def _ladder_summary(cap: float | None) -> dict:
+    """A ladder's summary, as summary.json holds it: ASI's 90% quantile and phase at the cap."""
+    return {
+        "settings": {"phase_cap": cap},
+        "milestones": {
+            "SC": {
+                "phase": "start to SC",
+                "years_after_start": {"q10": 0.1, "q50": 0.5, "q90": 2.5},
+                "phase_years": {"q50": 0.5},
+            },
+            "ASI": {
+                "phase": "SIAR to ASI",
+                "years_after_start": {"q10": 0.19, "q50": 1.04, "q90": 1000.2},
+                "phase_years": {"q50": 999.0},
+            },
+        },
+    }
+
+
+def _console(summary: dict) -> str:
+    out = io.StringIO()
+    print_milestones(summary, out)
+    return out.getvalue()
+
+
+def test_the_console_says_not_within_the_cap():
+    """The command's milestone lines use the report's words (one rule: ``at_cap``)."""
+    text = _console(_ladder_summary(1000.0))
+    asi = next(line for line in text.splitlines() if line.strip().startswith("ASI"))
+    assert "2.28 months / 1.04 years / not within the cap (1000 years)" in asi
+    assert "median not within the cap (1000 years)" in asi  # the phase's median too
+    assert "1e+03" not in text
+    assert "2.5 years" in text  # SC's quantiles are durations
+    uncapped = _console(_ladder_summary(None))  # a model without a cap: numbers as they are
+    assert "cap" not in uncapped and "1e+03 years" in uncapped
+
+
+def test_the_explorer_is_sent_the_same_words():
+    """The explorer's milestone table and headline show these in place of the numbers."""
+    assert milestone_cap_notes(_ladder_summary(1000.0)) == {
+        "ASI": {
+            "q90": "not within the cap (1000 years)",
+            "phase_q50": "not within the cap (1000 years)",
+        }
+    }
+    assert milestone_cap_notes(_ladder_summary(None)) == {}
+    assert milestone_cap_notes({"milestones": None}) == {}
+
+
 @pytest.mark.slow
 def test_the_report_milestone_table_says_not_within_the_cap(tmp_path):
     """AI 2027's ladder with a 2-year phase cap: its later milestones' 90% quantiles are at
@@ -59,6 +111,8 @@ def test_the_report_milestone_table_says_not_within_the_cap(tmp_path):
     assert "phase cap of 2 years" in markdown
     page = run._repr_html_()
     assert "<td>not within the cap (2 years)</td>" in page
+    console = _console(run.summary)  # what `forecaster forecast` prints
+    assert "not within the cap (2 years)" in console
 
 
 CASES = [

@@ -37,6 +37,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .._errors import ConfigError
+from ..report._format import milestone_cap_notes
 from ._guard import MAX_BODY, Guard, TooLarge, bind, is_loopback, is_wildcard, loads, read_body
 from ._jobs import _COMPOSE, Busy, Jobs
 from ._state import (
@@ -210,6 +211,7 @@ def make_app(
         view = job.view()
         if job.status == "done":
             view["summary"] = _finite(job.summary)
+            view["milestone_notes"] = milestone_cap_notes(job.summary or {})
         return JSONResponse(view)
 
     def cancel(request: Request) -> JSONResponse:

@@ -141,11 +141,38 @@ def at_cap(years: float | None, cap: float | None) -> bool:
     return years is not None and cap is not None and years * _AT_CAP >= cap
 
 
+def phase_cap(summary: Mapping[str, Any]) -> float | None:
+    """A ladder's phase cap in years, from a summary's settings (None: the model has none)."""
+    return (summary.get("settings") or {}).get("phase_cap")
+
+
+def cap_note(years: float | None, cap: float | None) -> str | None:
+    """``not within the cap (1000 years)`` for a time to a milestone at or past ``cap``
+    (:func:`at_cap`), else None: the one wording of the report, the notebook view, the
+    console and the explorer."""
+    return f"not within the cap ({cap:g} years)" if at_cap(years, cap) else None
+
+
+def milestone_cap_notes(summary: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Per milestone, its times after the start (``q10``, ``q50``, ``q90``) and its phase's
+    median (``phase_q50``) that are at the phase cap, each with :func:`cap_note`'s words: what
+    the explorer shows in their place (the rule stays here, not in its script)."""
+    cap = phase_cap(summary)
+    notes: dict[str, dict[str, str]] = {}
+    for name, entry in (summary.get("milestones") or {}).items():
+        values = dict((entry.get("years_after_start") or {}).items())
+        values["phase_q50"] = (entry.get("phase_years") or {}).get("q50")
+        said = {k: note for k, v in values.items() if (note := cap_note(v, cap)) is not None}
+        if said:
+            notes[name] = said
+    return notes
+
+
 def milestone_duration(years: float | None, cap: float | None = None) -> str:
     """A time to a milestone as :func:`duration`; at or past ``cap`` (a ladder's phase cap,
     1000 years in AI 2027's code, where a phase that never ends is stopped) it is no
     duration: ``not within the cap (1000 years)``."""
-    return f"not within the cap ({cap:g} years)" if at_cap(years, cap) else duration(years)
+    return cap_note(years, cap) or duration(years)
 
 
 def calendar_date(year: float | None) -> str:

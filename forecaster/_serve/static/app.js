@@ -54,15 +54,15 @@ function headlineRow(summary) {  // the model's headline cell (summary.headline)
   return rows.find(r => r.years === head.years && r.window_months === head.window_months) || rows[0];
 }
 
-function milestoneHeadline(summary) {  // a model whose headline is its milestones
+function milestoneHeadline(summary, notes) {  // a model whose headline is its milestones
   if (!summary.headline || summary.headline.kind !== "milestones" || !summary.milestones) return null;
   const names = Object.keys(summary.milestones);
   if (!names.length) return null;
   const last = names[names.length - 1], entry = summary.milestones[last];
-  const q = entry.years_after_start || {};
-  const fmt = v => (v === null || v === undefined) ? "not reached" : v < 1 ? `${(v * 12).toPrecision(3)} months` : v < 100 ? `${v.toPrecision(3)} years` : `${Math.round(v).toLocaleString("en-US")} years`;
+  const q = entry.years_after_start || {}, said = (notes || {})[last] || {};
+  const fmt = (v, k) => said[k] ? said[k] : (v === null || v === undefined) ? "not reached" : v < 1 ? `${(v * 12).toPrecision(3)} months` : v < 100 ? `${v.toPrecision(3)} years` : `${Math.round(v).toLocaleString("en-US")} years`;
   const date = entry.date && entry.date.q50 !== undefined ? `, median date ${calendarDate(entry.date.q50)}` : "";
-  return `${last}: ${fmt(q.q50)} after the start (80%: ${fmt(q.q10)}–${fmt(q.q90)})${date}`;
+  return `${last}: ${fmt(q.q50, "q50")} after the start (80%: ${fmt(q.q10, "q10")}–${fmt(q.q90, "q90")})${date}`;
 }
 
 class Panel {
@@ -235,6 +235,7 @@ class Panel {
     this.q(".progress .bar").style.width = (100 * fraction).toFixed(1) + "%";
     if (body.status === "done") {
       this.summary = body.summary;
+      this.milestoneNotes = body.milestone_notes || {};  // times at a ladder's phase cap, in words
       this.render();
       return;
     }
@@ -261,7 +262,7 @@ class Panel {
     head.classList.remove("stale");
     head.title = "";
     head.dataset.p = row ? String(row.p) : "";
-    const milestones = milestoneHeadline(s);
+    const milestones = milestoneHeadline(s, this.milestoneNotes);
     head.textContent = milestones ? milestones : row
       ? `P(≥ ${row.years} years of progress within ${row.window_months} months) = ${percent(row.p)}` +
         ` (Monte Carlo 95%: ${percent(row.ci_low)}–${percent(row.ci_high)})`
@@ -404,9 +405,9 @@ function drawDates() {
     if (ms) {
       let html = `<h3>${label(panel)}: milestones (years after the start)</h3><table><tr><th>milestone</th><th>10%</th><th>median</th><th>90%</th><th>P(within 1 y)</th><th>P(within 2 y)</th><th>median date</th></tr>`;
       for (const [name, m] of Object.entries(ms)) {
-        const q = m.years_after_start;
-        const f = v => (v === null || v === undefined ? "—" : Number(v).toPrecision(3));
-        html += `<tr><td>${name}</td><td>${f(q.q10)}</td><td>${f(q.q50)}</td><td>${f(q.q90)}</td><td>${percent(m.p_within_years["1"])}</td><td>${percent(m.p_within_years["2"])}</td><td>${m.date ? calendarDate(m.date.q50) : "—"}</td></tr>`;
+        const q = m.years_after_start, said = (panel.milestoneNotes || {})[name] || {};
+        const f = k => said[k] ? said[k] : (q[k] === null || q[k] === undefined ? "—" : Number(q[k]).toPrecision(3));
+        html += `<tr><td>${name}</td><td>${f("q10")}</td><td>${f("q50")}</td><td>${f("q90")}</td><td>${percent(m.p_within_years["1"])}</td><td>${percent(m.p_within_years["2"])}</td><td>${m.date ? calendarDate(m.date.q50) : "—"}</td></tr>`;
       }
       tables.push(html + "</table>");
     }
