@@ -2,12 +2,16 @@
 their descriptions, the model's and each switch's meaning shown as text, compare mode starting
 as a copy of A with A/B legends in paired colours, a stale headline greyed after a bad value,
 prior inputs wide enough for their text, and the full P(>= Y within w) grid with A - B and its
-standard error. Saves docs/screenshots/explorer-*.png for what a test cannot judge (looks)."""
+standard error. Screenshots for what a test cannot judge (looks), explorer-*.png, go to the
+test's temporary directory; with ``FORECASTER_SCREENSHOTS=1`` they refresh the committed ones in
+docs/screenshots/ (``FORECASTER_SCREENSHOTS=1 python -m pytest tests/test_serve_page.py``), so
+an ordinary run leaves the checkout as it was."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import urllib.parse
 from pathlib import Path
 
@@ -15,8 +19,17 @@ import pytest
 from test_serve import SMALL, Live, _headline, browser, cli_probabilities  # noqa: F401
 
 pytestmark = pytest.mark.slow
-SHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
+DOCS_SHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 DH = "davidson_houlden_2025"
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where this test's screenshots go: docs/screenshots/ with FORECASTER_SCREENSHOTS=1,
+    else the test's temporary directory."""
+    target = DOCS_SHOTS if os.environ.get("FORECASTER_SCREENSHOTS") == "1" else tmp_path
+    target.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +102,7 @@ def test_prior_inputs_are_wide_enough_for_their_text(live, browser):  # noqa: F8
     assert shown > 3 and cramped == []
 
 
-def test_a_bad_value_greys_the_stale_headline(live, browser):  # noqa: F811
+def test_a_bad_value_greys_the_stale_headline(live, browser, shots):  # noqa: F811
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -102,8 +115,7 @@ def test_a_bad_value_greys_the_stale_headline(live, browser):  # noqa: F811
     field.send_keys("log_uniform(low=64, high=4)", Keys.TAB)
     WebDriverWait(browser, 60).until(lambda d: "stale" in head.get_attribute("class"))
     assert "scenario.params.f.high" in head.get_attribute("title")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    browser.find_element(By.ID, "panel-a").screenshot(str(SHOTS / "explorer-stale-headline.png"))
+    browser.find_element(By.ID, "panel-a").screenshot(str(shots / "explorer-stale-headline.png"))
 
 
 def test_the_grid_shows_every_cell(live, browser):  # noqa: F811
@@ -118,7 +130,7 @@ def test_the_grid_shows_every_cell(live, browser):  # noqa: F811
     assert {(y, w): p for y, w, p in cells} == expected  # every cell, the CLI's numbers
 
 
-def test_compare_starts_as_a_copy_of_a_with_paired_colours(live, browser):  # noqa: F811
+def test_compare_starts_as_a_copy_of_a_with_paired_colours(live, browser, shots):  # noqa: F811
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -179,8 +191,8 @@ def test_compare_starts_as_a_copy_of_a_with_paired_colours(live, browser):  # no
         a, b = a_rows[(years, window)], b_rows[(years, window)]
         assert diff == pytest.approx(a["p"] - b["p"], abs=1e-12)
         assert se == pytest.approx(math.hypot(a["se"], b["se"]), rel=1e-9)
-    browser.find_element(By.ID, "tools").screenshot(str(SHOTS / "explorer-compare-grid.png"))
-    browser.save_screenshot(str(SHOTS / "explorer-compare.png"))
+    browser.find_element(By.ID, "tools").screenshot(str(shots / "explorer-compare-grid.png"))
+    browser.save_screenshot(str(shots / "explorer-compare.png"))
 
 
 def _rows(state) -> dict:
