@@ -336,10 +336,45 @@ def test_shards_cover_the_draws_exactly(n_draws, num_shards, compose_forecast):
     assert all(start <= stop for start, stop in ranges)
 
 
-def test_register_configs_is_idempotent(compose_forecast):
+def test_register_configs_twice_keeps_one_schema_each_and_learns_a_late_model(
+    compose_forecast, monkeypatch
+):
+    """Calling it again (every command and the API do) neither fails (the ``segment``
+    resolver is registered once: OmegaConf refuses a second registration) nor leaves schemas
+    of anything but the registered models; a model registered between two calls (a plug-in
+    imported late) gets its schema, with its config's keys, and a preset naming it composes."""
+    from hydra.core.config_store import ConfigStore
+
+    from forecaster._config import SEGMENT_RESOLVER
+    from forecaster.models import GeneralLaw, _registry, register
+
     register_configs()
     register_configs()
-    assert compose_forecast().scenario.name == "decaying"
+    assert OmegaConf.has_resolver(SEGMENT_RESOLVER)
+    schemas = ConfigStore.instance().repo["scenario_schema"]
+    assert sorted(schemas) == sorted(f"{name}.yaml" for name in registered())
+    for name, cls in registered().items():
+        node = schemas[f"{name}.yaml"].node
+        assert list(node) == [f.name for f in dataclasses.fields(cls.config)], name
+
+    monkeypatch.setattr(_registry, "_MODELS", dict(_registry._MODELS))  # undone after the test
+
+    class LateModel(GeneralLaw):
+        name = "late_model_for_a_test"
+
+    register(LateModel)
+    try:
+        assert "late_model_for_a_test.yaml" not in schemas
+        register_configs()
+        assert sorted(schemas) == sorted(f"{name}.yaml" for name in registered())
+        late = schemas["late_model_for_a_test.yaml"].node
+        assert list(late) == [f.name for f in dataclasses.fields(GeneralLaw.config)]
+        cfg = compose_forecast(
+            "scenario=decaying", "scenario.model=late_model_for_a_test", "n_draws=100"
+        )
+        assert isinstance(plan_forecast(cfg).model, LateModel)
+    finally:
+        schemas.pop("late_model_for_a_test.yaml", None)
 
 
 # --- the docs cover the config -----------------------------------------------------------
