@@ -52,9 +52,18 @@ DRAWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "options", COMBINATIONS, ids=lambda o: "+".join(k for k in o if o[k]) or "base"
-)
+def _name(options: dict) -> str:
+    return "+".join(k for k in options if options[k]) or "base"
+
+
+#: The fast loop (-m "not slow") follows their loop with no option and with all three.
+LOOP_CASES = [
+    pytest.param(o, id=_name(o), marks=() if len(set(o.values())) == 1 else pytest.mark.slow)
+    for o in COMBINATIONS
+]
+
+
+@pytest.mark.parametrize("options", LOOP_CASES)
 @pytest.mark.parametrize("mode", ["monte_carlo", "single_simulation"])
 def test_the_stepper_follows_their_loop(options, mode):
     for f, r0, D, p in DRAWS:

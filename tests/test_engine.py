@@ -111,6 +111,7 @@ def test_sample_matches_the_accumulated_counts(tmp_path, run_plan):
             assert result.totals["events"][w_index * 4 + y_index] == expected
 
 
+@pytest.mark.slow
 def test_non_finite_draws_are_counted_and_left_out():
     n = 6
     outcomes = {

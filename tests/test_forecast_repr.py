@@ -34,6 +34,7 @@ def ladder():
     return forecaster.forecast("ai2027_takeoff", n_draws=2000, seed=0, progress=False)
 
 
+@pytest.mark.slow
 def test_repr_is_short_and_names_the_run(general):
     text = repr(general)
     assert len(text) < 400 and len(text.splitlines()) <= 5, text
@@ -49,6 +50,7 @@ def test_repr_is_short_and_names_the_run(general):
     assert "<code>outputs/forecast/decaying/x</code>" in written._repr_html_()
 
 
+@pytest.mark.slow
 def test_html_shows_the_table_and_escapes_user_strings(general):
     page = general._repr_html_()
     assert "<table>" in page and page.count("<tr>") == 1 + 4  # header + Y = 1, 3, 10, 30
@@ -60,6 +62,7 @@ def test_html_shows_the_table_and_escapes_user_strings(general):
     assert len(page) < 4000
 
 
+@pytest.mark.slow
 def test_a_run_without_milestones_or_calendar_gives_empty_tables(general):
     milestones, calendar = general.milestones, general.calendar
     assert isinstance(milestones, pd.DataFrame) and isinstance(calendar, pd.DataFrame)

@@ -95,6 +95,7 @@ def test_derived_parameters_follow_their_formula_in_dependency_order():
     assert GeneralLaw().fixed_values(prior_set)["r0"] is None
 
 
+@pytest.mark.slow
 def test_point_mass_is_its_own_coin_and_keeps_the_copula():
     """15% exactly 0, decided independently of the copula's uniform; the rest log-normal,
     with the rank correlation set on the continuous part kept."""

@@ -46,7 +46,10 @@ def _probe(env_flags: str | None, backend: str | None, extra: str = "") -> dict:
 
 @pytest.mark.parametrize(
     ("env_flags", "backend"),
-    [(None, None), ("--xla_force_host_platform_device_count=2", "svg")],
+    [
+        (None, None),
+        pytest.param("--xla_force_host_platform_device_count=2", "svg", marks=pytest.mark.slow),
+    ],
 )
 def test_import_leaves_the_process_as_it_was(env_flags, backend):
     seen = _probe(env_flags, backend)
@@ -56,6 +59,7 @@ def test_import_leaves_the_process_as_it_was(env_flags, backend):
         assert seen["after"]["backend"] == backend
 
 
+@pytest.mark.slow
 def test_float64_runs_restore_the_users_x64_setting():
     extra = (
         "after['simulate_dtype'] = str(forecaster.simulate(precision='float64').t_years.dtype)\n"

@@ -87,6 +87,7 @@ def test_zero_infinite_and_negative_gaps(x64):
     assert np.all(np.isnan(np.asarray(negative.t)))  # counted as non-finite, never dropped
 
 
+@pytest.mark.slow
 def test_rising_ladder_best_window_is_the_last(x64):
     """The ladder's shortcut (the last window) equals the exact search over all windows."""
     rng = np.random.default_rng(3)
@@ -112,6 +113,7 @@ def test_phase_cap_and_overflow_change_milestone_times_only(x64):
     np.testing.assert_allclose(overflowed, [exact[0], exact[1], 7972.75])
 
 
+@pytest.mark.slow
 def test_outcomes_of_a_ladder_draw(x64, compose_forecast):
     plan = plan_forecast(compose_forecast("scenario=ai2027_takeoff"))
     model = plan.model
@@ -146,6 +148,7 @@ def takeoff_run(tmp_path_factory, compose_forecast):
     return plan, result, json.loads((run_dir / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_summary_milestones(takeoff_run):
     plan, result, summary = takeoff_run
     milestones = summary["milestones"]
@@ -167,6 +170,7 @@ def test_summary_milestones(takeoff_run):
         assert entry["date"]["q50"] == pytest.approx(np.median(start + years[:, k]), abs=0.06)
 
 
+@pytest.mark.slow
 def test_takeoff_is_the_same_whatever_the_chunk_size(tmp_path, compose_forecast):
     totals = []
     for chunk in (4096, 12288):
@@ -220,6 +224,7 @@ def test_ladder_path_vmaps_and_jits():
     assert math.isclose(float(paths.t[0, 0]), 0.0)
 
 
+@pytest.mark.slow
 def test_notebook_api_gives_the_milestones():
     import forecaster
 

@@ -29,6 +29,13 @@ SCENARIOS = sorted(
     {p.stem for d in (conf_dir(), *conf_dirs()) for p in (d / "scenario").glob("*.yaml")}
 )
 TIMELINES = sorted(p.stem for p in (conf_dir() / "timelines").glob("*.yaml"))
+#: The fast loop (-m "not slow") checks a preset of the general law, D&H's model and the
+#: plug-in; the rest compile a model again with other values, and the ladder's (6 s on 2 CPU
+#: cores) is in the full suite, its formulas in tests/test_ladder.py's fast tests.
+ONE_PER_MODEL = {"davidson_houlden_2025", "decaying", "exponential_ceiling"}
+EACH_MODEL_FAST = [
+    s if s in ONE_PER_MODEL else pytest.param(s, marks=pytest.mark.slow) for s in SCENARIOS
+]
 N = 64
 
 
@@ -63,7 +70,7 @@ def test_a_model_class_states_the_interface(name):
         assert spec.unit and spec.meaning and spec.low <= spec.default <= spec.high
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("scenario", EACH_MODEL_FAST)
 def test_outcomes_are_what_the_model_declares(scenario):
     plan = planned(f"scenario={scenario}")
     model, declared = plan.model, plan.model.outcomes()

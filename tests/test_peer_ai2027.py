@@ -34,6 +34,7 @@ def rows(values):
     return compare.compare_rows(*values)
 
 
+@pytest.mark.slow
 def test_every_comparison_within_tolerance(rows):
     names = {(r["model"], r["quantity"], r["statistic"]) for r in rows}
     # The acceptance's list: three spans and the SC date of both timelines presets at their
@@ -49,6 +50,7 @@ def test_every_comparison_within_tolerance(rows):
     assert not bad, bad
 
 
+@pytest.mark.slow
 def test_comparison_can_fail(values):
     """The check is sharp: forecaster's SC dates three months later fail it."""
     theirs, ours = values

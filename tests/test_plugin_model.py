@@ -49,6 +49,7 @@ def summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_its_outcomes_are_its_closed_form():
     """t(x) = ln(1 + g Ts x / f) / g, so the time to Y years of progress (8 Y doublings at
     Ts = 0.25, s = 0.5) is that at x = 8 Y; the most progress in the first window of w is

@@ -60,6 +60,7 @@ def euler_sc_year(settings, v: dict, i: int, base: float, substeps: int = 1) -> 
     return min(t, settings.max_year)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["ai2027", "ai2027_may2025"])
 def test_sc_dates_match_a_day_by_day_integration(preset, compose_forecast, x64):
     plan, v = draws(compose_forecast, preset, 200)
@@ -94,6 +95,7 @@ def test_base_time_closed_forms(compose_forecast, x64):
     np.testing.assert_allclose(got, want, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_may_superexponential_schedule(compose_forecast, x64):
     plan, v = draws(compose_forecast, "ai2027_may2025", 4)
     settings = plan.ai2027
