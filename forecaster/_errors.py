@@ -7,7 +7,8 @@ with code 2, without a traceback; library users get an ordinary ``ValueError``.
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 
 class ConfigError(ValueError):
@@ -27,3 +28,19 @@ class EnvironmentFault(RuntimeError):
     """The machine cannot do what was asked (no such accelerator backend, a device that
     failed to start): not the user's input and not a bug. The command line prints its
     message in one line and exits with code 1."""
+
+
+class Failure(SystemExit):
+    """The exit :func:`fail` raises, carrying its line (a sweep records it per job)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(code)
+        self.message = message
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one line for a fault and exit with ``code`` (2: the user's mistake; 1: the
+    environment or a bug; 130: Ctrl-C). A SystemExit, so that it passes through Hydra's
+    callbacks (which turn an exception into a warning) to the command line."""
+    print(f"forecaster: error: {message}", file=sys.stderr)
+    raise Failure(code, message)

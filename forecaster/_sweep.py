@@ -1,4 +1,10 @@
-"""Sweeps: a Hydra callback that compares the jobs of a multirun side by side."""
+"""Sweeps: a Hydra callback that compares the jobs of a multirun side by side.
+
+A job that fails does not stop the others: the command line records its one line in the
+job's :data:`FAILED` file (:func:`record_failure`) and goes on; at the end the comparison is
+written for the jobs that finished, names the failed ones, and the sweep exits non-zero
+(2 if every failure was a user's mistake, 1 otherwise).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,34 @@ from typing import Any
 import pandas as pd
 from hydra.experimental.callback import Callback
 
+from ._errors import fail
 from ._events import Event
+from ._files import parse_json, read_text, write_atomic
+
+#: The file a failed job of a sweep leaves in its directory: ``{"code": 2, "error": "..."}``.
+FAILED = "failed.json"
+
+
+def record_failure(job_dir: Path, code: int, message: str) -> None:
+    """Record that the sweep job in ``job_dir`` failed with exit ``code`` and this line."""
+    write_atomic(job_dir / FAILED, json.dumps({"code": int(code), "error": message}))
+
+
+def failed_jobs(sweep_dir: Path) -> list[tuple[str, int, str]]:
+    """The sweep's failed jobs: (directory name, exit code, its line), in job order."""
+    out = []
+    for path in sorted(sweep_dir.glob(f"*/{FAILED}")):
+        data = parse_json(read_text(path, "sweep", "a failed job's record"), "sweep", path, FAILED)
+        code = data.get("code") if isinstance(data, dict) else None
+        error = data.get("error") if isinstance(data, dict) else None
+        if not isinstance(code, int) or not isinstance(error, str):
+            code, error = 1, "its failure record is malformed"
+        out.append((path.parent.name, code, error))
+    return out
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    return parse_json(read_text(path, "sweep", "a job's summary.json"), "sweep", path, "summary")
 
 
 def _job_overrides(job_dir: Path) -> list[str]:
@@ -54,7 +87,7 @@ def comparison_table(sweep_dir: Path) -> pd.DataFrame:
     job_dirs = sorted(p.parent for p in sweep_dir.glob("*/summary.json"))
     rows = []
     for label, job in zip(sweep_labels(job_dirs), job_dirs, strict=True):
-        summary = json.loads((job / "summary.json").read_text())
+        summary = _summary(job / "summary.json")
         for p in summary["probabilities"]:
             rows.append(
                 {
@@ -74,7 +107,7 @@ def wide_table(sweep_dir: Path, table: pd.DataFrame) -> pd.DataFrame:
     the non-finite count, formatted for people (plain text: comparison.md, the terminal)."""
     rows = []
     for (label, directory), group in table.groupby(["job", "directory"], sort=False):
-        summary = json.loads((sweep_dir / directory / "summary.json").read_text())
+        summary = _summary(sweep_dir / directory / "summary.json")
         row: dict[str, Any] = {"job": label, "scenario": group.scenario.iloc[0]}
         row |= {e: people(p) for e, p in zip(group.event, group.p, strict=True)}
         row["median peak speed-up"] = people(summary["headline"]["median_peak_speedup"])
@@ -84,19 +117,24 @@ def wide_table(sweep_dir: Path, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_comparison(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Write ``comparison.csv`` (long form) and ``comparison.md`` (a row per job); returns
-    both tables."""
+    """Write ``comparison.csv`` (long form) and ``comparison.md`` (a row per job, then the
+    failed jobs with their lines); returns both tables."""
     table = comparison_table(sweep_dir)
-    if table.empty:
-        return table, table
-    wide = wide_table(sweep_dir, table)
-    table.to_csv(sweep_dir / "comparison.csv", index=False)
-    (sweep_dir / "comparison.md").write_text(wide.to_markdown(index=False))
+    failed = failed_jobs(sweep_dir)
+    wide = wide_table(sweep_dir, table) if not table.empty else table
+    if not table.empty:
+        write_atomic(sweep_dir / "comparison.csv", table.to_csv(index=False))
+    if not table.empty or failed:
+        parts = [wide.to_markdown(index=False)] if not table.empty else []
+        if failed:
+            parts.append("Failed jobs:\n\n" + "\n".join(f"- {d}: {e}" for d, _, e in failed))
+        write_atomic(sweep_dir / "comparison.md", "\n\n".join(parts) + "\n")
     return table, wide
 
 
 class SweepComparison(Callback):
-    """At the end of a multirun, compare its jobs (and print the table)."""
+    """At the end of a multirun, compare its jobs (and print the table); exit non-zero if
+    any failed."""
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -108,3 +146,14 @@ class SweepComparison(Callback):
         if not table.empty:
             print(f"\nSweep comparison ({sweep_dir / 'comparison.csv'}):")
             print(wide.to_string(index=False))
+        failed = failed_jobs(sweep_dir)
+        if failed:
+            names = ", ".join(d for d, _, _ in failed)
+            done = (
+                f"the comparison holds the {len(table.job.unique())} that finished"
+                if (not table.empty)
+                else "none finished"
+            )
+            code = 2 if all(c == 2 for _, c, _ in failed) else 1
+            message = f"{len(failed)} sweep job(s) failed: {names} (their lines above; {done})"
+            fail(message, code)

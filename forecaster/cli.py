@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ._errors import Failure, fail
+
 USAGE = """usage: forecaster <command> [args]
 
 commands:
@@ -49,12 +51,6 @@ Examples:
 
 EXIT_USER, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 2, 1, 130
 DEBUG = "FORECASTER_DEBUG"
-
-
-def fail(message: str, code: int = EXIT_USER) -> NoReturn:
-    """Print one line for a fault and exit with ``code`` (2: the user's mistake)."""
-    print(f"forecaster: error: {message}", file=sys.stderr)
-    raise SystemExit(code)
 
 
 def _os_error(err: OSError) -> str:
@@ -179,6 +175,7 @@ def _run_job(job: Callable, cfg, command: str) -> Any:
     """Run ``job(cfg, run_dir)`` inside a Hydra app and return what it returns: a user's
     mistake is one line, exit 2."""
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from ._engine import local_devices
 
@@ -189,7 +186,18 @@ def _run_job(job: Callable, cfg, command: str) -> Any:
         return job(cfg, Path(HydraConfig.get().runtime.output_dir))
 
     # Inside the app: Hydra would print any exception escaping the task with its traceback.
-    return guarded(run, INTERRUPTED.get(command, "interrupted"))
+    interrupted = INTERRUPTED.get(command, "interrupted")
+    if HydraConfig.get().mode != RunMode.MULTIRUN:
+        return guarded(run, interrupted)
+    try:
+        return guarded(run, interrupted)
+    except Failure as failure:  # one job of a sweep: the others go on (Ctrl-C stops them all)
+        if failure.code == EXIT_INTERRUPTED:
+            raise
+        from ._sweep import record_failure
+
+        record_failure(Path(HydraConfig.get().runtime.output_dir), failure.code, failure.message)
+        return float("nan") if cfg.get("objective") else None  # a failed trial, to a sweeper
 
 
 def _forecast_task(cfg) -> float | None:
