@@ -5,8 +5,8 @@ Raised inside a garbage-collection callback (JAX installs one) or a ``__del__``,
 as "Exception ignored" and lost, and the run would go on to report success. :func:`install`
 (an opt-in process switch: the command line calls it, importing forecaster does not) records
 every SIGINT as well; :func:`check` raises it again where work can stop cleanly (after each
-checkpoint of a forecast, between the steps of a calibration), and the command line reads
-:func:`requested` before it reports success.
+checkpoint of a forecast) and before the command line reports success, and a fault that
+follows a recorded SIGINT (a library left half-done by it) is reported as the interrupt.
 """
 
 from __future__ import annotations

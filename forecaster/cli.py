@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from . import _interrupt
 from ._errors import Failure, fail
 
 USAGE = """usage: forecaster <command> [args]
@@ -80,7 +81,6 @@ def guarded(command: Callable[[], Any], interrupted: str = "interrupted") -> Any
     anything else (a bug) 1 with a pointer to ``FORECASTER_DEBUG=1``, which re-raises so the
     traceback shows. ``interrupted`` is the line for Ctrl-C (:data:`INTERRUPTED`).
     """
-    from . import _interrupt
     from ._errors import ConfigError, EnvironmentFault
 
     try:
@@ -186,13 +186,10 @@ def _run_job(job: Callable, cfg, command: str) -> Any:
         return job(cfg, Path(HydraConfig.get().runtime.output_dir))
 
     # Inside the app: Hydra would print any exception escaping the task with its traceback.
-    interrupted = INTERRUPTED.get(command, "interrupted")
-    if HydraConfig.get().mode != RunMode.MULTIRUN:
-        return guarded(run, interrupted)
     try:
-        return guarded(run, interrupted)
+        return guarded(run, INTERRUPTED.get(command, "interrupted"))
     except Failure as failure:  # one job of a sweep: the others go on (Ctrl-C stops them all)
-        if failure.code == EXIT_INTERRUPTED:
+        if HydraConfig.get().mode != RunMode.MULTIRUN or failure.code == EXIT_INTERRUPTED:
             raise
         from ._sweep import record_failure
 
@@ -393,7 +390,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args[0] if args else ""
     interrupted = INTERRUPTED.get(command, "interrupted")
     try:
-        from . import _interrupt
         from ._xla import configure_cpu_scheduler
 
         if not args or command in ("-h", "--help", "help"):
@@ -420,8 +416,6 @@ def run() -> NoReturn:
     can crash (a segfault after the line was printed). Here, not in :func:`main`, SIGINT is
     recorded as well (:func:`forecaster._interrupt.install`): a process-wide switch for the
     command's own process only."""
-    from . import _interrupt
-
     _interrupt.install()
     try:
         code = main()

@@ -12,8 +12,12 @@ with no option and with all three); ``python -m pytest -q`` (CI) runs all.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -151,3 +155,21 @@ class Chromium:
 def chromium(tmp_path):
     """Render pages in headless Chromium (tests using it skip where it is not installed)."""
     return Chromium(tmp_path)
+
+
+def _forecaster(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "forecaster", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "JAX_PLATFORMS": "cpu"},
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def forecaster_process() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``python -m forecaster <args>`` as a child process on the CPU, run to its end (its
+    exit code, stdout and stderr), from ``cwd`` if given: the command as a user types it."""
+    return _forecaster

@@ -14,10 +14,8 @@ draws) and its printed line, end to end in processes.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -134,24 +132,15 @@ def test_each_r_hint_runs_as_printed(model, tmp_path, monkeypatch, capsys) -> No
     assert used_posterior(run, result)
 
 
-def forecaster(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "forecaster", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "JAX_PLATFORMS": "cpu"},
-        cwd=cwd,
-        timeout=600,
-    )
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("model", sorted(MODELS))
-def test_the_printed_line_of_a_real_calibration_runs(model: str, tmp_path: Path) -> None:
+def test_the_printed_line_of_a_real_calibration_runs(
+    model: str, tmp_path: Path, forecaster_process
+) -> None:
     """End to end: ``forecaster calibrate`` (a few NUTS draws), the line it prints taken from
     its stdout, pasted into ``forecaster forecast``; both exit 0 (from the same directory, as
     a user would)."""
-    calibrate = forecaster(
+    calibrate = forecaster_process(
         "calibrate", f"model={model}", "plots=false", "inference.num_warmup=20",
         "inference.num_samples=20", "inference.num_chains=1", "inference.num_prior_samples=20",
         "hydra.run.dir=calibration", cwd=tmp_path,
@@ -160,7 +149,7 @@ def test_the_printed_line_of_a_real_calibration_runs(model: str, tmp_path: Path)
     prefix = "use it in a forecast: "
     lines = [ln for ln in calibrate.stdout.splitlines() if ln.startswith(prefix)]
     assert len(lines) == 1, calibrate.stdout[-3000:]
-    forecast = forecaster(
+    forecast = forecaster_process(
         "forecast", *pasted(lines[0][len(prefix) :]), *TINY, "hydra.run.dir=forecast",
         cwd=tmp_path,
     )  # fmt: skip

@@ -236,26 +236,24 @@ def _posterior_args(path, variable="r_new"):
     ]
 
 
-def test_a_posterior_netcdf_without_a_posterior_group_is_one_line(cli, tmp_path):
+@pytest.mark.parametrize(
+    ("groups", "field", "fragment"),
+    [
+        ({"prior": {"r_new": np.linspace(0.2, 0.5, 100)[None]}}, "path", "posterior group"),
+        ({"posterior": {"r_new": np.array([["0.3"] * 100])}}, "variable", "numeric"),
+    ],
+    ids=["no-posterior-group", "text-variable"],
+)
+def test_a_posterior_netcdf_forecaster_did_not_write_is_one_line(
+    cli, tmp_path, groups, field, fragment
+):
     from forecaster._arviz import az
 
-    path = tmp_path / "prior_only.nc"
-    az.from_dict(prior={"r_new": np.linspace(0.2, 0.5, 100)[None]}).to_netcdf(str(path))
+    path = tmp_path / "posterior.nc"
+    az.from_dict(**groups).to_netcdf(str(path))
     run = tmp_path / "run"
     cli("forecast", *_posterior_args(path), f"hydra.run.dir={run}").one_line(
-        2, "scenario.params.p.path=", "posterior group"
-    )
-    assert not (run / "summary.json").exists()
-
-
-def test_a_posterior_variable_of_text_is_one_line(cli, tmp_path):
-    from forecaster._arviz import az
-
-    path = tmp_path / "text.nc"
-    az.from_dict(posterior={"r_new": np.array([["0.3"] * 100])}).to_netcdf(str(path))
-    run = tmp_path / "run"
-    cli("forecast", *_posterior_args(path), f"hydra.run.dir={run}").one_line(
-        2, "scenario.params.p.variable=", "numeric"
+        2, f"scenario.params.p.{field}=", fragment
     )
     assert not (run / "summary.json").exists()
 

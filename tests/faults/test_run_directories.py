@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,17 +28,6 @@ ARGS = (
 )
 
 
-def forecaster(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "forecaster", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "JAX_PLATFORMS": "cpu"},
-        cwd=cwd,
-        timeout=600,
-    )
-
-
 def one_line_error(proc: subprocess.CompletedProcess, code: int = 2) -> str:
     """The process failed with ``code``, saying one 'forecaster: error:' line, no traceback."""
     assert proc.returncode == code, proc.stderr[-2000:]
@@ -50,9 +38,9 @@ def one_line_error(proc: subprocess.CompletedProcess, code: int = 2) -> str:
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
+def finished_run(tmp_path_factory, forecaster_process) -> Path:
     run = tmp_path_factory.mktemp("runs") / "finished"
-    proc = forecaster("forecast", *ARGS, f"hydra.run.dir={run}")
+    proc = forecaster_process("forecast", *ARGS, f"hydra.run.dir={run}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     return run
 
@@ -130,13 +118,13 @@ def test_a_directory_without_a_saved_config_is_not_a_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_never_replays_hydra_overrides(run_copy, tmp_path):
+def test_resume_never_replays_hydra_overrides(forecaster_process, run_copy, tmp_path):
     marker = tmp_path / "PWNED"
     hostile = f"+hydra.callbacks.evil={{_target_:pathlib.Path.touch,_args_:['{marker}']}}"
     overrides = run_copy / ".hydra" / "overrides.yaml"
     overrides.write_text(overrides.read_text() + f"- {hostile}\n")
     before = json.loads((run_copy / "summary.json").read_text())
-    proc = forecaster("forecast", f"resume={run_copy}")
+    proc = forecaster_process("forecast", f"resume={run_copy}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not marker.exists()
     after = json.loads((run_copy / "summary.json").read_text())
@@ -155,29 +143,33 @@ def test_resume_never_replays_hydra_overrides(run_copy, tmp_path):
     ],
     ids=["other-seed", "changed-prior", "hydra-key", "added-key", "deleted-key"],
 )
-def test_a_refused_resume_leaves_the_run_as_it_was(run_copy, args):
+def test_a_refused_resume_leaves_the_run_as_it_was(forecaster_process, run_copy, args):
     before = state(run_copy)
-    line = one_line_error(forecaster("forecast", f"resume={run_copy}", *args))
+    line = one_line_error(forecaster_process("forecast", f"resume={run_copy}", *args))
     assert "resume" in line or args[0].lstrip("+~").split("=")[0] in line
     assert state(run_copy) == before
 
 
 @pytest.mark.slow
-def test_a_refused_fresh_run_into_a_finished_directory_keeps_its_results(run_copy):
+def test_a_refused_fresh_run_into_a_finished_directory_keeps_its_results(
+    forecaster_process, run_copy
+):
     before = state(run_copy)
-    line = one_line_error(forecaster("forecast", *ARGS, "seed=1", f"hydra.run.dir={run_copy}"))
+    line = one_line_error(
+        forecaster_process("forecast", *ARGS, "seed=1", f"hydra.run.dir={run_copy}")
+    )
     assert str(run_copy) in line
     assert state(run_copy) == before
     # The run can still be resumed (its own config is intact) and reported.
-    again = forecaster("forecast", f"resume={run_copy}")
+    again = forecaster_process("forecast", f"resume={run_copy}")
     assert again.returncode == 0, again.stderr[-2000:]
     assert json.loads((run_copy / "summary.json").read_text())["seed"] == 0
 
 
 @pytest.mark.slow
-def test_a_directory_another_process_writes_is_refused(run_copy):
+def test_a_directory_another_process_writes_is_refused(forecaster_process, run_copy):
     before = state(run_copy)
     with run_lock(run_copy):
-        line = one_line_error(forecaster("forecast", f"resume={run_copy}"))
+        line = one_line_error(forecaster_process("forecast", f"resume={run_copy}"))
     assert f"process {os.getpid()}" in line and str(run_copy) in line
     assert state(run_copy) == before
