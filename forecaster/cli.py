@@ -127,8 +127,10 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
     from ._help import help_overrides
     from .models._plugins import searchpath_override
 
-    # The help override first: argparse takes no positional overrides after --help.
-    sys.argv = [f"forecaster {name}", *help_overrides(name, args), *args, *searchpath_override()]
+    # Our overrides first: argparse takes no positional overrides after --help (a user's own
+    # hydra.searchpath, later, replaces the plug-ins').
+    ours = [*help_overrides(name, args), *searchpath_override()]
+    sys.argv = [f"forecaster {name}", *ours, *args]
     app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(task)
     before = os.environ.get("HYDRA_FULL_ERROR")
     os.environ["HYDRA_FULL_ERROR"] = "1"

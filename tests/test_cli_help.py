@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from forecaster.cli import main
+from forecaster.models._plugins import conf_dirs
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 
@@ -28,7 +29,10 @@ def _groups(text: str) -> dict[str, list[str]]:
 
 
 def _presets(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+    """The group's presets in conf/ and in any plug-in's directory registered so far (the
+    suite imports tests.plugin_model, whose preset the help then lists too)."""
+    roots = (CONF, *conf_dirs())
+    return sorted({p.stem for root in roots for p in (root / group).glob("*.yaml")})
 
 
 @pytest.mark.parametrize("command", ["forecast", "trajectory"])
@@ -52,3 +56,12 @@ def test_calibrate_help_lists_the_models(capsys):
     text = _help(capsys, "calibrate")
     assert _groups(text) == {"model": _presets("model")}
     assert "scenario" not in text.split("== Config ==", 1)[0]
+
+
+def test_help_with_a_plugin_loaded_lists_its_preset(capsys):
+    """A plug-in's config directory is on the search path (an override of our own, placed
+    before the user's: argparse takes no overrides after --help) and its preset is offered."""
+    import tests.plugin_model  # noqa: F401  (registers its config directory)
+
+    text = _help(capsys, "forecast")
+    assert "exponential_ceiling" in _groups(text)["scenario"]
