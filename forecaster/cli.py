@@ -8,6 +8,7 @@
     forecaster trajectory [overrides]      one path at the prior medians: CSV and PNG
     forecaster speedup [alpha=0.4 gamma=1 r_cog=0.5 g_labour_before=0.7 g_compute=1.1]
     forecaster serve [--host 127.0.0.1] [--port 8050] [--time-limit 120] [--no-token]
+                     [--calibrations outputs/calibrate]
 
 Every fault ends with one line on stderr and no traceback (``FORECASTER_DEBUG=1`` shows it):
 exit code 2 for a user's mistake (the line names the field and what is allowed), 1 for the
@@ -42,7 +43,9 @@ commands:
                                   g_labour_before, g_compute)
   serve [--host H] [--port P]     the interactive explorer in a browser (default
                                   http://127.0.0.1:8050/?token=...; --time-limit S per
-                                  computation; --no-token: no token asked)
+                                  computation; --no-token: no token asked;
+                                  --calibrations D: the calibration runs whose
+                                  posteriors it offers, default outputs/calibrate)
 
 Examples:
   forecaster forecast scenario=davidson_houlden_2025 n_draws=1000000
@@ -314,13 +317,20 @@ def speedup(args: list[str]) -> int:
 
 
 def serve(args: list[str]) -> int:
-    """``forecaster serve [--host H] [--port P] [--time-limit S] [--no-token]``: the
-    explorer, as a local server with a random token in the address it prints (``--no-token``
-    turns the token off); a port in use is one line, exit 1."""
+    """``forecaster serve [--host H] [--port P] [--time-limit S] [--no-token]
+    [--calibrations D]``: the explorer, as a local server with a random token in the address
+    it prints (``--no-token`` turns the token off), offering the posteriors of the
+    calibration runs in ``D`` (default ``outputs/calibrate``); a port in use is one line,
+    exit 1."""
     from . import _validate as check
     from ._errors import ConfigError
 
-    allowed = {"--host": "127.0.0.1", "--port": "8050", "--time-limit": "120"}
+    allowed = {
+        "--host": "127.0.0.1",
+        "--port": "8050",
+        "--time-limit": "120",
+        "--calibrations": "outputs/calibrate",
+    }
     values = dict(allowed)
     items = list(args)
     token = True
@@ -350,9 +360,10 @@ def serve(args: list[str]) -> int:
         raise ConfigError("--time-limit", values["--time-limit"], "a number of seconds") from None
     port = check.integer("--port", port, 1, 65535)
     limit = check.number("--time-limit", limit, 0.0, 86400.0)
+    calibrations = check.text("--calibrations", values["--calibrations"])
     from ._serve import serve as run_server
 
-    run_server(host, port, limit, token=token)
+    run_server(host, port, limit, token=token, calibrations=calibrations)
     return 0
 
 

@@ -240,6 +240,7 @@ def test_bad_serve_options_are_one_line():
         (["--port", "x"], "--port"),
         (["--time-limit", "y"], "--time-limit"),
         (["--token"], "serve"),
+        (["--calibrations", ""], "--calibrations"),
         (["--host", "no.such.host.invalid", "--port", str(_free_port())], "--host"),
     ]
     for args, field in cases:

@@ -12,6 +12,10 @@ Routes (JSON unless said):
 - ``GET /api/job/<id>``: progress, then ``summary`` (summary.json's content) when done.
 - ``POST /api/job/<id>/cancel``; ``GET /api/job/<id>/download``: the run directory (zip:
   summary.json, the CSVs, draws.parquet, config.yaml, report.html and its figures).
+- ``GET /api/density?state=<json>&path=<prior path>``: the density of the prior at that path
+  as the state gives it (:mod:`._density`), for the page's preview while a prior is edited.
+- ``GET /api/posteriors``: the calibration runs of the server's calibrations directory
+  (:mod:`._calibrations`) a state may use as ``posterior:<id>``, and those skipped, with why.
 - ``GET /api/trajectory?state=<json>``: the median-prior path (``forecaster trajectory``).
 - ``GET /api/speedup?alpha=..``: the balanced-growth speed-up calculator.
 
@@ -38,6 +42,7 @@ from starlette.routing import Route
 
 from .._errors import ConfigError
 from ..report._format import milestone_cap_notes
+from ._calibrations import DEFAULT_DIRECTORY, Catalogue
 from ._guard import MAX_BODY, Guard, TooLarge, bind, is_loopback, is_wildcard, loads, read_body
 from ._jobs import _COMPOSE, Busy, Jobs
 from ._state import (
@@ -47,6 +52,7 @@ from ._state import (
     parse_state,
     preset_details,
     presets,
+    prior_path,
     switch_help,
     switches,
 )
@@ -75,8 +81,15 @@ def _bad(err: ConfigError) -> JSONResponse:
     return JSONResponse({"field": err.field, "message": str(err)}, status_code=400)
 
 
-def _state_from_query(request: Request) -> State:
-    return parse_state(loads("state", request.query_params.get("state", "{}")))
+def _state_from_query(request: Request, catalogue: Catalogue) -> State:
+    return parse_state(loads("state", request.query_params.get("state", "{}")), catalogue.priors())
+
+
+def _plan(state: State) -> Any:
+    from .._config import compose_forecast, plan_forecast
+
+    with _COMPOSE:
+        return plan_forecast(compose_forecast(overrides(state)))
 
 
 def parameter_table(state: State) -> dict[str, Any]:
@@ -84,11 +97,9 @@ def parameter_table(state: State) -> dict[str, Any]:
     as the preset (with the page's edits) gives it, its unit, meaning and allowed range; then
     the model's other parameters, at their defaults; the model's name, title, description
     and switches."""
-    from .._config import compose_forecast, plan_forecast
     from ..models.timelines import parameter_tables
 
-    with _COMPOSE:
-        plan = plan_forecast(compose_forecast(overrides(state)))
+    plan = _plan(state)
     model, rows = plan.model, []
     table = model.parameters()
     stages = [("scenario", plan.priors, table)]
@@ -101,12 +112,14 @@ def parameter_table(state: State) -> dict[str, Any]:
         for prior in prior_set.priors:
             group = "latent" if prior.name in prior_set.latent else "params"
             spec = stage_table.get(prior.name)
-            editable = prior.kind not in ("derived", "posterior") and not (
-                stage == "scenario" and prior.name in fixed_by_model
-            )  # a formula, a file, or what the model sets itself: shown, not edited
+            path = f"{stage}.{group}.{prior.name}"
+            editable = (
+                prior.kind not in ("derived", "posterior") or path in state.sources
+            ) and not (stage == "scenario" and prior.name in fixed_by_model)
+            # a formula, a preset's file, or what the model sets itself: shown, not edited (a
+            # calibrated posterior the page chose stays the page's to change back)
             rows.append(
-                _row(f"{stage}.{group}.{prior.name}", prior.name, described[prior.name],
-                     spec, editable, True)
+                _row(path, prior.name, described[prior.name], spec, editable, True)
             )  # fmt: skip
     drawn = {p.name for p in plan.priors.priors}
     for name, spec in model.defaulted_parameters().items():  # at their defaults
@@ -146,14 +159,17 @@ def make_app(
     port: int | None = None,
     per_client: int = 4,
     max_body: int = MAX_BODY,
+    calibrations: str | Path = DEFAULT_DIRECTORY,
 ) -> Starlette:
     """The explorer app (its jobs run on ``workers`` threads, each cut at ``time_limit_s``).
 
     ``token``: what a request must carry (None: nothing; see :class:`Guard`); ``host`` and
     ``port``: where it is bound (the Host headers it answers, its cookie's name);
     ``per_client``: how many jobs one client may have queued or running; ``max_body``: the
-    largest POST body read."""
+    largest POST body read; ``calibrations``: the directory of calibration runs whose
+    posteriors a page may use (relative: to the working directory)."""
     jobs = Jobs(workers=workers, time_limit_s=time_limit_s, per_client=per_client)
+    catalogue = Catalogue(calibrations)
 
     async def page(request: Request) -> Response:
         response = FileResponse(STATIC / "index.html", media_type="text/html")
@@ -184,9 +200,22 @@ def make_app(
 
     def scenario(request: Request) -> JSONResponse:
         try:
-            return JSONResponse(_finite(parameter_table(_state_from_query(request))))
+            return JSONResponse(_finite(parameter_table(_state_from_query(request, catalogue))))
         except ConfigError as err:
             return _bad(err)
+
+    def density(request: Request) -> JSONResponse:
+        from ._density import density as prior_density
+
+        try:
+            state = _state_from_query(request, catalogue)
+            path = prior_path(request.query_params.get("path"), "path")
+            return JSONResponse(_finite(prior_density(_plan(state), path)))
+        except ConfigError as err:
+            return _bad(err)
+
+    def posteriors(request: Request) -> JSONResponse:
+        return JSONResponse(_finite(catalogue.listing()))
 
     async def run(request: Request) -> JSONResponse:
         try:
@@ -195,7 +224,8 @@ def make_app(
             message = f"a request body of at most {max_body:,} bytes (a state is far smaller)"
             return JSONResponse({"field": "state", "message": message}, status_code=413)
         try:
-            state = parse_state(loads("state", body))
+            listed = await run_in_threadpool(catalogue.priors)  # reads files: off the loop
+            state = parse_state(loads("state", body), listed)
             client = request.scope["forecaster"]["client"]
             job = await run_in_threadpool(jobs.submit, state, client)
         except ConfigError as err:
@@ -227,12 +257,14 @@ def make_app(
         from .._outputs import write_outputs
         from ..report import write_report
 
-        if not (job.run_dir / "summary.json").is_file():
-            write_outputs(job.result, job.run_dir)
-            write_report(job.run_dir)
+        run_dir = job.run_dir
+        assert run_dir is not None  # a job that ran has its directory
+        if not (run_dir / "summary.json").is_file():
+            write_outputs(job.result, run_dir)
+            write_report(run_dir)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for file in sorted(job.run_dir.iterdir()):
+            for file in sorted(run_dir.iterdir()):
                 if file.is_file() and not file.name.startswith("."):
                     archive.write(file, f"forecast/{file.name}")
         name = f"forecast-{job.state.scenario}-seed{job.state.seed}.zip"
@@ -243,14 +275,10 @@ def make_app(
         )
 
     def trajectory(request: Request) -> JSONResponse:
-        from .._config import compose_forecast, plan_forecast
         from .._trajectory import scenario_path
 
         try:
-            state = _state_from_query(request)
-            with _COMPOSE:
-                plan = plan_forecast(compose_forecast(overrides(state)))
-            frame, ceiling = scenario_path(plan)
+            frame, ceiling = scenario_path(_plan(_state_from_query(request, catalogue)))
         except ConfigError as err:
             return _bad(err)
         return JSONResponse(
@@ -290,6 +318,8 @@ def make_app(
         Route("/api/job/{job_id}", job_view),
         Route("/api/job/{job_id}/cancel", cancel, methods=["POST"]),
         Route("/api/job/{job_id}/download", download),
+        Route("/api/density", density),
+        Route("/api/posteriors", posteriors),
         Route("/api/trajectory", trajectory),
         Route("/api/speedup", speedup),
     ]
@@ -302,6 +332,7 @@ def make_app(
     guard = Middleware(Guard, token=token, host=host, port=port)
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
     app.state.jobs = jobs
+    app.state.calibrations = catalogue
     return app
 
 
@@ -311,12 +342,17 @@ def _url(host: str, port: int) -> str:
 
 
 def serve(
-    host: str = "127.0.0.1", port: int = 8050, time_limit_s: float = 120.0, token: bool = True
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    time_limit_s: float = 120.0,
+    token: bool = True,
+    calibrations: str | Path = DEFAULT_DIRECTORY,
 ) -> None:
     """Run the explorer until interrupted, as Jupyter runs its server: bound to ``host``
     (127.0.0.1 unless told, with a warning for an address other machines reach), its address
     printed with a fresh random token (``token=False``: none asked). A port in use is one
-    line, exit 1 (the socket is bound here, before the server starts)."""
+    line, exit 1 (the socket is bound here, before the server starts). ``calibrations``: the
+    directory of calibration runs whose posteriors the page offers."""
     import secrets
     import sys
 
@@ -335,7 +371,7 @@ def serve(
         )
     address = _url(host, port) + (f"?token={secret}" if secret else "")
     print(f"forecaster explorer on {address} (Ctrl-C stops it)", flush=True)
-    app = make_app(time_limit_s, token=secret, host=host, port=port)
+    app = make_app(time_limit_s, token=secret, host=host, port=port, calibrations=calibrations)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])
 

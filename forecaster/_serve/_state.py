@@ -7,10 +7,13 @@ A state is plain JSON (it is also what the page's URL holds)::
      "options": {"constant_r": true}}
 
 Every value is checked here before it reaches Hydra, with the CLI's own one-line messages
-for the rest: a prior is a number or the compact form with numeric arguments (no posterior
-files: the server reads no path a page names), a preset one of ``conf/``'s, an option one of
-the scenario's switches. :func:`overrides` gives the very overrides ``forecaster forecast``
-would take, so every number the page shows is the CLI's for the same settings and seed.
+for the rest: a prior is a number, the compact form with numeric arguments, or
+``posterior:<id>`` naming a calibration run the server lists (:mod:`._calibrations`; the
+page never names a path: the server reads no path a page names), a preset one of
+``conf/``'s, an option one of the scenario's switches. :func:`overrides` gives the very
+overrides ``forecaster forecast`` would take (a ``posterior:<id>`` becomes the CLI's
+``posterior(path=..., variable=...)``), so every number the page shows is the CLI's for the
+same settings and seed.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ _COMPACT = re.compile(
 #: ``timelines.params.doubling_time_days`` (a bare name is ``scenario.params.<name>``).
 _PRIOR_PATH = re.compile(r"^(scenario|timelines)\.(params|latent)\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: A calibrated posterior as the page gives it: ``posterior:returns/2026-12-06_10-00-00``.
+POSTERIOR_PREFIX = "posterior:"
+#: The fields of a page's state (what :class:`State` holds besides the server's own).
+STATE_FIELDS = ("scenario", "timelines", "n_draws", "seed", "params", "options")
 
 
 def switches() -> tuple[str, ...]:
@@ -108,7 +115,9 @@ def switch_help(scenario: str) -> dict[str, str]:
 
 @dataclasses.dataclass(frozen=True)
 class State:
-    """A checked state of the page."""
+    """A checked state of the page. ``sources``: the server's own, never the page's: for
+    each prior given as ``posterior:<id>``, by its path, the CLI's prior of that calibration
+    run (``posterior(path=<abs path>, variable=<var>)``), which :func:`overrides` writes."""
 
     scenario: str
     timelines: str
@@ -116,9 +125,11 @@ class State:
     seed: int
     params: dict[str, str]
     options: dict[str, bool]
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The page's JSON (no path: a posterior stays ``posterior:<id>``)."""
+        return {name: getattr(self, name) for name in STATE_FIELDS}
 
 
 def _shown(value: Any) -> Any:
@@ -128,11 +139,26 @@ def _shown(value: Any) -> Any:
     return value if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
-def parse_state(raw: Any) -> State:
-    """The page's JSON, checked; ConfigError naming the field (as the page names it)."""
+def prior_path(name: Any, field: str = "params") -> str:
+    """A prior's place in the config as the page names it: a path
+    ``scenario|timelines.params|latent.<name>``, or a bare name (``scenario.params.<name>``)."""
+    path = f"scenario.params.{name}" if isinstance(name, str) and _NAME.match(name) else name
+    if not isinstance(path, str) or not _PRIOR_PATH.match(path):
+        raise ConfigError(
+            field, _shown(name), "parameter names, or paths scenario|timelines.params|latent.<name>"
+        )
+    return path
+
+
+def parse_state(raw: Any, posteriors: Mapping[str, str] | None = None) -> State:
+    """The page's JSON, checked; ConfigError naming the field (as the page names it).
+
+    ``posteriors``: the calibration runs the server lists, id -> the CLI's prior of each
+    (:meth:`._calibrations.Catalogue.priors`); a prior ``posterior:<id>`` must name one."""
     if not isinstance(raw, Mapping):
         raise ConfigError("state", _shown(raw), "a JSON object")
-    unknown = sorted(set(raw) - {f.name for f in dataclasses.fields(State)})
+    posteriors = posteriors or {}
+    unknown = sorted(set(raw) - set(STATE_FIELDS))
     if unknown:
         raise ConfigError(unknown[0], _shown(raw[unknown[0]]), "a field of the explorer's state")
     scenario = check.choice("scenario", raw.get("scenario", "decaying"), presets("scenario"))
@@ -143,15 +169,12 @@ def parse_state(raw: Any) -> State:
     if not isinstance(params, Mapping):
         raise ConfigError("params", _shown(params), "a mapping of parameter -> prior")
     checked: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for name, spec in params.items():
-        path = f"scenario.params.{name}" if isinstance(name, str) and _NAME.match(name) else name
-        if not isinstance(path, str) or not _PRIOR_PATH.match(path):
-            raise ConfigError(
-                "params",
-                _shown(name),
-                "parameter names, or paths scenario|timelines.params|latent.<name>",
-            )
-        checked[path] = _prior_text(path, spec)
+        path = prior_path(name)
+        checked[path] = _prior_text(path, spec, posteriors)
+        if checked[path].startswith(POSTERIOR_PREFIX):
+            sources[path] = posteriors[checked[path].removeprefix(POSTERIOR_PREFIX)]
     options = raw.get("options") or {}
     if not isinstance(options, Mapping):
         raise ConfigError("options", _shown(options), f"a mapping of switches: {list(switches())}")
@@ -159,17 +182,26 @@ def parse_state(raw: Any) -> State:
     for name, value in options.items():
         check.choice("options", name, switches())
         chosen[name] = check.boolean(f"scenario.{name}", value)
-    return State(scenario, timelines, n_draws, seed, checked, chosen)
+    return State(scenario, timelines, n_draws, seed, checked, chosen, sources)
 
 
-def _prior_text(field: str, spec: Any) -> str:
-    """A prior as the page may give it: a finite number or the numeric compact form."""
+def _prior_text(field: str, spec: Any, posteriors: Mapping[str, str]) -> str:
+    """A prior as the page may give it: a finite number, the numeric compact form, or
+    ``posterior:<id>`` of a listed calibration run."""
     if check.is_number(spec):
         if not math.isfinite(float(spec)):
             raise ConfigError(field, spec, "a finite number")
         return repr(float(spec))
     if isinstance(spec, str) and re.fullmatch(rf"\s*{_NUMBER}\s*", spec):
-        return _prior_text(field, float(spec))
+        return _prior_text(field, float(spec), posteriors)
+    if isinstance(spec, str) and spec.strip().startswith(POSTERIOR_PREFIX):
+        run = spec.strip().removeprefix(POSTERIOR_PREFIX).strip()
+        if run not in posteriors:  # a lookup, never a path: only the server's listed runs
+            listed = sorted(posteriors) or "none found in the server's calibrations directory"
+            raise ConfigError(
+                field, _shown(spec), f"posterior:<id> of a calibration run listed: {listed}"
+            )
+        return POSTERIOR_PREFIX + run
     if (
         not isinstance(spec, str)
         or not _COMPACT.match(spec)
@@ -178,8 +210,8 @@ def _prior_text(field: str, spec: Any) -> str:
         raise ConfigError(
             field,
             _shown(spec),
-            "a number or a prior such as log_uniform(low=2, high=32) (numeric arguments; "
-            "posterior files only from the command line)",
+            "a number, a prior such as log_uniform(low=2, high=32) (numeric arguments), or "
+            "posterior:<id> of a calibration run the server lists (no paths)",
         )
     return re.sub(r"\s+", " ", spec.strip())
 
@@ -192,7 +224,11 @@ def overrides(state: State, extra: tuple[str, ...] = ()) -> list[str]:
         f"n_draws={state.n_draws}",
         f"seed={state.seed}",
     ]
-    items += [f"++{path}='{text}'" for path, text in state.params.items()]
+    for path, text in state.params.items():
+        if re.fullmatch(_NUMBER, text):  # a fixed value: a number to Hydra, as the CLI gives it
+            items.append(f"++{path}={text}")
+        else:
+            items.append(f"++{path}='{state.sources.get(path, text)}'")
     items += [f"scenario.{name}={str(on).lower()}" for name, on in state.options.items()]
     return [*items, *extra]
 

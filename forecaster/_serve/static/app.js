@@ -8,6 +8,7 @@ const shade = (panel, j) => PAIRED[panel.key][j % PAIRED[panel.key].length];
 const HEADLINE = { years: 3, window_months: 12 };
 const panels = {};
 let presets = null;
+let posteriors = null;  // the calibration runs the server lists (GET /api/posteriors)
 let activeTab = "curves";
 
 function defaultState() {
@@ -78,6 +79,8 @@ class Panel {
     this.job = null;
     this.summary = null;
     this.timer = null;
+    this.densityTimer = null;
+    this.previewed = 0;  // the latest preview asked for: an older answer is dropped
     this.q = sel => this.root.querySelector(sel);
     this.q(".panel-name").textContent = "Setting " + key.toUpperCase();
     // Scenario presets grouped by the model each names: every model's named parameter sets.
@@ -168,12 +171,19 @@ class Panel {
       tr.querySelector(".error").dataset.error = p.path;
       tr.children[2].textContent = p.unit;
       tr.children[2].title = `allowed ${p.range}`;
+      if (String(input.value).startsWith("posterior:")) input.title = `${help}; ${p.prior}`;
       input.addEventListener("change", () => {
         const text = input.value.trim();
         delete this.state.params[p.path.replace(/^scenario\.params\./, "")];
         if (text === p.prior) delete this.state.params[p.path]; else this.state.params[p.path] = text;
         this.changed();
       });
+      // The prior's density while it is edited (and when its field or name is clicked).
+      const preview = now => this.previewSoon(p, () => input.value.trim(), now);
+      input.addEventListener("input", () => preview(false));
+      input.addEventListener("focus", () => preview(true));
+      tr.children[0].classList.add("previewable");
+      tr.children[0].addEventListener("click", () => preview(true));
       tbody.appendChild(tr);
     }
     const about = this.q(".model-description");  // the model's own words, as text
@@ -196,7 +206,117 @@ class Panel {
       box.addEventListener("change", () => { this.state.options[name] = box.checked; this.changed(); });
       options.appendChild(label);
     }
+    this.renderPosteriors();
     this.changed(true);
+  }
+
+  previewSoon(row, text, now) {
+    clearTimeout(this.densityTimer);
+    this.densityTimer = setTimeout(() => { if (text()) this.preview(row, text()); }, now ? 0 : 300);
+  }
+
+  async preview(row, text) {
+    // One preview panel: the density of the prior being edited, as the server computes it
+    // from the prior the forecast draws; a bad value shows its message instead.
+    const ask = ++this.previewed;
+    const state = JSON.parse(JSON.stringify(this.state));
+    delete state.params[row.path.replace(/^scenario\.params\./, "")];
+    if (text !== row.prior) state.params[row.path] = text; else delete state.params[row.path];
+    const url = "/api/density?state=" + encodeURIComponent(JSON.stringify(state)) + "&path=" + encodeURIComponent(row.path);
+    const response = await fetch(url);
+    const body = await response.json();
+    if (ask !== this.previewed) return;
+    const box = this.q(".density"), plot = this.q(".plot-density"), message = this.q(".density-message");
+    box.hidden = false;
+    box.dataset.path = row.path;
+    this.q(".density-title").textContent = `${row.name}: ${response.ok ? body.prior : text}`;
+    message.classList.toggle("bad", !response.ok);
+    if (!response.ok) {
+      message.textContent = body.message;
+      plot.hidden = true;
+      box.dataset.status = "error";
+      return;
+    }
+    box.dataset.status = body.method;
+    const mass = body.point_mass;
+    const spanned = mass ? body.coverage / (1 - mass.p) : body.coverage;  // of the density's part
+    const notes = {
+      exact: spanned < 1 - 1e-9 ? `its central ${percent(spanned)}` : "",
+      kde: "a kernel density estimate of the posterior's draws, its central 99%",
+      histogram: body.message, point: "", none: body.message,
+    };
+    const said = mass ? `${mass.p === 1 ? "a fixed value" : `P = ${percent(mass.p)} exactly`} at ${mass.at}` : "";
+    message.textContent = [notes[body.method], said].filter(Boolean).join("; ");
+    plot.hidden = !body.x.length && !mass;
+    if (plot.hidden) return;
+    const traces = [];
+    if (body.x.length) {
+      traces.push({ x: body.x, y: body.density, mode: "lines", line: { color: shade(this, 0) }, fill: "tozeroy",
+        fillcolor: shade(this, 0) + "33", name: "density", hovertemplate: "%{x:.4g}: %{y:.4g}<extra></extra>" });
+    }
+    if (mass) {  // a point mass: a stem as tall as the density's peak, labelled with its probability
+      const top = body.density.length ? Math.max(...body.density) : 1;
+      traces.push({ x: [mass.at, mass.at], y: [0, top], mode: "lines+markers", line: { color: shade(this, 2), width: 3 },
+        marker: { size: [0, 8] }, name: `P = ${percent(mass.p)}`, hovertemplate: `${mass.at}: P = ${percent(mass.p)}<extra></extra>` });
+    }
+    const unit = ((this.table || {}).parameters || []).find(r => r.path === row.path);
+    Plotly.react(plot, traces, { height: 220, margin: { t: 10, r: 10, l: 50, b: 40 }, showlegend: false,
+      xaxis: { title: { text: unit ? `${row.name} [${unit.unit}]` : row.name }, type: body.log_x ? "log" : "linear" },
+      yaxis: { title: { text: mass && !body.x.length ? "probability" : "density" }, rangemode: "tozero" } });
+  }
+
+  renderPosteriors() {
+    // The calibration runs the server lists: "use for <setting>" sets that prior (and the
+    // preset it needs) to posterior:<id>; the server turns it into the CLI's posterior(...).
+    const box = this.q(".calibrated");
+    const list = box.querySelector("ul");
+    list.innerHTML = "";
+    box.hidden = !posteriors;
+    if (!posteriors) return;
+    this.q(".calibrated-count").textContent = `${posteriors.posteriors.length} in ${posteriors.directory}`;
+    const paths = new Set(((this.table || {}).parameters || []).map(r => r.path));
+    const fmt = v => (v === null || v === undefined) ? "—" : Number(v).toPrecision(3);
+    if (!posteriors.posteriors.length) {
+      const li = document.createElement("li");
+      li.textContent = `none found in ${posteriors.directory} (forecaster calibrate model=... writes them; forecaster serve --calibrations DIR looks elsewhere)`;
+      list.appendChild(li);
+    }
+    for (const run of posteriors.posteriors) {
+      const li = document.createElement("li");
+      const q = run.quantiles || {};
+      li.appendChild(document.createTextNode(`${run.id}: ${run.model}, ${run.forecast_variable} median ${fmt(q.q50)} (90%: ${fmt(q.q05)}–${fmt(q.q95)})${run.converged ? "" : ", did not converge"} `));
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.posterior = run.id;
+      const chosen = this.state.params[run.setting] === "posterior:" + run.id;
+      button.textContent = chosen ? `in use for ${run.setting}` : `use for ${run.setting}`;
+      const fits = run.setting.startsWith("timelines.") || paths.has(run.setting);
+      button.disabled = chosen || !fits;
+      if (!fits) button.title = `preset ${this.state.scenario} has no ${run.setting}`;
+      button.addEventListener("click", () => {
+        for (const preset of run.presets) {  // the presets its setting needs: timelines=metr_trend
+          const [group, value] = preset.split("=");
+          if (group === "timelines" && this.state.timelines !== value) {
+            this.state.timelines = value;
+            this.q("select.timelines").value = value;
+            for (const path of Object.keys(this.state.params)) {
+              if (path.startsWith("timelines.")) delete this.state.params[path];
+            }
+          }
+        }
+        delete this.state.params[run.setting.replace(/^scenario\.params\./, "")];
+        this.state.params[run.setting] = "posterior:" + run.id;
+        this.loadScenario();
+      });
+      li.appendChild(button);
+      list.appendChild(li);
+    }
+    for (const skipped of posteriors.skipped) {
+      const li = document.createElement("li");
+      li.className = "skipped";
+      li.textContent = `${skipped.id}: skipped (${skipped.message})`;
+      list.appendChild(li);
+    }
   }
 
   changed(now) {
@@ -456,6 +576,8 @@ function showTab(name) {
 
 async function start() {
   presets = await (await fetch("/api/presets")).json();
+  const listed = await fetch("/api/posteriors");
+  posteriors = listed.ok ? await listed.json() : null;
   const initial = readUrl();
   panels.a = new Panel("a", initial.a);
   panels.b = new Panel("b", initial.b);
