@@ -1,0 +1,199 @@
+"""The AI Futures Model (AI Futures Project, Dec 2025): their Monte Carlo, draw by draw.
+
+    python -m benchmarks.peers.aifm --repo <checkout of github.com/Joshuaclymer/dark_compute>
+        [--config config/sampling_config.yaml] [--draws 1000] [--seed 0] [--start 0]
+        [--out benchmarks/results/peers/aifm_draws.jsonl]
+
+Their code lives in the folder ``ai-futures-calculator/`` of that repository (no license:
+it is run from a fetched copy, never copied here). Each draw is what their batch script
+``scripts/batch_rollout.py`` does for sample ``i`` of a run with ``--seed S``, called
+in-process: their ``_load_config`` reads the sampling config (with its ``parent``), the
+Spearman correlations become the latent Gaussian ones by their closed form
+(``_calibrate_gaussian_copula_latent_corr``), and their ``_run_single_rollout`` draws the
+parameters with ``np.random.default_rng(S + i)`` (their ``_sample_parameter_dict``: the
+Gaussian copula, then each value clipped to ``model_config.PARAMETER_BOUNDS``), builds the
+training-compute series (``time_series_generator``), and runs
+``ProgressModel.compute_progress_trajectory``. What differs from their script: no
+per-sample timeout (theirs, 5 s by default, drops the slow draws, fast takeoffs among
+them), no worker processes, and their printed diagnostics are dropped. The working
+directory is their folder while a draw runs (they read ``benchmark_results.yaml``
+relative to it).
+
+Writes one JSON line per draw to ``--out`` (appended, so a long run can be resumed with
+``--start``): ``sample_id``, ``seconds``, ``success`` (and ``error``), the drawn
+``parameters`` and ``time_series_parameters`` as their code passed them on, their
+calibrated ``r_software``, and from the results: ``aa_time`` (AC), ``sc_progress_level``,
+``anchor_progress_rate``, ``ai2027_sc_time`` and ``milestones`` (each milestone's ``time``,
+absent when not reached within their horizon). ``--summarise`` then writes
+``aifm.json`` (their commit, config, seed, draws, failures, seconds per draw).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import commit_of
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "peers"
+REPOSITORY = "https://github.com/Joshuaclymer/dark_compute"
+FOLDER = "ai-futures-calculator"
+RESULT_KEYS = ("aa_time", "sc_progress_level", "anchor_progress_rate", "ai2027_sc_time")
+
+
+@contextlib.contextmanager
+def _in_their_folder(root: Path):
+    """Their folder on ``sys.path`` and as the working directory (and their scripts/)."""
+    before = os.getcwd()
+    sys.path[:0] = [str(root), str(root / "scripts")]
+    os.chdir(root)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+        for entry in (str(root), str(root / "scripts")):
+            if entry in sys.path:
+                sys.path.remove(entry)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy scalars as Python numbers, non-finite floats as None."""
+    if hasattr(value, "item") and not isinstance(value, list | dict):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def their_setup(root: Path, config: str, seed: int) -> tuple[Any, tuple]:
+    """Their batch module and the arguments of ``_run_single_rollout`` but the sample id,
+    prepared as their ``main()`` prepares them."""
+    import numpy as np
+
+    batch = importlib.import_module("batch_rollout")
+    user_cfg = batch._load_config(config)
+    param_dists = user_cfg.get("parameters", {})
+    ts_param_dists = user_cfg.get("time_series_parameters", {})
+    correlation = user_cfg.get("correlation_matrix")
+    rng = np.random.default_rng(seed)
+    if correlation is not None:
+        interpretation = str(
+            correlation.get("correlation_type", correlation.get("interpretation", "spearman"))
+        )
+        calib_rng = np.random.default_rng(rng.integers(0, 2**32 - 1))
+        latent = batch._calibrate_gaussian_copula_latent_corr(
+            param_dists,
+            correlation["parameters"],
+            np.array(correlation["correlation_matrix"], dtype=float),
+            calib_rng,
+            interpretation=interpretation,
+            calibration_samples=int(correlation.get("calibration_samples", 20000)),
+        )
+        correlation["latent_correlation_matrix"] = latent.tolist()
+    all_dists = {**param_dists, **ts_param_dists}
+    input_data = str((root / user_cfg.get("input_data", "input_data.csv")).resolve())
+    time_range = [float(x) for x in user_cfg["time_range"]]
+    rest = (
+        seed,
+        all_dists,
+        correlation,
+        input_data,
+        time_range,
+        float(user_cfg.get("initial_progress", 0.0)),
+        None,
+        set(param_dists),
+        set(ts_param_dists),
+    )
+    return batch, rest
+
+
+def run_draw(batch: Any, rest: tuple, sample_id: int) -> dict[str, Any]:
+    """One draw of their Monte Carlo, as a JSON-ready record."""
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        out = batch._run_single_rollout((sample_id, *rest))
+    record: dict[str, Any] = {
+        "sample_id": sample_id,
+        "seconds": round(time.perf_counter() - start, 4),
+        "success": bool(out.get("success")),
+        "parameters": _plain(out.get("parameters")),
+        "time_series_parameters": _plain(out.get("time_series_parameters")),
+    }
+    if not record["success"]:
+        record["error"] = str(out.get("error"))[:500]
+        return record
+    results = out["results"]
+    record["r_software"] = _plain(record["parameters"].pop("r_software", None))
+    for key in RESULT_KEYS:
+        record[key] = _plain(results.get(key))
+    record["milestones"] = {
+        name: _plain(m["time"]) for name, m in results["milestones"].items() if "time" in m
+    }
+    return record
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repo", type=Path, required=True)
+    parser.add_argument("--config", default="config/sampling_config.yaml")
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS / "aifm_draws.jsonl")
+    parser.add_argument("--summarise", action="store_true")
+    args = parser.parse_args(argv)
+    root = (args.repo / FOLDER).resolve()
+    out = args.out.resolve()
+    if args.summarise:
+        summarise(args.repo, args.config, args.seed, out)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _in_their_folder(root):
+        batch, rest = their_setup(root, args.config, args.seed)
+        with out.open("a", encoding="utf-8") as sink:
+            for i in range(args.start, args.start + args.draws):
+                record = run_draw(batch, rest, i)
+                sink.write(json.dumps(record) + "\n")
+                sink.flush()
+                print(f"draw {i}: {record['seconds']:.2f} s, success={record['success']}")
+
+
+def summarise(repo: Path, config: str, seed: int, draws_file: Path) -> None:
+    """``aifm.json``: where the draws came from and how they went."""
+    import numpy as np
+
+    records = [json.loads(line) for line in draws_file.read_text().splitlines() if line]
+    seconds = np.array([r["seconds"] for r in records])
+    info = {
+        "repository": REPOSITORY,
+        "folder": FOLDER,
+        "commit": commit_of(repo),
+        "config": config,
+        "seed": seed,
+        "draws": len(records),
+        "sample_ids": [min(r["sample_id"] for r in records), max(r["sample_id"] for r in records)],
+        "failures": sum(not r["success"] for r in records),
+        "seconds_per_draw": {"mean": float(seconds.mean()), "median": float(np.median(seconds))},
+        "functions": "batch_rollout._load_config, _calibrate_gaussian_copula_latent_corr, "
+        "_run_single_rollout (ProgressModel.compute_progress_trajectory)",
+        "no_timeout": True,
+    }
+    (draws_file.parent / "aifm.json").write_text(json.dumps(info, indent=1) + "\n")
+    print(json.dumps(info, indent=1))
+
+
+if __name__ == "__main__":
+    main()
