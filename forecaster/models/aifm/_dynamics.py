@@ -50,6 +50,8 @@ AI2027_SC_SERIAL = 10 * 30  # SERIAL_LABOR_MULT_EXTRA_FOR_AI2027_SC * 30
 MAX_SD = 1e31  # their AI_RESEARCH_TASTE_MAX_SD (10e30)
 TASTE_MAX = 1e30
 BISECTION_STEPS = 64
+MAX_STEP_PROGRESS = 0.05  # OOMs of progress in one step, at most
+MAX_STEPS = 50_000
 SCAN_POINTS = 33  # the coarse grid the present automation's root is bracketed on
 
 #: Milestones in their order, with their names (the AIR-Nx uplift milestones included).
@@ -232,6 +234,40 @@ def rk4_on_grid(rhs, y0: Array, times: Float[Array, " grid"], substeps: int) -> 
     pairs = jnp.stack([times[:-1], times[1:]], axis=1)
     _, ys = jax.lax.scan(interval, y0, pairs)
     return jnp.concatenate([y0[None], ys], axis=0)
+
+
+def rk4_adaptive_on_grid(rhs, y0: Array, times: Float[Array, " grid"], max_dt: float,
+                         max_progress: float, max_steps: int) -> tuple[Array, Array]:  # fmt: skip
+    """y at every grid time by RK4 steps of at most ``max_dt`` years and at most
+    ``max_progress`` of y[0] (by the rate at the step's start), each step landing on the
+    next grid time when it reaches it; (values [grid, 2], whether it ended within
+    ``max_steps``). Where progress explodes (a takeoff that gains 80 orders of magnitude in
+    a month), the steps shrink with it, as their adaptive Radau's do."""
+    n = times.shape[0]
+    out0 = jnp.zeros((n, y0.shape[0]), y0.dtype).at[0].set(y0)
+
+    def more(carry) -> Array:
+        _, _, j, _, steps = carry
+        return (j < n) & (steps < max_steps)
+
+    def step(carry):
+        t, y, j, out, steps = carry
+        target = times[jnp.minimum(j, n - 1)]
+        k1 = rhs(t, y)
+        by_rate = max_progress / jnp.maximum(k1[0], 1e-300)
+        dt = jnp.minimum(jnp.minimum(target - t, max_dt), by_rate)
+        k2 = rhs(t + 0.5 * dt, y + 0.5 * dt * k1)
+        k3 = rhs(t + 0.5 * dt, y + 0.5 * dt * k2)
+        k4 = rhs(t + dt, y + dt * k3)
+        y = y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        landed = dt >= target - t
+        t = jnp.where(landed, target, t + dt)
+        out = jnp.where(landed, out.at[j].set(y), out)
+        return t, y, j + landed.astype(j.dtype), out, steps + 1
+
+    carry = (times[0], y0, jnp.asarray(1, jnp.int32), out0, jnp.asarray(0, jnp.int32))
+    _, _, j, out, _ = jax.lax.while_loop(more, step, carry)
+    return out, j >= n
 
 
 def initial_stock(effort_at) -> Scalar:
@@ -453,7 +489,10 @@ class Trajectory(NamedTuple):
 
 def trajectory(m: Model, times: Array, substeps: int) -> Trajectory:
     y0 = jnp.stack([jnp.zeros_like(m.initial_stock), m.initial_stock])
-    y = rk4_on_grid(lambda t, y: rates(m, t, y), y0, times, substeps)
+    step = GRID_STEP / substeps
+    y, finished = rk4_adaptive_on_grid(
+        lambda t, y: rates(m, t, y), y0, times, step, MAX_STEP_PROGRESS, MAX_STEPS
+    )
     progress, stock = y[:, 0], y[:, 1]
 
     def metrics(t: Array, p: Array):
@@ -480,7 +519,7 @@ def trajectory(m: Model, times: Array, substeps: int) -> Trajectory:
 
     sd, coding_mult, software_mult, automation, ok = jax.vmap(metrics)(times, progress)
     return Trajectory(times, progress, stock, sd, coding_mult, software_mult, automation,
-                      jnp.all(ok))  # fmt: skip
+                      jnp.all(ok) & finished)  # fmt: skip
 
 
 # -- milestones: their interpolation rules on the grid ---------------------------------------
