@@ -18,7 +18,9 @@ for Ctrl-C. See docs/RELIABILITY.md.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -130,10 +132,8 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
     from ._help import help_overrides
     from .models._plugins import searchpath_override
 
-    # Our overrides first: argparse takes no positional overrides after --help (a user's own
-    # hydra.searchpath, later, replaces the plug-ins').
     ours = [*help_overrides(name, args), *searchpath_override()]
-    sys.argv = [f"forecaster {name}", *ours, *args]
+    sys.argv = [f"forecaster {name}", *with_overrides(args, ours)]
     app = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=config_name)(task)
     before = os.environ.get("HYDRA_FULL_ERROR")
     os.environ["HYDRA_FULL_ERROR"] = "1"
@@ -149,6 +149,27 @@ def _run_hydra_app(name: str, config_name: str, task: Callable, args: Sequence[s
         else:
             os.environ["HYDRA_FULL_ERROR"] = before
     return 0
+
+
+def with_overrides(args: Sequence[str], ours: Sequence[str]) -> list[str]:
+    """``args`` with our overrides placed just before the user's: Hydra's argument parser
+    takes its overrides as one run of positionals, so an override split from the others by
+    a flag (``--help``, ``-m``, ``--cfg job``) is refused. Hydra's own parser says which
+    arguments are overrides (a user's ``hydra.searchpath``, after ours, replaces the
+    plug-ins'); arguments it cannot parse are left for Hydra to refuse as it does."""
+    from hydra._internal.utils import get_args_parser
+
+    if not ours:
+        return list(args)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            parsed, _ = get_args_parser().parse_known_args(list(args))
+    except SystemExit:
+        return [*args, *ours]
+    flags = list(args)
+    for override in parsed.overrides:
+        flags.remove(override)
+    return [*flags, *ours, *parsed.overrides]
 
 
 def _quiet_library_logs() -> None:

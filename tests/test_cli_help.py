@@ -65,3 +65,22 @@ def test_help_with_a_plugin_loaded_lists_its_preset(capsys):
 
     text = _help(capsys, "forecast")
     assert "exponential_ceiling" in _groups(text)["scenario"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--help"], ["--help", "o=1"]),
+        (["--help", "a=1"], ["--help", "o=1", "a=1"]),
+        (["-m", "a=1,2", "b=3"], ["-m", "o=1", "a=1,2", "b=3"]),
+        (["a=1", "--cfg", "job"], ["--cfg", "job", "o=1", "a=1"]),
+        (["--info", "searchpath", "a=1"], ["--info", "searchpath", "o=1", "a=1"]),
+    ],
+)
+def test_our_overrides_join_the_users_in_one_run(args, expected):
+    """Hydra's parser takes overrides as one run of positionals: ours go just before the
+    user's, whatever flags come first (``forecast -m ...`` with a plug-in loaded failed
+    when they were put first, ``--help`` when they were put last)."""
+    from forecaster.cli import with_overrides
+
+    assert with_overrides(args, ["o=1"]) == expected
