@@ -407,6 +407,8 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
 
     model_cls = get_model(s.get("model"))
     refuse_unknown(s, model_cls)
+    if model_cls.precision is not None:  # a model that needs float64 gets it
+        precision = check.choice("precision", model_cls.precision, PRECISIONS)
     s = {**_defaults(model_cls.config), **s}
     for key in ("name", "description"):
         check.text(f"scenario.{key}", s[key])

@@ -236,9 +236,11 @@ def print_milestones(summary: dict, out: TextIO) -> None:
         return cap_note(value, cap) or _years_text(value)
 
     print("Milestones: time after the start (10% / median / 90%)", file=out)
-    for name, entry in (summary.get("milestones") or {}).items():
+    milestones = summary.get("milestones") or {}
+    width = max([8, *(len(name) + 1 for name in milestones)])
+    for name, entry in milestones.items():
         q = entry.get("years_after_start") or {}
-        line = f"  {name:<8}" + " / ".join(text(q.get(k)) for k in ("q10", "q50", "q90"))
+        line = f"  {name:<{width}}" + " / ".join(text(q.get(k)) for k in ("q10", "q50", "q90"))
         date = (entry.get("date") or {}).get("q50")
         if date is not None:
             line += f"; median date {date:.2f}"
@@ -276,14 +278,15 @@ def print_headline(summary: dict, run_dir: Path, out: TextIO | None = None) -> N
             print(f"{y:<9g}" + cells, file=out)
     peak = head.get("median_peak_speedup")
     ten = head.get("median_years_to_10_years_of_progress")
-    if "median_peak_speedup" in head:
+    has = {row.get("outcome") for row in summary.get("quantiles") or []}
+    if "median_peak_speedup" in head and "peak_speedup" in has:
         print(
             f"median peak speed-up: {peak:.3g}x"
             if peak is not None
             else "median peak speed-up: beyond range",
             file=out,
         )
-    if "median_years_to_10_years_of_progress" in head:
+    if "median_years_to_10_years_of_progress" in head and "time_to_progress_years" in has:
         print(
             "median time to 10 years of progress: "
             + (f"{ten * 12:.3g} months" if ten is not None else "not reached within the horizon"),

@@ -362,8 +362,10 @@ def milestone_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> d
     ``years_after_start`` quantiles (from a 1%-bin histogram; below 1e-4 years reads 0),
     ``p_within_years`` (exact counts: Y -> P(reached within Y years of the start)) with the
     counts and n, the phase from the milestone before (quantiles) and, when the start has a
-    date, ``date`` quantiles (decimal years)."""
-    milestones = plan.model.outcomes().milestones
+    date, ``date`` quantiles (decimal years) and, for the model's declared calendar years,
+    ``p_by_year`` (year -> P(reached by the end of that year), over all finite draws)."""
+    declared = plan.model.outcomes()
+    milestones = declared.milestones
     if milestones is None:
         return None
     n = int(totals["finite"][0])
@@ -391,6 +393,11 @@ def milestone_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> d
             dates = totals["cal_milestone_dates"][k]
             entry["date"] = _quantile_keys(histogram_quantiles(dates, CALENDAR))
             entry["date_density"] = _density(dates, CALENDAR, 2)
+            if declared.milestone_calendar_years:  # Y + 1 is a bin edge: exact counts
+                entry["p_by_year"] = {
+                    str(y): histogram_cdf(dates, CALENDAR, y + 1.0)
+                    for y in declared.milestone_calendar_years
+                }
         else:
             entry["years_density"] = _density(totals["hist_milestone_years"][k], MILESTONES, 10)
         out[name] = entry

@@ -600,3 +600,35 @@ def test_both_ceiling_forms_are_refused(preset, compose_forecast):
         plan_forecast(cfg)
     assert err.value.field == "scenario.params.ceiling_years"
     assert "not both" in err.value.allowed
+
+
+def test_choice_draws_by_its_uniform_as_their_sampler_does():
+    """``choice``: values[k] for the first k with u <= p_0 + ... + p_k (np.searchsorted, their
+    AI Futures Model sampler's rule), so the same uniform gives the same choice; the shares
+    are p."""
+    from forecaster.models.aifm._model import TABLE as AIFM
+
+    prior = _parse_prior(
+        "rho_coding_labor", {"dist": "choice", "values": [-5, -2, -1], "p": [0.25, 0.5, 0.25]},
+        table=AIFM,
+    )  # fmt: skip
+    u = jnp.asarray([0.0, 0.1, 0.25, 0.2500001, 0.75, 0.76, 1.0], jnp.float32)
+    theirs = np.array([-5, -2, -1])[np.minimum(np.searchsorted([0.25, 0.75, 1.0], u), 2)]
+    np.testing.assert_array_equal(np.asarray(prior.icdf(u)), theirs)
+    draws = np.asarray(prior.icdf(jax.random.uniform(jax.random.key(0), (40_000,))))
+    shares = [(draws == v).mean() for v in (-5, -2, -1)]
+    np.testing.assert_allclose(shares, [0.25, 0.5, 0.25], atol=4 * math.sqrt(0.25 / 40_000))
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"dist": "choice", "values": [], "p": []}, "values"),
+        ({"dist": "choice", "values": [1, 2], "p": [0.5]}, "p"),
+        ({"dist": "choice", "values": [1, 2], "p": [0.5, 0.6]}, "p"),
+        ({"dist": "choice", "values": "ab", "p": [1.0]}, "values"),
+    ],
+)
+def test_choice_refuses_bad_values_or_probabilities(spec, field):
+    with pytest.raises(ConfigError, match=field):
+        parse_prior("alpha", spec)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+import numpy as np
 import numpyro.distributions as dist
 from scipy import stats
 
@@ -131,6 +134,42 @@ _REAL_LINE = (-math.inf, math.inf)
 _POSITIVE = (0.0, math.inf)
 
 
+class Choice:
+    """A discrete choice drawn by its uniform as a quantile: ``values[k]`` for the first k
+    with u <= p_0 + ... + p_k (the AI Futures Model's sampler's rule, so a preset of theirs
+    draws the same choice from the same uniform)."""
+
+    def __init__(self, values: Sequence[float], p: Sequence[float]):
+        self.values = np.asarray(values, float)
+        self.cumulative = np.cumsum(np.asarray(p, float))
+
+    @property
+    def support(self) -> Any:
+        return (float(self.values.min()), float(self.values.max()))
+
+    def icdf(self, u: Any) -> Any:
+        index = jnp.searchsorted(jnp.asarray(self.cumulative, u.dtype), u, side="left")
+        return jnp.asarray(self.values, u.dtype)[jnp.minimum(index, self.values.size - 1)]
+
+    def sample(self, key: Any, sample_shape: tuple[int, ...] = ()) -> Any:
+        return self.icdf(jax.random.uniform(key, sample_shape))
+
+
+def _choice(a: Args, field: str) -> Choice:
+    values, p = a["values"], a["p"]
+    if not isinstance(values, Sequence) or isinstance(values, str) or not values:
+        raise ConfigError(f"{field}.values", values, "a non-empty list of numbers")
+    for v in values:
+        check.finite(f"{field}.values", v)
+    if not isinstance(p, Sequence) or isinstance(p, str) or len(p) != len(values):
+        raise ConfigError(f"{field}.p", p, f"a list of {len(values)} probabilities")
+    for q in p:
+        check.number(f"{field}.p", q, 0.0, 1.0, high_open=False)
+    if abs(sum(float(q) for q in p) - 1.0) > 1e-9:
+        raise ConfigError(f"{field}.p", p, "probabilities that sum to 1")
+    return Choice([float(v) for v in values], [float(q) for q in p])
+
+
 def _scale_kind(arg: str, make: Callable[[float], Any], scipy: Callable[[float], Any]) -> Kind:
     """A calibration-only kind on (0, inf) with one positive argument (a scale or a rate)."""
     return Kind(
@@ -197,6 +236,13 @@ KINDS: dict[str, Kind] = {
         lambda a: (float(a["low"]), float(a["high"])),
         _truncnorm,
         optional_args=MASS_ARGS,
+    ),
+    "choice": Kind(
+        ("values", "p"),
+        _choice,
+        lambda a: (float(min(a["values"])), float(max(a["values"]))),
+        None,
+        density=False,
     ),
     "posterior": Kind(
         ("path", "variable"),

@@ -33,17 +33,19 @@ from ._plugins import conf_dirs, load_plugins, register_conf
 from ._progress import ProgressModel
 from ._registry import get_model, register, register_schemas, registered
 from ._rk4 import rk4_step
+from .aifm import AIFuturesModel
 from .davidson_houlden import DavidsonHoulden
 from .general_law import GeneralLaw, ScenarioBase
 from .milestone_ladder import MilestoneLadder
 
-for _cls in (GeneralLaw, DavidsonHoulden, MilestoneLadder):
+for _cls in (GeneralLaw, DavidsonHoulden, MilestoneLadder, AIFuturesModel):
     register(_cls)
 
 #: The model of the notebook API (``simulate``, ``outcomes``, ``prior``) unless one is named.
 DEFAULT_MODEL = GeneralLaw.name
 
 __all__ = [
+    "AIFuturesModel",
     "DEFAULT_MODEL",
     "DavidsonHoulden",
     "Declared",

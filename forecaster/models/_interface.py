@@ -174,6 +174,9 @@ class Declared:
     #: The fan chart's progress levels [years] (``time_to_fan_levels_years``), () for none.
     fan_levels_years: tuple[float, ...] = ()
     horizon_years: float = 20.0
+    #: With dated milestones: the years Y whose P(milestone reached by the end of Y) the
+    #: summary gives (``p_by_year``), () for none.
+    milestone_calendar_years: tuple[int, ...] = ()
 
     def series_kinds(self) -> dict[str, str]:
         """The outcomes with one value per series, by name: ``progress`` (the grid's progress
@@ -228,6 +231,9 @@ class Model(abc.ABC):
     config: ClassVar[type]
     #: Boolean fields of :attr:`config` that the explorer shows as on/off switches.
     switches: ClassVar[tuple[str, ...]] = ()
+    #: The precision the model needs whatever the run asks ("float64" for a model whose
+    #: per-draw calibration does not hold in float32), or None.
+    precision: ClassVar[str | None] = None
 
     # -- planning (host side, once per run) ---------------------------------------------------
 

@@ -52,13 +52,15 @@ def tail_epsilon(max_serial: Scalar, parallel_penalty: Scalar, rho: Scalar) -> S
     return jnp.clip(cap ** (rho / (1.0 - rho)), *TAIL_BOUNDS)
 
 
-def linear_schedule(p1: Scalar, a1: Scalar, p2: Scalar, a2: Scalar):
+def linear_schedule(p1: Scalar, a1: Scalar, p2: Scalar, a2: Scalar | float):
     """(intercept, slope) of the automation fraction in progress through two anchors."""
     slope = (a2 - a1) / (p2 - p1)
     return a1 - slope * p1, slope
 
 
-def automation_fraction(progress: Array, p1: Scalar, a1: Scalar, p2: Scalar, a2: Scalar) -> Array:
+def automation_fraction(
+    progress: Array | float, p1: Scalar, a1: Scalar, p2: Scalar, a2: Scalar | float
+) -> Array:
     intercept, slope = linear_schedule(p1, a1, p2, a2)
     return jnp.clip(intercept + slope * progress, 0.0, 1.0)
 

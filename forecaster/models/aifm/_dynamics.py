@@ -51,6 +51,7 @@ MAX_SD = 1e31  # their AI_RESEARCH_TASTE_MAX_SD (10e30)
 TASTE_MAX = 1e30
 BISECTION_STEPS = 64
 MAX_STEP_PROGRESS = 0.05  # OOMs of progress in one step, at most
+MAX_STEP_STOCK = 0.02  # relative growth of the research stock in one step, at most
 MAX_STEPS = 50_000
 SCAN_POINTS = 33  # the coarse grid the present automation's root is bracketed on
 
@@ -164,7 +165,7 @@ def ces(x1: Array, x2: Array, w1: Array, rho: Array) -> Array:
     return jnp.where(jnp.abs(rho) < 1e-9, cobb, out)
 
 
-def research_effort(experiment: Array, serial: Array, cap: Capacity, taste: Array) -> Array:
+def research_effort(experiment: Array, serial: Array, cap: Capacity, taste: Array | float) -> Array:
     """Their ``compute_research_effort``: RE = taste x CES(X^zeta, serial labour), capped."""
     zeta = jnp.clip(cap.zeta, 0.001, 10.0)
     rate = jnp.minimum(ces(experiment**zeta, serial, cap.alpha, cap.rho), CAP)
@@ -213,36 +214,14 @@ def grid_times(start: float, end: float) -> np.ndarray:
     return np.linspace(start, end, max(2, int(np.ceil((end - start) / GRID_STEP)) + 1))
 
 
-def rk4_on_grid(rhs, y0: Array, times: Float[Array, " grid"], substeps: int) -> Array:
-    """y at every grid time, by RK4 with ``substeps`` equal steps between grid points."""
-
-    def interval(y: Array, bounds: Array) -> tuple[Array, Array]:
-        t0, t1 = bounds[0], bounds[1]
-        dt = (t1 - t0) / substeps
-
-        def step(y: Array, k: Array) -> tuple[Array, None]:
-            t = t0 + k * dt
-            k1 = rhs(t, y)
-            k2 = rhs(t + 0.5 * dt, y + 0.5 * dt * k1)
-            k3 = rhs(t + 0.5 * dt, y + 0.5 * dt * k2)
-            k4 = rhs(t + dt, y + dt * k3)
-            return y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4), None
-
-        y, _ = jax.lax.scan(step, y, jnp.arange(substeps, dtype=times.dtype))
-        return y, y
-
-    pairs = jnp.stack([times[:-1], times[1:]], axis=1)
-    _, ys = jax.lax.scan(interval, y0, pairs)
-    return jnp.concatenate([y0[None], ys], axis=0)
-
-
 def rk4_adaptive_on_grid(rhs, y0: Array, times: Float[Array, " grid"], max_dt: float,
-                         max_progress: float, max_steps: int) -> tuple[Array, Array]:  # fmt: skip
+                         limit, max_steps: int) -> tuple[Array, Array]:  # fmt: skip
     """y at every grid time by RK4 steps of at most ``max_dt`` years and at most
-    ``max_progress`` of y[0] (by the rate at the step's start), each step landing on the
-    next grid time when it reaches it; (values [grid, 2], whether it ended within
+    ``limit(y, dy/dt)`` years (by the rate at the step's start), each step landing on the
+    next grid time when it reaches it; (values [grid, k], whether it ended within
     ``max_steps``). Where progress explodes (a takeoff that gains 80 orders of magnitude in
-    a month), the steps shrink with it, as their adaptive Radau's do."""
+    a month) or the research stock starts from almost nothing, the steps shrink with it,
+    as their adaptive Radau's do."""
     n = times.shape[0]
     out0 = jnp.zeros((n, y0.shape[0]), y0.dtype).at[0].set(y0)
 
@@ -254,8 +233,7 @@ def rk4_adaptive_on_grid(rhs, y0: Array, times: Float[Array, " grid"], max_dt: f
         t, y, j, out, steps = carry
         target = times[jnp.minimum(j, n - 1)]
         k1 = rhs(t, y)
-        by_rate = max_progress / jnp.maximum(k1[0], 1e-300)
-        dt = jnp.minimum(jnp.minimum(target - t, max_dt), by_rate)
+        dt = jnp.minimum(jnp.minimum(target - t, max_dt), limit(y, k1))
         k2 = rhs(t + 0.5 * dt, y + 0.5 * dt * k1)
         k3 = rhs(t + 0.5 * dt, y + 0.5 * dt * k2)
         k4 = rhs(t + dt, y + dt * k3)
@@ -268,6 +246,17 @@ def rk4_adaptive_on_grid(rhs, y0: Array, times: Float[Array, " grid"], max_dt: f
     carry = (times[0], y0, jnp.asarray(1, jnp.int32), out0, jnp.asarray(0, jnp.int32))
     _, _, j, out, _ = jax.lax.while_loop(more, step, carry)
     return out, j >= n
+
+
+def _progress_limit(y: Array, rate: Array) -> Array:
+    """At most MAX_STEP_PROGRESS of progress and MAX_STEP_STOCK of the stock in a step."""
+    return jnp.minimum(MAX_STEP_PROGRESS / jnp.maximum(rate[0], 1e-300),
+                       _stock_limit(y[1:], rate[1:]))  # fmt: skip
+
+
+def _stock_limit(y: Array, rate: Array) -> Array:
+    """At most MAX_STEP_STOCK (relative) of the research stock y[0] in a step."""
+    return MAX_STEP_STOCK * jnp.abs(y[0]) / jnp.maximum(jnp.abs(rate[0]), 1e-300)
 
 
 def initial_stock(effort_at) -> Scalar:
@@ -310,12 +299,15 @@ def human_only(draw: Draw, inputs: Inputs, cap: Capacity, times: Array, substeps
         e = effort(t)
         return jnp.stack([e, e / stock / LN10, inputs.at(t)[3]])
 
-    y = rk4_on_grid(rhs, jnp.stack([stock0, 0.0 * stock0, 0.0 * stock0]), times, substeps)
+    y0 = jnp.stack([stock0, 0.0 * stock0, 0.0 * stock0])
+    y, finished = rk4_adaptive_on_grid(rhs, y0, times, GRID_STEP / substeps, _stock_limit,
+                                       MAX_STEPS)  # fmt: skip
     stock, per_r, growth_integral = y[:, 0], y[:, 1], y[:, 2]
     efforts = jax.vmap(effort)(times)
     unit_rate = efforts / stock / LN10  # the software rate per unit r
     r = (draw.software_progress_rate_at_reference_year
          / jnp.interp(REFERENCE_YEAR, times, unit_rate))  # fmt: skip
+    r = jnp.where(finished, r, jnp.nan)  # out of steps: the draw fails, never a wrong r
     progress = r * per_r + growth_integral
     software = r * unit_rate
     rates = software + jax.vmap(lambda t: inputs.at(t)[3])(times)
@@ -491,7 +483,7 @@ def trajectory(m: Model, times: Array, substeps: int) -> Trajectory:
     y0 = jnp.stack([jnp.zeros_like(m.initial_stock), m.initial_stock])
     step = GRID_STEP / substeps
     y, finished = rk4_adaptive_on_grid(
-        lambda t, y: rates(m, t, y), y0, times, step, MAX_STEP_PROGRESS, MAX_STEPS
+        lambda t, y: rates(m, t, y), y0, times, step, _progress_limit, MAX_STEPS
     )
     progress, stock = y[:, 0], y[:, 1]
 

@@ -174,8 +174,8 @@ def fit(m: Scalar, limit_gaps: Scalar, smoothing: Scalar) -> Taste:
     residual = jnp.max(jnp.abs(residuals(v)))
     mu, sigma = v[0], jnp.exp(v[1])
     mean = _gh_mean(mu, sigma, shape)
-    partial = Taste(a, a_pow, c1, r, cd, mu, sigma, mean, *(jnp.zeros(FLOOR_POINTS),) * 2,
-                    mu, mu, residual)  # fmt: skip
+    empty = jnp.zeros(FLOOR_POINTS, m.dtype)
+    partial = Taste(a, a_pow, c1, r, cd, mu, sigma, mean, empty, empty, mu, mu, residual)
     return _with_floor_grid(partial)
 
 

@@ -1,0 +1,289 @@
+"""The AI Futures Model (AI Futures Project, Dec 2025) as a :class:`~forecaster.models.Model`.
+
+Per draw: the per-draw calibration and trajectory of :mod:`._dynamics` (their code's steps
+and rules), then the date of each of their milestones. Dates are counted from the
+scenario's ``start_year`` (their 2012), so a forecast's summary gives each milestone's
+``date`` quantiles and P(reached by the end of each year); a milestone not reached by the
+horizon (their 2050) is +inf years. A draw their code would raise on is non-finite,
+counted and reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, ClassVar
+
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+from jaxtyping import Array, Float
+
+from ... import _validate as check
+from ..._errors import ConfigError
+from ..._paths import data_dir
+from ..._table import ParameterSpec, ParameterTable
+from .._interface import (
+    Declared,
+    Flag,
+    Headline,
+    Histogram,
+    MilestoneSet,
+    Model,
+    Outcomes,
+    Quantity,
+    RunSettings,
+    scenario_priors,
+)
+from ..general_law._model import ScenarioBase
+from . import _dynamics as dyn
+
+INF = float("inf")
+START = 2012.0  # their time_range start and their input series' first year
+#: The milestone chain, in order (each phase is the time from the one before; SAR and SIAR
+#: wait for AC by their rules, TED-AI and ASI are further up the same taste scale).
+CHAIN = ("AC", "SAR", "SIAR", "TED-AI", "ASI")
+#: Their other milestones, reported as dates (decimal years) each: the outcome's name.
+OTHERS = {"AI2027-SC": "date_ai2027_sc", "STRAT-AI": "date_strat_ai", "AIR-5x": "date_air_5x",
+          "AIR-25x": "date_air_25x", "AIR-250x": "date_air_250x",
+          "AIR-2000x": "date_air_2000x", "AIR-10000x": "date_air_10000x"}  # fmt: skip
+#: P(reached by the end of the year) is reported for these years.
+CALENDAR_YEARS = tuple(range(2026, 2051))
+DATES = Histogram(2000.0, 2200.0, 4000, log=False)  # 0.05-year bins, as the calendar's
+
+
+def _spec(default, low, high, unit, meaning, low_open=False, high_open=False) -> ParameterSpec:
+    return ParameterSpec(float(default), low, high, low_open, high_open, unit, meaning)
+
+
+#: Their parameters (their names), defaults their site's; a range is what the model's
+#: equations accept (their sampler's clipping to their PARAMETER_BOUNDS is the preset's).
+TABLE: dict[str, ParameterSpec] = {
+    "present_doubling_time": _spec(
+        0.458, 0.0, INF, "years", "doubling time of the 80% coding time horizon at the present"
+    ),  # fmt: skip
+    "doubling_difficulty_growth_factor": _spec(
+        0.92,
+        0.0,
+        INF,
+        "-",
+        "each doubling of the horizon takes this times the last (< 1: superexponential)",
+    ),  # fmt: skip
+    "ai_research_taste_slope": _spec(
+        2.2,
+        0.0,
+        INF,
+        "SDs per present progress-year",
+        "how fast AI research taste climbs the human distribution",
+    ),  # fmt: skip
+    "ai_research_taste_at_coding_automation_anchor_sd": _spec(
+        0.5, -INF, INF, "SDs", "AI research taste at AC, in SDs of the human distribution"
+    ),  # fmt: skip
+    "gap_years": _spec(
+        1.5,
+        0.0,
+        INF,
+        "present progress-years",
+        "with a gap: progress from the pre-gap horizon to AC",
+        high_open=True,
+    ),  # fmt: skip
+    "pre_gap_ac_time_horizon": _spec(
+        124600.0, 0.0, INF, "minutes", "with a gap: the horizon after which the gap starts"
+    ),  # fmt: skip
+    "ac_time_horizon_minutes": _spec(
+        1.2e7, 0.0, INF, "minutes", "the 80% coding time horizon that is AC (without a gap)"
+    ),  # fmt: skip
+    "coding_automation_efficiency_slope": _spec(
+        3.0,
+        0.0,
+        INF,
+        "OOMs per progress-year",
+        "how fast AI gets cheaper at a coding task once it can do it",
+    ),  # fmt: skip
+    "inv_compute_anchor_exp_cap": _spec(
+        2.8, 0.0, INF, "-", "1 / (experiment capacity with a tenth of the compute)"
+    ),  # fmt: skip
+    "inf_compute_asymptote": _spec(
+        1000.0, 1.0, INF, "x", "experiment capacity with infinite compute, over the present"
+    ),  # fmt: skip
+    "inf_labor_asymptote": _spec(
+        15.0, 1.0, INF, "x", "experiment capacity with infinite coding labour, over the present"
+    ),  # fmt: skip
+    "include_gap": _spec(
+        0.0, 0.0, 1.0, "0/1", "1: AC comes a gap after the pre-gap horizon (their 'gap')"
+    ),  # fmt: skip
+    "present_day": _spec(2025.6, START, 2050.0, "year", "the present"),
+    "present_horizon": _spec(26.0, 0.0, INF, "minutes", "the 80% horizon at present"),
+    "rho_coding_labor": _spec(
+        -2.0, -INF, 0.0, "-", "substitution between coding tasks (CES rho)"
+    ),  # fmt: skip
+    "parallel_penalty": _spec(
+        0.5, 0.0, 1.0, "-", "serial coding labour = parallel labour^this"
+    ),  # fmt: skip
+    "swe_multiplier_at_present_day": _spec(
+        1.6, 0.0, INF, "x", "AI's coding labour multiplier at present (sets the present automation)"
+    ),  # fmt: skip
+    "max_serial_coding_labor_multiplier": _spec(
+        1e8, 1.0, INF, "x", "the most serial coding labour AI can give, over humans'"
+    ),  # fmt: skip
+    "median_to_top_taste_multiplier": _spec(
+        3.7, 1.0, INF, "x", "research taste of the top 0.1% over the median", low_open=True
+    ),  # fmt: skip
+    "taste_limit": _spec(
+        8.0, 0.0, INF, "median-to-top gaps", "research taste's limit above the top"
+    ),
+    "taste_limit_smoothing": _spec(
+        0.51, 0.0, 1.0, "-", "how sharply taste approaches its limit", low_open=True, high_open=True
+    ),  # fmt: skip
+    "software_progress_rate_at_reference_year": _spec(
+        1.25, 0.0, INF, "OOMs/year", "software efficiency growth in 2024 (fixes r)"
+    ),  # fmt: skip
+    "ted_ai_m2b": _spec(3.0, 0.0, INF, "median-to-top gaps", "TED-AI above SAR's taste"),
+    "strat_ai_m2b": _spec(2.0, 0.0, INF, "median-to-top gaps", "STRAT-AI above SAR's taste"),
+    "slowdown_year": _spec(2028.0, 1900.0, 2500.0, "year", "training compute growth slows"),
+    "constant_training_compute_growth_rate": _spec(
+        0.6, 0.0, INF, "OOMs/year", "training compute growth before the slowdown"
+    ),  # fmt: skip
+    "post_slowdown_training_compute_growth_rate": _spec(
+        0.25, 0.0, INF, "OOMs/year", "training compute growth after the slowdown"
+    ),  # fmt: skip
+}
+
+
+@dataclasses.dataclass
+class AIFMConfig(ScenarioBase):
+    """A scenario of the AI Futures Model (``model: aifm``)."""
+
+    model: str = "aifm"
+    end_year: float = 2050.0  # their time_range end (their 2200 configs: 2200)
+    substeps: int = 1  # RK4 steps per 0.1-year grid interval, at most (fewer in a takeoff)
+
+
+@cache
+def series() -> dyn.Series:
+    """Their input series (``data/aifm_input_data.csv``), as NumPy float64."""
+    frame = pd.read_csv(data_dir() / "aifm_input_data.csv")
+    columns = ("time", "L_HUMAN", "inference_compute", "experiment_compute")
+    if list(frame.columns[:4]) != list(columns) or not np.all(frame[list(columns)].to_numpy() > 0):
+        raise ConfigError("data/aifm_input_data.csv", str(list(frame.columns)),
+                          f"columns {columns} of positive numbers")  # fmt: skip
+    values = [frame[c].to_numpy(np.float64) for c in columns]
+    return dyn.Series(values[0], *(np.log(v) for v in values[1:]))  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
+class AIFuturesModel(Model):
+    """The AI Futures Model (Dec 2025): the coding time horizon, automation of coding,
+    experiment capacity and research taste driving software progress; AC, SAR, SIAR,
+    TED-AI, ASI and their other milestones as dates.
+
+    Attributes:
+        end_year: the last year of the trajectory (their horizon, 2050).
+        substeps: RK4 steps per 0.1-year interval at most.
+    """
+
+    name: ClassVar[str] = "aifm"
+    title: ClassVar[str] = "AI Futures Model (Dec 2025)"
+    description: ClassVar[str] = (
+        "The AI Futures Project's model of Dec 2025: the coding time horizon grows with "
+        "effective compute until AI is an automated coder (AC); coding tasks are automated "
+        "along the way, and AI research taste climbs the human distribution to SAR, SIAR, "
+        "TED-AI and ASI. Calibrated per draw to the present, as their code is."
+    )
+    config: ClassVar[type] = AIFMConfig
+    precision: ClassVar[str | None] = "float64"  # the per-draw calibration needs it
+
+    end_year: float = 2050.0
+    substeps: int = 1
+
+    @classmethod
+    def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[AIFuturesModel, Any]:
+        s = scenario
+        end = check.number("scenario.end_year", s["end_year"], START + 1.0, 2500.0,
+                           high_open=False)  # fmt: skip
+        substeps = check.integer("scenario.substeps", s["substeps"], 1, 100)
+        if not isinstance(s["params"], Mapping):
+            raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
+        # Every parameter is a prior (its default, fixed, unless the preset draws it), so a
+        # draw's values always hold all of them.
+        specs = {**{n: spec.default for n, spec in TABLE.items()}, **s["params"]}
+        priors = scenario_priors(s, TABLE, specs)
+        return cls(end_year=end, substeps=substeps), priors
+
+    def parameters(self) -> ParameterTable:
+        return TABLE
+
+    def defaulted_parameters(self) -> ParameterTable:
+        return TABLE
+
+    def times(self, dtype: Any) -> Array:
+        return jnp.asarray(dyn.grid_times(START, self.end_year), dtype)
+
+    def prepare(self, values: Mapping[str, Float[Array, "*batch"]], dtype: Any) -> dyn.Draw:
+        shape = jnp.shape(next(iter(values.values()))) if values else ()
+        return dyn.Draw(*(
+            jnp.broadcast_to(jnp.asarray(values.get(n, TABLE[n].default), dtype), shape)
+            for n in dyn.Draw._fields
+        ))  # fmt: skip
+
+    def per_draw_values(self, params: dyn.Draw) -> dict[str, Array]:
+        return dict(params._asdict())
+
+    def solve(self, params: dyn.Draw) -> Any:
+        s = series()
+        dtype = params.present_day.dtype
+        data = dyn.Series(*(jnp.asarray(v, dtype) for v in s))
+        dates, failed, model, tr = dyn.run(params, data, self.times(dtype), self.substeps)
+        return dates, failed, model.anchor.r_software, model.ac_progress
+
+    def summarise(self, params: dyn.Draw, solution: Any) -> Outcomes:
+        dates, failed, r_software, ac_progress = solution
+        never = {k: jnp.where(jnp.isnan(v), jnp.inf, v) for k, v in dates.items()}  # not by the end
+        years = jnp.stack([never[name] - START for name in CHAIN])
+        return {
+            "milestone_years": years,
+            **{outcome: never[name] for name, outcome in OTHERS.items()},
+            "r_software": r_software,
+            "ac_progress": ac_progress,
+            "reached_ac": jnp.isfinite(years[0]),
+            "reached_asi": jnp.isfinite(years[4]),
+            "non_finite": failed | ~jnp.isfinite(r_software),
+        }
+
+    def outcomes(self) -> Declared:
+        phases = ("start to AC",) + tuple(f"{a} to {b}" for a, b in itertools.pairwise(CHAIN))
+        others = tuple(Quantity(outcome, f"date of {name}", "year", DATES)
+                       for name, outcome in OTHERS.items())  # fmt: skip
+        return Declared(
+            quantities=others
+            + (
+                Quantity(
+                    "r_software",
+                    "r (returns to software R&D, calibrated)",
+                    "-",
+                    Histogram(-2.0, 2.0, 800),
+                ),  # fmt: skip
+                Quantity(
+                    "ac_progress",
+                    "progress at AC",
+                    "OOMs of effective compute",
+                    Histogram(0.0, 4.0, 800),
+                ),  # fmt: skip
+            ),
+            flags=(
+                Flag("reached_ac", "AC by the end year"),
+                Flag("reached_asi", "ASI by the end year"),
+            ),  # fmt: skip
+            grid=None,
+            milestones=MilestoneSet(CHAIN, phases),
+            headline=Headline("milestones"),
+            horizon_years=self.end_year - START,
+            milestone_calendar_years=tuple(y for y in CALENDAR_YEARS if y < self.end_year),
+        )
+
+    def block_size(self, platform: str) -> int:
+        """Each draw holds its trajectory on the 0.1-year grid and its 200-point taste grid
+        (a few kB): 512 draws per CPU call keep a block in cache; a GPU takes 16,384."""
+        return 512 if platform == "cpu" else 16_384
