@@ -131,11 +131,38 @@ def their_setup(root: Path, config: str, seed: int) -> tuple[Any, tuple]:
     return batch, rest
 
 
-def run_draw(batch: Any, rest: tuple, sample_id: int) -> dict[str, Any]:
-    """One draw of their Monte Carlo, as a JSON-ready record."""
+class _Timeout(BaseException):  # not Exception: their code catches every Exception
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise _Timeout in the block after ``seconds`` (SIGALRM; their code is Python)."""
+    import signal
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    before = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def run_draw(batch: Any, rest: tuple, sample_id: int, timeout: float = 600.0) -> dict[str, Any]:
+    """One draw of their Monte Carlo, as a JSON-ready record; a draw still running after
+    ``timeout`` seconds is recorded as ``timeout`` (their script's 5 s would drop it)."""
     start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        out = batch._run_single_rollout((sample_id, *rest))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with _time_limit(timeout):
+                out = batch._run_single_rollout((sample_id, *rest))
+    except _Timeout:
+        return {"sample_id": sample_id, "seconds": round(time.perf_counter() - start, 4),
+                "success": False, "timeout": True, "error": f"over {timeout:g} s"}  # fmt: skip
     record: dict[str, Any] = {
         "sample_id": sample_id,
         "seconds": round(time.perf_counter() - start, 4),
@@ -188,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS / "aifm_draws.jsonl")
     parser.add_argument("--summarise", action="store_true")
+    parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--tight", action="store_true")
     parser.add_argument("--ids", default="")
     args = parser.parse_args(argv)
@@ -197,20 +225,21 @@ def main(argv: list[str] | None = None) -> None:
         summarise(args.repo, args.config, args.seed, out)
         return
     if args.tight:
-        run_tight(root, args.config, args.seed, [int(i) for i in args.ids.split(",") if i])
+        ids = [int(i) for i in args.ids.split(",") if i]
+        run_tight(root, args.config, args.seed, ids, args.timeout)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     with _in_their_folder(root):
         batch, rest = their_setup(root, args.config, args.seed)
         with out.open("a", encoding="utf-8") as sink:
             for i in range(args.start, args.start + args.draws):
-                record = run_draw(batch, rest, i)
+                record = run_draw(batch, rest, i, args.timeout)
                 sink.write(json.dumps(record) + "\n")
                 sink.flush()
                 print(f"draw {i}: {record['seconds']:.2f} s, success={record['success']}")
 
 
-def run_tight(root: Path, config: str, seed: int, ids: list[int]) -> None:
+def run_tight(root: Path, config: str, seed: int, ids: list[int], timeout: float) -> None:
     """The sample ids through the tight-tolerance copy (see the module docstring)."""
     import tempfile
 
@@ -219,7 +248,7 @@ def run_tight(root: Path, config: str, seed: int, ids: list[int]) -> None:
         copy = tight_copy(root, Path(tmp))
         with _in_their_folder(copy):
             batch, rest = their_setup(copy, config, seed)
-            records = [run_draw(batch, rest, i) for i in ids]
+            records = [run_draw(batch, rest, i, timeout) for i in ids]
     with out.open("a", encoding="utf-8") as sink:
         for record in records:
             sink.write(json.dumps(record) + "\n")
@@ -243,6 +272,7 @@ def summarise(repo: Path, config: str, seed: int, draws_file: Path) -> None:
         "draws": len(records),
         "sample_ids": [min(r["sample_id"] for r in records), max(r["sample_id"] for r in records)],
         "failures": sum(not r["success"] for r in records),
+        "timeouts": sum(bool(r.get("timeout")) for r in records),
         "seconds_per_draw": {"mean": float(seconds.mean()), "median": float(np.median(seconds))},
         "functions": "batch_rollout._load_config, _calibrate_gaussian_copula_latent_corr, "
         "_run_single_rollout (ProgressModel.compute_progress_trajectory)",
@@ -259,7 +289,8 @@ def write_table(records: list[dict[str, Any]], path: Path) -> None:
 
     rows = []
     for r in records:
-        row: dict[str, Any] = {"sample_id": r["sample_id"], "success": r["success"]}
+        row: dict[str, Any] = {"sample_id": r["sample_id"], "success": r["success"],
+                               "timeout": bool(r.get("timeout"))}  # fmt: skip
         row.update(r.get("parameters") or {})
         row.update(r.get("time_series_parameters") or {})
         row["r_software"] = r.get("r_software")

@@ -51,7 +51,7 @@ MAX_SD = 1e31  # their AI_RESEARCH_TASTE_MAX_SD (10e30)
 TASTE_MAX = 1e30
 BISECTION_STEPS = 64
 MAX_STEP_PROGRESS = 0.05  # OOMs of progress in one step, at most
-MAX_STEP_STOCK = 0.02  # relative growth of the research stock in one step, at most
+MAX_STEP_STOCK = 0.05  # growth of ln RS in one step, at most
 MAX_STEPS = 50_000
 SCAN_POINTS = 33  # the coarse grid the present automation's root is bracketed on
 
@@ -249,14 +249,14 @@ def rk4_adaptive_on_grid(rhs, y0: Array, times: Float[Array, " grid"], max_dt: f
 
 
 def _progress_limit(y: Array, rate: Array) -> Array:
-    """At most MAX_STEP_PROGRESS of progress and MAX_STEP_STOCK of the stock in a step."""
+    """At most MAX_STEP_PROGRESS of progress y[0] and MAX_STEP_STOCK of ln RS y[1] a step."""
     return jnp.minimum(MAX_STEP_PROGRESS / jnp.maximum(rate[0], 1e-300),
                        _stock_limit(y[1:], rate[1:]))  # fmt: skip
 
 
 def _stock_limit(y: Array, rate: Array) -> Array:
-    """At most MAX_STEP_STOCK (relative) of the research stock y[0] in a step."""
-    return MAX_STEP_STOCK * jnp.abs(y[0]) / jnp.maximum(jnp.abs(rate[0]), 1e-300)
+    """At most MAX_STEP_STOCK of ln RS (y[0]) a step."""
+    return MAX_STEP_STOCK / jnp.maximum(jnp.abs(rate[0]), 1e-300)
 
 
 def initial_stock(effort_at) -> Scalar:
@@ -294,15 +294,15 @@ def human_only(draw: Draw, inputs: Inputs, cap: Capacity, times: Array, substeps
 
     stock0 = initial_stock(lambda dt: effort(t0 + dt))
 
-    def rhs(t: Array, y: Array) -> Array:
-        stock = jnp.where(y[0] <= 0, jnp.maximum(1e-6, stock0), jnp.minimum(y[0], CAP))
+    def rhs(t: Array, y: Array) -> Array:  # y: ln RS, the integral of RE/RS/ln 10, of g
+        stock = jnp.minimum(jnp.exp(y[0]), CAP)
         e = effort(t)
-        return jnp.stack([e, e / stock / LN10, inputs.at(t)[3]])
+        return jnp.stack([e / stock, e / stock / LN10, inputs.at(t)[3]])
 
-    y0 = jnp.stack([stock0, 0.0 * stock0, 0.0 * stock0])
+    y0 = jnp.stack([jnp.log(stock0), 0.0 * stock0, 0.0 * stock0])
     y, finished = rk4_adaptive_on_grid(rhs, y0, times, GRID_STEP / substeps, _stock_limit,
                                        MAX_STEPS)  # fmt: skip
-    stock, per_r, growth_integral = y[:, 0], y[:, 1], y[:, 2]
+    stock, per_r, growth_integral = jnp.exp(y[:, 0]), y[:, 1], y[:, 2]
     efforts = jax.vmap(effort)(times)
     unit_rate = efforts / stock / LN10  # the software rate per unit r
     r = (draw.software_progress_rate_at_reference_year
@@ -450,10 +450,11 @@ def calibrate(draw: Draw, series: Series, times: Array, substeps: int) -> Model:
 
 
 def rates(m: Model, t: Array, y: Array) -> Array:
-    """[dP/dt, dRS/dt] at time t: their ``progress_rate_at_time`` inside their bounded ODE
-    function (progress capped, a non-positive stock reset, invalid rates 0)."""
+    """[dP/dt, d ln RS/dt] at time t (y = [P, ln RS]): their ``progress_rate_at_time``
+    inside their bounded ODE function (progress and stock capped, invalid rates 0). The
+    stock is integrated in logs: it grows by orders of magnitude in a takeoff."""
     progress = jnp.minimum(y[0], CAP)
-    stock = jnp.where(y[1] <= 0, jnp.maximum(1e-6, m.initial_stock), jnp.minimum(y[1], CAP))
+    stock = jnp.minimum(jnp.exp(y[1]), CAP)
     humans, compute, experiment, growth = m.inputs.at(t)
     aggregate = taste_.mean_with_floor(ai_taste(m, progress), m.taste)
     labor = coding.coding_labor(m.frontier, humans, compute, LN10 * progress)
@@ -463,7 +464,7 @@ def rates(m: Model, t: Array, y: Array) -> Array:
     rate = jnp.minimum(software + growth, CAP)
     ok = (jnp.isfinite(serial) & (serial >= 0) & jnp.isfinite(effort) & (effort >= 0)
           & jnp.isfinite(software) & (software >= 0) & jnp.isfinite(rate))  # fmt: skip
-    return jnp.where(ok, jnp.stack([rate, effort]), 0.0)
+    return jnp.where(ok, jnp.stack([rate, effort / stock]), 0.0)
 
 
 class Trajectory(NamedTuple):
@@ -480,12 +481,12 @@ class Trajectory(NamedTuple):
 
 
 def trajectory(m: Model, times: Array, substeps: int) -> Trajectory:
-    y0 = jnp.stack([jnp.zeros_like(m.initial_stock), m.initial_stock])
+    y0 = jnp.stack([jnp.zeros_like(m.initial_stock), jnp.log(m.initial_stock)])
     step = GRID_STEP / substeps
     y, finished = rk4_adaptive_on_grid(
         lambda t, y: rates(m, t, y), y0, times, step, _progress_limit, MAX_STEPS
     )
-    progress, stock = y[:, 0], y[:, 1]
+    progress, stock = y[:, 0], jnp.exp(y[:, 1])
 
     def metrics(t: Array, p: Array):
         humans, compute, _, _ = m.inputs.at(t)
