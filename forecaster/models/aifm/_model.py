@@ -201,6 +201,9 @@ class AIFuturesModel(Model):
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[AIFuturesModel, Any]:
         s = scenario
+        if run.event is not None:
+            allowed = "none: the AI Futures Model dates its own milestones (from 2012)"
+            raise ConfigError("timelines", "a timelines stage", allowed)
         end = check.number("scenario.end_year", s["end_year"], START + 1.0, 2500.0,
                            high_open=False)  # fmt: skip
         substeps = check.integer("scenario.substeps", s["substeps"], 1, 100)
@@ -285,5 +288,6 @@ class AIFuturesModel(Model):
 
     def block_size(self, platform: str) -> int:
         """Each draw holds its trajectory on the 0.1-year grid and its 200-point taste grid
-        (a few kB): 512 draws per CPU call keep a block in cache; a GPU takes 16,384."""
-        return 512 if platform == "cpu" else 16_384
+        (a few kB), and a block's adaptive steps run as long as its slowest draw's: 128
+        draws per CPU call; a GPU takes 16,384."""
+        return 128 if platform == "cpu" else 16_384
