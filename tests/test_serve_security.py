@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -179,22 +180,25 @@ def test_eviction_never_drops_a_queued_or_running_job():
 
 
 def test_a_job_waiting_in_the_queue_past_the_time_limit_is_failed():
-    server = Client(time_limit_s=1.0, workers=1)
+    """The one worker is held by a job that never ends on its own (an event), so the
+    queued job waits past the limit whatever the machine's load; it is failed with a
+    message saying so and never runs once the worker frees."""
+    jobs = Jobs(workers=1, time_limit_s=1.0)
+    release = threading.Event()
     try:
-        code, running, _ = server.ask("/api/run", BIG)
-        code, waiting, _ = server.ask("/api/run", {**BIG, "seed": 9})
-        assert code == 200 and waiting["status"] == "queued"
-        deadline = time.time() + 120
-        while True:
-            view = server.ask(f"/api/job/{waiting['id']}")[1]
-            if view["status"] not in ("queued", "running"):
-                break
-            assert time.time() < deadline, view
-            time.sleep(0.1)
+        jobs.pool.submit(release.wait, 60)
+        waiting = jobs.submit(parse_state(SMALL), "a")
+        assert waiting.status == "queued"
+        time.sleep(1.2)
+        view = jobs.get(waiting.id).view()
+        release.set()
+        jobs.pool.submit(lambda: None).result(timeout=60)  # the queue has drained
     finally:
-        server.stop()
+        release.set()
+        jobs.close()
     assert view["status"] == "cancelled"
     assert "waited in the queue past the time limit of 1 s" in view["error"]["message"]
+    assert waiting.status == "cancelled" and waiting.run_dir is None  # it never ran
 
 
 # ------------------------------------------------------------------- the command line
