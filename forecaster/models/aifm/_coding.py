@@ -43,6 +43,15 @@ class Frontier(NamedTuple):
     top: Scalar  # the last task of the grid, 1 - tail_eps (exactly: np.linspace's endpoint)
     rho: Scalar
     theta: Scalar
+    log_f: Float[Array, " tasks"] | None = None  # ln F at every grid node, where tabulated
+
+
+def tabulated(f: Frontier) -> Frontier:
+    """The frontier with ln F at all its grid nodes: a trajectory inverts ln F (a
+    bisection over the grid) at every evaluation of its right-hand side, and a lookup is
+    far cheaper than the nodes' logarithms (the same numbers)."""
+    k = jnp.arange(GRID, dtype=f.step.dtype)
+    return f._replace(log_f=nodes(f, k)["log_f"])
 
 
 def tail_epsilon(max_serial: Scalar, parallel_penalty: Scalar, rho: Scalar) -> Scalar:
@@ -130,10 +139,15 @@ def _interp(f: Frontier, key: str, x: Array) -> Array:
 def _invert_f(f: Frontier, y: Array) -> Array:
     """Their ``_invert_monotone`` on ln F: the task index where ln F reaches y."""
 
+    def log_f(k: Array) -> Array:
+        if f.log_f is None:
+            return nodes(f, k)["log_f"]
+        return f.log_f[k.astype(jnp.int32)]
+
     def halve(bounds: tuple[Array, Array], _: None) -> tuple[tuple[Array, Array], None]:
         lo, hi = bounds
         mid = jnp.floor((lo + hi) / 2)
-        below = nodes(f, mid)["log_f"] < y
+        below = log_f(mid) < y
         moving = hi - lo > 1
         lo = jnp.where(moving & below, mid, lo)
         hi = jnp.where(moving & ~below, mid, hi)

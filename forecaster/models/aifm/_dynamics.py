@@ -19,10 +19,11 @@ Before the trajectory, per draw and in their order:
 5. the present automation fraction that makes the coding-labour multiplier the sampled
    SWE multiplier (a root over the automation schedule, by bisection).
 
-Their integrator is SciPy's Radau (rtol 1e-3) sampled on a 0.1-year grid; here a fixed-step
-RK4 lands on the same grid points, and every milestone is read from the grid by their
-interpolation rules. A draw their code would fail on (no AC progress, an invalid taste
-distribution, a non-finite coding labour) is flagged ``failed``, never dropped.
+Their integrator is SciPy's Radau (rtol 1e-3) sampled on a 0.1-year grid; here adaptive
+Dormand-Prince steps (``_ode``: local error 1e-8, and 1e-7 years along the flow) fill the
+same grid, and every milestone is read from the grid by their interpolation rules. A draw
+their code would fail on (no AC progress, an invalid taste distribution, a non-finite
+coding labour, more than MAX_STEPS steps) is flagged ``failed``, never dropped.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from jaxtyping import Array, Float
 
 from . import _coding as coding
 from . import _taste as taste_
+from ._ode import dopri5_on_grid
 
 Scalar = Float[Array, ""]
 LN10 = coding.LN10
@@ -50,9 +52,13 @@ AI2027_SC_SERIAL = 10 * 30  # SERIAL_LABOR_MULT_EXTRA_FOR_AI2027_SC * 30
 MAX_SD = 1e31  # their AI_RESEARCH_TASTE_MAX_SD (10e30)
 TASTE_MAX = 1e30
 BISECTION_STEPS = 64
-MAX_STEP_PROGRESS = 0.05  # OOMs of progress in one step, at most
-MAX_STEP_STOCK = 0.05  # growth of ln RS in one step, at most
-MAX_STEPS = 50_000
+TOLERANCE = 1e-8  # the local error of a trajectory step (relative and absolute)
+TIME_TOLERANCE = 1e-7  # years: the error along the flow, as a shift in time (see _ode)
+FIRST_STEP = 0.01  # years
+MAX_STEPS = 4_000  # steps of a trajectory (accepted or rejected); beyond, the draw fails
+# Gauss-Legendre, three points on [0, 1]: exact for polynomials of degree 5
+GAUSS_NODES = (0.5 - 0.5 * np.sqrt(0.6), 0.5, 0.5 + 0.5 * np.sqrt(0.6))
+GAUSS_WEIGHTS = (5 / 9, 8 / 9, 5 / 9)
 SCAN_POINTS = 33  # the coarse grid the present automation's root is bracketed on
 
 #: Milestones in their order, with their names (the AIR-Nx uplift milestones included).
@@ -214,51 +220,6 @@ def grid_times(start: float, end: float) -> np.ndarray:
     return np.linspace(start, end, max(2, int(np.ceil((end - start) / GRID_STEP)) + 1))
 
 
-def rk4_adaptive_on_grid(rhs, y0: Array, times: Float[Array, " grid"], max_dt: float,
-                         limit, max_steps: int) -> tuple[Array, Array]:  # fmt: skip
-    """y at every grid time by RK4 steps of at most ``max_dt`` years and at most
-    ``limit(y, dy/dt)`` years (by the rate at the step's start), each step landing on the
-    next grid time when it reaches it; (values [grid, k], whether it ended within
-    ``max_steps``). Where progress explodes (a takeoff that gains 80 orders of magnitude in
-    a month) or the research stock starts from almost nothing, the steps shrink with it,
-    as their adaptive Radau's do."""
-    n = times.shape[0]
-    out0 = jnp.zeros((n, y0.shape[0]), y0.dtype).at[0].set(y0)
-
-    def more(carry) -> Array:
-        _, _, j, _, steps = carry
-        return (j < n) & (steps < max_steps)
-
-    def step(carry):
-        t, y, j, out, steps = carry
-        target = times[jnp.minimum(j, n - 1)]
-        k1 = rhs(t, y)
-        dt = jnp.minimum(jnp.minimum(target - t, max_dt), limit(y, k1))
-        k2 = rhs(t + 0.5 * dt, y + 0.5 * dt * k1)
-        k3 = rhs(t + 0.5 * dt, y + 0.5 * dt * k2)
-        k4 = rhs(t + dt, y + dt * k3)
-        y = y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        landed = dt >= target - t
-        t = jnp.where(landed, target, t + dt)
-        out = jnp.where(landed, out.at[j].set(y), out)
-        return t, y, j + landed.astype(j.dtype), out, steps + 1
-
-    carry = (times[0], y0, jnp.asarray(1, jnp.int32), out0, jnp.asarray(0, jnp.int32))
-    _, _, j, out, _ = jax.lax.while_loop(more, step, carry)
-    return out, j >= n
-
-
-def _progress_limit(y: Array, rate: Array) -> Array:
-    """At most MAX_STEP_PROGRESS of progress y[0] and MAX_STEP_STOCK of ln RS y[1] a step."""
-    return jnp.minimum(MAX_STEP_PROGRESS / jnp.maximum(rate[0], 1e-300),
-                       _stock_limit(y[1:], rate[1:]))  # fmt: skip
-
-
-def _stock_limit(y: Array, rate: Array) -> Array:
-    """At most MAX_STEP_STOCK of ln RS (y[0]) a step."""
-    return MAX_STEP_STOCK / jnp.maximum(jnp.abs(rate[0]), 1e-300)
-
-
 def initial_stock(effort_at) -> Scalar:
     """RS(0) = RE(0)^2 / RE'(0), RE' by their forward difference (their fallbacks)."""
     e0, e1 = effort_at(0.0), effort_at(DIFFERENCE_STEP)
@@ -282,32 +243,36 @@ class HumanOnly(NamedTuple):
     experiment: Scalar
 
 
-def human_only(draw: Draw, inputs: Inputs, cap: Capacity, times: Array, substeps: int):
-    """Their ``compute_human_only_trajectory`` (twice, with r rescaled in between): RS grows
-    by RE(t) alone, so one integration of (RS, integral of RE/RS, integral of growth) serves
-    both runs; P = r x the second + the third."""
+def human_only(draw: Draw, inputs: Inputs, cap: Capacity, times: Array) -> HumanOnly:
+    """Their ``compute_human_only_trajectory`` (twice, with r rescaled in between). Without
+    AI labour the research effort RE(t) is a function of time alone, so dRS/dt = RE gives
+    RS(t) = RS(0) + the integral of RE (Gauss-Legendre, three points in each 0.1-year
+    interval: RE is smooth between the input years), the integral of RE/RS/ln 10 is
+    ln(RS/RS(0))/ln 10 and P = r x that + the integral of the training growth (linear
+    between the input years, so exact): both of their runs from one quadrature."""
     t0 = times[0]
 
     def effort(t: Array) -> Array:
         humans, _, experiment, _ = inputs.at(t)
         return research_effort(experiment, humans**draw.parallel_penalty, cap, 1.0)
 
+    def integrands(t: Array) -> Array:
+        return jnp.stack([effort(t), inputs.at(t)[3]])
+
     stock0 = initial_stock(lambda dt: effort(t0 + dt))
-
-    def rhs(t: Array, y: Array) -> Array:  # y: ln RS, the integral of RE/RS/ln 10, of g
-        stock = jnp.minimum(jnp.exp(y[0]), CAP)
-        e = effort(t)
-        return jnp.stack([e / stock, e / stock / LN10, inputs.at(t)[3]])
-
-    y0 = jnp.stack([jnp.log(stock0), 0.0 * stock0, 0.0 * stock0])
-    y, finished = rk4_adaptive_on_grid(rhs, y0, times, GRID_STEP / substeps, _stock_limit,
-                                       MAX_STEPS)  # fmt: skip
-    stock, per_r, growth_integral = jnp.exp(y[:, 0]), y[:, 1], y[:, 2]
+    lo, width = times[:-1], jnp.diff(times)
+    nodes = lo[:, None] + width[:, None] * jnp.asarray(GAUSS_NODES, times.dtype)  # [grid-1, 3]
+    values = jax.vmap(jax.vmap(integrands))(nodes)  # [grid-1, 3, 2]
+    pieces = 0.5 * width[:, None] * jnp.einsum("q,iqc->ic", jnp.asarray(GAUSS_WEIGHTS, times.dtype),
+                                               values)  # fmt: skip
+    totals = jnp.concatenate([jnp.zeros((1, 2), times.dtype), jnp.cumsum(pieces, axis=0)])
+    stock = stock0 + totals[:, 0]
+    per_r = jnp.log(stock / stock0) / LN10
+    growth_integral = totals[:, 1]
     efforts = jax.vmap(effort)(times)
     unit_rate = efforts / stock / LN10  # the software rate per unit r
     r = (draw.software_progress_rate_at_reference_year
          / jnp.interp(REFERENCE_YEAR, times, unit_rate))  # fmt: skip
-    r = jnp.where(finished, r, jnp.nan)  # out of steps: the draw fails, never a wrong r
     progress = r * per_r + growth_integral
     software = r * unit_rate
     rates = software + jax.vmap(lambda t: inputs.at(t)[3])(times)
@@ -412,14 +377,14 @@ def ai_taste(m: Model, progress: Array) -> Array:
     return jnp.clip(taste_.taste_at_sd(sd, m.taste), 0.0, TASTE_MAX)
 
 
-def calibrate(draw: Draw, series: Series, times: Array, substeps: int) -> Model:
+def calibrate(draw: Draw, series: Series, times: Array) -> Model:
     """Every per-draw step their ``compute_progress_trajectory`` takes before integrating."""
     growth = jnp.where(series.time < draw.slowdown_year,
                        draw.constant_training_compute_growth_rate,
                        draw.post_slowdown_training_compute_growth_rate)  # fmt: skip
     inputs = Inputs(series, growth)
     cap = capacity(draw, inputs)
-    anchor = human_only(draw, inputs, cap, times, substeps)
+    anchor = human_only(draw, inputs, cap, times)
     ac_progress = progress_at_ac(draw, anchor)
     pp = jnp.clip(draw.parallel_penalty, 0.0, 1.0)
     theta = draw.coding_automation_efficiency_slope ** (0.5 / pp) / anchor.rate
@@ -431,6 +396,7 @@ def calibrate(draw: Draw, series: Series, times: Array, substeps: int) -> Model:
     automation_now = present_automation(draw, anchor, ac_progress, theta, tail_eps)
     frontier = coding.frontier(anchor.progress, automation_now, ac_progress, 1.0,
                                draw.rho_coding_labor, theta, tail_eps)  # fmt: skip
+    frontier = coding.tabulated(frontier)
     distribution = taste_.fit(draw.median_to_top_taste_multiplier, draw.taste_limit,
                               draw.taste_limit_smoothing)  # fmt: skip
     partial = Model(inputs, cap, anchor, distribution, frontier, pp, taste_slope, taste_offset,
@@ -480,12 +446,12 @@ class Trajectory(NamedTuple):
     labor_ok: Array  # bool: coding labour finite at every grid point
 
 
-def trajectory(m: Model, times: Array, substeps: int) -> Trajectory:
+def trajectory(m: Model, times: Array, tolerance: float = TOLERANCE) -> Trajectory:
+    """The trajectory on the grid, by adaptive steps to ``tolerance`` that never pass an
+    input year (the kinks of the input series)."""
     y0 = jnp.stack([jnp.zeros_like(m.initial_stock), jnp.log(m.initial_stock)])
-    step = GRID_STEP / substeps
-    y, finished = rk4_adaptive_on_grid(
-        lambda t, y: rates(m, t, y), y0, times, step, _progress_limit, MAX_STEPS
-    )
+    y, finished, _ = dopri5_on_grid(lambda t, y: rates(m, t, y), y0, times, m.inputs.series.time,
+                                 tolerance, FIRST_STEP, MAX_STEPS, TIME_TOLERANCE)  # fmt: skip
     progress, stock = y[:, 0], jnp.exp(y[:, 1])
 
     def metrics(t: Array, p: Array):
@@ -588,8 +554,8 @@ def failed(m: Model, draw: Draw, tr: Trajectory) -> Array:
             | ~jnp.isfinite(m.initial_stock))  # fmt: skip
 
 
-def run(draw: Draw, series: Series, times: Array, substeps: int):
+def run(draw: Draw, series: Series, times: Array, tolerance: float = TOLERANCE):
     """One draw: (milestone dates by name, failed, the calibrated model, the trajectory)."""
-    m = calibrate(draw, series, times, substeps)
-    tr = trajectory(m, times, substeps)
+    m = calibrate(draw, series, times)
+    tr = trajectory(m, times, tolerance)
     return milestones(m, draw, tr), failed(m, draw, tr), m, tr

@@ -158,7 +158,7 @@ class AIFMConfig(ScenarioBase):
 
     model: str = "aifm"
     end_year: float = 2050.0  # their time_range end (their 2200 configs: 2200)
-    substeps: int = 1  # RK4 steps per 0.1-year grid interval, at most (fewer in a takeoff)
+    tolerance: float = 1e-8  # the local error of an adaptive step (relative and absolute)
 
 
 @cache
@@ -181,7 +181,8 @@ class AIFuturesModel(Model):
 
     Attributes:
         end_year: the last year of the trajectory (their horizon, 2050).
-        substeps: RK4 steps per 0.1-year interval at most.
+        tolerance: the local error of an adaptive Dormand-Prince step (relative and
+            absolute; their Radau runs at 1e-3).
     """
 
     name: ClassVar[str] = "aifm"
@@ -196,7 +197,7 @@ class AIFuturesModel(Model):
     precision: ClassVar[str | None] = "float64"  # the per-draw calibration needs it
 
     end_year: float = 2050.0
-    substeps: int = 1
+    tolerance: float = dyn.TOLERANCE
 
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[AIFuturesModel, Any]:
@@ -206,14 +207,15 @@ class AIFuturesModel(Model):
             raise ConfigError("timelines", "a timelines stage", allowed)
         end = check.number("scenario.end_year", s["end_year"], START + 1.0, 2500.0,
                            high_open=False)  # fmt: skip
-        substeps = check.integer("scenario.substeps", s["substeps"], 1, 100)
+        tolerance = check.number("scenario.tolerance", s["tolerance"], 1e-12, 1e-3,
+                                 low_open=False, high_open=False)  # fmt: skip
         if not isinstance(s["params"], Mapping):
             raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
         # Every parameter is a prior (its default, fixed, unless the preset draws it), so a
         # draw's values always hold all of them.
         specs = {**{n: spec.default for n, spec in TABLE.items()}, **s["params"]}
         priors = scenario_priors(s, TABLE, specs)
-        return cls(end_year=end, substeps=substeps), priors
+        return cls(end_year=end, tolerance=tolerance), priors
 
     def parameters(self) -> ParameterTable:
         return TABLE
@@ -238,7 +240,7 @@ class AIFuturesModel(Model):
         s = series()
         dtype = params.present_day.dtype
         data = dyn.Series(*(jnp.asarray(v, dtype) for v in s))
-        dates, failed, model, tr = dyn.run(params, data, self.times(dtype), self.substeps)
+        dates, failed, model, tr = dyn.run(params, data, self.times(dtype), self.tolerance)
         return dates, failed, model.anchor.r_software, model.ac_progress
 
     def summarise(self, params: dyn.Draw, solution: Any) -> Outcomes:
