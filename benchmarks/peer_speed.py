@@ -1,7 +1,8 @@
-"""The ``peers`` section of ``python -m benchmarks``: draws per second of AI 2027's presets on
-forecaster's engine, beside their own code's speed (measured side by side by
-:mod:`benchmarks.peers.ai2027`: their seconds for their 5,000 simulations, from the committed
-``benchmarks/results/peers/ai2027.json``).
+"""The ``peers`` section of ``python -m benchmarks``: draws per second of AI 2027's presets and
+of the AI Futures Model on forecaster's engine, beside their own code's speed (measured side
+by side by :mod:`benchmarks.peers.ai2027`: their seconds for their 5,000 simulations, from the
+committed ``benchmarks/results/peers/ai2027.json``; by :mod:`benchmarks.peers.aifm`: their
+mean seconds a draw in-process, from ``aifm.json``).
 
 Rows: ``scenario=ai2027_takeoff`` (their takeoff), and the same with ``timelines=ai2027`` and
 ``timelines=ai2027_may2025`` (the SC date drawn, then the takeoff from it: more work than their
@@ -21,8 +22,9 @@ from typing import Any
 
 from .common import make_plan, median
 
-THEIR_RESULTS = Path(__file__).resolve().parent / "results" / "peers" / "ai2027.json"
-#: (row name, forecaster overrides, their model in ai2027.json)
+PEERS = Path(__file__).resolve().parent / "results" / "peers"
+THEIR_RESULTS = PEERS / "ai2027.json"
+#: (row name, forecaster overrides, their model in ai2027.json or aifm.json)
 ROWS = (
     ("ai2027_takeoff", (), "takeoff"),
     ("ai2027_takeoff + timelines=ai2027", ("timelines=ai2027",), "timelines_april2025"),
@@ -34,20 +36,28 @@ ROWS = (
 )
 
 
+AIFM_ROW = ("aifm_dec2025", "aifm")
+
+
 def their_speed() -> dict[str, float]:
-    """Their draws/s per model, from the side-by-side run's record."""
+    """Their draws/s per model, from the side-by-side runs' records."""
     meta = json.loads(THEIR_RESULTS.read_text())
-    return {model: meta["draws"] / seconds for model, seconds in meta["seconds"].items()}
+    speeds = {model: meta["draws"] / seconds for model, seconds in meta["seconds"].items()}
+    aifm = json.loads((PEERS / "aifm.json").read_text())
+    speeds["aifm"] = 1.0 / aifm["seconds_per_draw"]["mean"]
+    return speeds
 
 
 def peers_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
     from forecaster._engine import run_forecast
 
-    n = cfg["peer_draws"]
     theirs = their_speed()
+    runs = [(name, "ai2027_takeoff", overrides, model, cfg["peer_draws"])
+            for name, overrides, model in ROWS]  # fmt: skip
+    runs.append((AIFM_ROW[0], AIFM_ROW[0], (), AIFM_ROW[1], cfg["aifm_draws"]))
     rows = []
-    for name, overrides, model in ROWS:
-        plan = make_plan("ai2027_takeoff", n, cfg["chunk_size"], overrides)
+    for name, scenario, overrides, model, n in runs:
+        plan = make_plan(scenario, n, cfg["chunk_size"], overrides)
         rates = []
         for rep in range(cfg["repeats"] + 1):  # the first is the warm-up
             run_dir = tmp / f"peers-{rep}"
@@ -70,4 +80,9 @@ def peers_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None]) ->
             }
         )
         log(f"  {name}: {ours:,.0f} draws/s, {ours / theirs[model]:,.0f}x their code")
-    return {"rows": rows, "lowest_draws_per_second": min(r["draws_per_second"] for r in rows)}
+    ai2027 = [r["draws_per_second"] for r in rows if r["their_model"] != "aifm"]
+    return {
+        "rows": rows,
+        "lowest_ai2027_draws_per_second": min(ai2027),
+        "aifm_draws_per_second": rows[-1]["draws_per_second"],
+    }

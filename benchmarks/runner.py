@@ -13,7 +13,8 @@ Sections (``--sections``, all by default):
   options (constant r, retraining cost, gradual boost, all three, the single-simulation
   mode) beside the base preset, measured in one run, and each one's ratio to the base;
 - ``peers``: draws per second of AI 2027's presets (their takeoff, with each timelines
-  preset) and the ratio to their own code's speed (``benchmarks/peer_speed.py``);
+  preset) and of the AI Futures Model (``aifm_dec2025``), and the ratio to their own code's
+  speed (``benchmarks/peer_speed.py``);
 - ``explorer``: the time from a changed prior to updated results in ``forecaster serve``
   (100,000 draws; ``benchmarks/explorer.py``);
 - ``baselines``: the Davidson & Houlden model by vectorised NumPy and by a per-draw Python
@@ -98,6 +99,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sweep_scenarios": [DH],
         "block_sizes": [1_024, 4_096, 16_384, 65_536],
         "peer_draws": 1 << 20,
+        "aifm_draws": 16_384,
         "explorer_draws": 100_000,
     },
     "gpu": {
@@ -121,6 +123,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sweep_scenarios": [DH, "decaying", "expanding_pie"],
         "block_sizes": [1 << 16, 1 << 18, 1 << 20, 1 << 22],
         "peer_draws": 1 << 26,
+        "aifm_draws": 1 << 20,
         "explorer_draws": 100_000,
     },
     "quick": {
@@ -144,6 +147,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sweep_scenarios": [],
         "block_sizes": [],
         "peer_draws": 8_192,
+        "aifm_draws": 2_048,
         "explorer_draws": 8_192,
     },
 }
@@ -156,6 +160,7 @@ CPU_TARGETS = {
     "general_draws_per_second": 2e5,
     "memory_ratio_1e7_1e5": 1.5,
     "ai2027_draws_per_second": 1e5,
+    "aifm_draws_per_second": 1e3,
 }
 GPU_TARGETS = {"dh_draws_per_second": 1e8, "general_draws_per_second": 1e7}
 
@@ -672,7 +677,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     peers = results.get("peers")
     if peers and platform == "cpu":
         add("AI 2027 presets: slowest draws/s (cpu)", CPU_TARGETS["ai2027_draws_per_second"],
-            peers["lowest_draws_per_second"])  # fmt: skip
+            peers["lowest_ai2027_draws_per_second"])  # fmt: skip
+        add("AI Futures Model: draws/s (cpu)", CPU_TARGETS["aifm_draws_per_second"],
+            peers["aifm_draws_per_second"])  # fmt: skip
     agreement = comp.get("agreement")
     if agreement:
         rows.append(
@@ -781,7 +788,7 @@ def markdown(results: dict[str, Any]) -> str:
         )  # fmt: skip
     if results.get("peers"):
         lines += _titled_table(
-            "## AI 2027 on forecaster's engine, beside their code",
+            "## Peers on forecaster's engine (AI 2027, the AI Futures Model), beside their code",
             results["peers"]["rows"],
             {"preset": "preset", "draws": "n_draws", "draws/s (median)": "draws_per_second",
              "their code, draws/s": "their_draws_per_second", "ratio": "ratio"},

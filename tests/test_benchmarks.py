@@ -91,6 +91,12 @@ def test_quick_run_writes_json_and_markdown(quick_results):
     assert options["variants"][0]["ratio_to_base"] == 1.0
     assert all(v["draws_per_second"] > 0 for v in options["variants"])
 
+    peers = {row["preset"]: row for row in results["peers"]["rows"]}
+    assert {"ai2027_takeoff", "aifm_dec2025"} <= set(peers)
+    aifm = peers["aifm_dec2025"]
+    assert aifm["their_model"] == "aifm" and aifm["n_draws"] == 2_048
+    assert aifm["ratio"] == aifm["draws_per_second"] / aifm["their_draws_per_second"] > 0
+
     points = results["throughput"]["points"]
     assert {p["scenario"] for p in points} == {"davidson_houlden_2025"}
     for p in points:

@@ -289,7 +289,10 @@ class AIFuturesModel(Model):
         )
 
     def block_size(self, platform: str) -> int:
-        """Each draw holds its trajectory on the 0.1-year grid and its 200-point taste grid
-        (a few kB), and a block's adaptive steps run as long as its slowest draw's: 128
-        draws per CPU call; a GPU takes 16,384."""
-        return 128 if platform == "cpu" else 16_384
+        """Draws per call, by memory per draw: its ln F table (4096 nodes), its trajectory
+        and the integrator's window on the grid, its taste grids (200 floors, 2000 points
+        while they are built): about 12,000 numbers, 100 kB in float64. A GPU takes 16,384
+        (1.6 GB); on a CPU the steps' fixed costs are shared best by about 1,024 (a
+        block's adaptive steps run as long as its slowest draw's: larger blocks wait
+        longer; ``python -m benchmarks --sections aifm`` measures them)."""
+        return 1024 if platform == "cpu" else 16_384
