@@ -49,6 +49,10 @@ CHAIN = ("AC", "SAR", "SIAR", "TED-AI", "ASI")
 OTHERS = {"AI2027-SC": "date_ai2027_sc", "STRAT-AI": "date_strat_ai", "AIR-5x": "date_air_5x",
           "AIR-25x": "date_air_25x", "AIR-250x": "date_air_250x",
           "AIR-2000x": "date_air_2000x", "AIR-10000x": "date_air_10000x"}  # fmt: skip
+#: Takeoff durations from AC (years; beyond the chain's consecutive phases): the outcome's
+#: name and the milestone it ends at.
+FROM_AC = {"years_ac_to_siar": "SIAR", "years_ac_to_ted_ai": "TED-AI", "years_ac_to_asi": "ASI"}
+DURATIONS = Histogram(0.0, 100.0, 10_000, log=False)  # 0.01-year bins
 #: P(reached by the end of the year) is reported for these years.
 CALENDAR_YEARS = tuple(range(2026, 2051))
 DATES = Histogram(2000.0, 2200.0, 4000, log=False)  # 0.05-year bins, as the calendar's
@@ -250,6 +254,14 @@ class AIFuturesModel(Model):
         return {
             "milestone_years": years,
             **{outcome: never[name] for name, outcome in OTHERS.items()},
+            **{
+                outcome: jnp.where(
+                    jnp.isfinite(never[name]) & jnp.isfinite(never["AC"]),
+                    never[name] - never["AC"],
+                    jnp.inf,
+                )
+                for outcome, name in FROM_AC.items()
+            },  # fmt: skip
             "r_software": r_software,
             "ac_progress": ac_progress,
             "reached_ac": jnp.isfinite(years[0]),
@@ -261,6 +273,8 @@ class AIFuturesModel(Model):
         phases = ("start to AC",) + tuple(f"{a} to {b}" for a, b in itertools.pairwise(CHAIN))
         others = tuple(Quantity(outcome, f"date of {name}", "year", DATES)
                        for name, outcome in OTHERS.items())  # fmt: skip
+        others += tuple(Quantity(outcome, f"AC to {name}", "years", DURATIONS)
+                        for outcome, name in FROM_AC.items())  # fmt: skip
         return Declared(
             quantities=others
             + (
