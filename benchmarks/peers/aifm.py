@@ -218,7 +218,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--tight", action="store_true")
     parser.add_argument("--ids", default="")
+    parser.add_argument("--ours", type=Path, default=None,
+                        help="a forecaster run directory of scenario=aifm_dec2025: its "
+                             "P(by year) to aifm_forecaster.json")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.ours is not None:
+        record_ours(args.ours.resolve())
+        return
     root = (args.repo / FOLDER).resolve()
     out = args.out.resolve()
     if args.summarise:
@@ -237,6 +243,41 @@ def main(argv: list[str] | None = None) -> None:
                 sink.write(json.dumps(record) + "\n")
                 sink.flush()
                 print(f"draw {i}: {record['seconds']:.2f} s, success={record['success']}")
+
+
+#: The milestones whose P(by year) the distribution comparison reads.
+COMPARED = ("AC", "SAR", "SIAR", "TED-AI", "ASI")
+
+
+def record_ours(run_dir: Path) -> None:
+    """``aifm_forecaster.json``: forecaster's P(milestone by the end of each year) from a run
+    directory of ``scenario=aifm_dec2025`` (its summary.json), with its draws, seed and this
+    checkout's commit (run it at the commit that made the run), for the distribution test
+    against their Monte Carlo."""
+    from ..common import code_version
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    model = summary.get("model", {}).get("name")
+    if model != "aifm" or summary.get("draws_done") != summary.get("n_draws"):
+        raise SystemExit(f"{run_dir}: not a complete run of model aifm")
+    table = {}
+    for name in COMPARED:
+        entry = summary["milestones"][name]
+        by_year = {str(y): float(p) for y, p in entry["p_by_year"].items()}
+        if not all(0.0 <= p <= 1.0 for p in by_year.values()):
+            raise SystemExit(f"{run_dir}: p_by_year of {name} outside [0, 1]")
+        table[name] = {"n": int(entry["n"]), "p_by_year": by_year}
+    record = {
+        "scenario": str(summary["scenario"]),
+        "n_draws": int(summary["n_draws"]),
+        "seed": int(summary["seed"]),
+        "non_finite": int(summary["non_finite"]),
+        "code": code_version(),
+        "milestones": table,
+    }
+    path = RESULTS / "aifm_forecaster.json"
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {path}")
 
 
 def run_tight(root: Path, config: str, seed: int, ids: list[int], timeout: float) -> None:
