@@ -105,28 +105,48 @@ DISTRIBUTION_DRAWS = 1024
 YEARS = range(2027, 2050)
 
 
+def _assert_p_by_year_match(published: pd.DataFrame, ours: dict[str, dict]) -> None:
+    """P(milestone by the end of Y) of forecaster (``ours[name]``: ``p_by_year`` and its
+    ``n``) against their draws', for every milestone checked and year: within 4 standard
+    errors of the difference (both sample sizes, each proportion's variance at the pooled
+    estimate)."""
+    n_theirs = len(published)
+    worst = 0.0
+    for name in CHECKED:
+        theirs = _theirs(published, name)
+        n_ours = ours[name]["n"]
+        for year in YEARS:
+            p_theirs = float(np.mean(theirs <= year + 1.0))  # NaN (not reached) counts as no
+            p = ours[name]["p_by_year"][str(year)]
+            pooled = (p_theirs * n_theirs + p * n_ours) / (n_theirs + n_ours)
+            se = np.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / n_theirs + 1 / n_ours))
+            z = (p - p_theirs) / se
+            worst = max(worst, abs(z))
+            assert abs(z) < 4, f"{name} by {year}: ours {p:.4f}, theirs {p_theirs:.4f}"
+    assert worst > 0  # the comparison ran
+
+
+def test_a_million_draws_match_their_monte_carlo(published):
+    """forecaster's aifm_dec2025 at 1,000,000 draws (``aifm_forecaster.json``, written by
+    ``python -m benchmarks.peers.aifm --ours <run dir>``) against their Monte Carlo's draws:
+    P(milestone by the end of Y), Y = 2027-2049, within 4 combined standard errors."""
+    import json
+
+    ours = json.loads((PEERS / "aifm_forecaster.json").read_text())
+    assert ours["scenario"] == "aifm_dec2025" and ours["n_draws"] >= 1_000_000
+    assert ours["non_finite"] <= ours["n_draws"] / 1000 and len(published) >= 1000
+    _assert_p_by_year_match(published, ours["milestones"])
+
+
 @pytest.mark.slow
 def test_p_by_year_matches_their_monte_carlo(published):
     """P(milestone reached by the end of Y), Y = 2027-2049, for AC, SAR, SIAR, TED-AI and ASI:
-    forecaster's aifm_dec2025 (its own draws, seed 1) against their Monte Carlo's committed
-    draws, within 4 standard errors of the difference (both sample sizes, each proportion's
-    variance at the pooled estimate)."""
+    forecaster's aifm_dec2025 as it runs now (its own 1,024 draws, seed 1) against their Monte
+    Carlo's committed draws."""
     import forecaster
 
     f = forecaster.forecast("aifm_dec2025", n_draws=DISTRIBUTION_DRAWS, seed=1, progress=False)
     milestones = f.summary["milestones"]
     n_ours = milestones["AC"]["n"]
     assert n_ours >= DISTRIBUTION_DRAWS - 4 and f.summary["non_finite"] <= 4
-    n_theirs = len(published)
-    worst = 0.0
-    for name in CHECKED:
-        theirs = _theirs(published, name)
-        for year in YEARS:
-            p_theirs = float(np.mean(theirs <= year + 1.0))  # NaN (not reached) counts as no
-            p_ours = milestones[name]["p_by_year"][str(year)]
-            pooled = (p_theirs * n_theirs + p_ours * n_ours) / (n_theirs + n_ours)
-            se = np.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / n_theirs + 1 / n_ours))
-            z = (p_ours - p_theirs) / se
-            worst = max(worst, abs(z))
-            assert abs(z) < 4, f"{name} by {year}: ours {p_ours:.4f}, theirs {p_theirs:.4f}"
-    assert worst > 0  # the comparison ran
+    _assert_p_by_year_match(published, milestones)
