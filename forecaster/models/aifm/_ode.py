@@ -80,7 +80,7 @@ def dopri5_on_grid(
     n = times.shape[0]
     t_end = times[-1]
     dtype = y0.dtype
-    b, e, p = (jnp.asarray(x, dtype) for x in (B, E, P))
+    e, p = jnp.asarray(E, dtype), jnp.asarray(P, dtype)
     out0 = jnp.zeros((n, y0.shape[0]), dtype).at[0].set(y0)
     window = jnp.arange(WINDOW)
 
