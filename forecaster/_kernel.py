@@ -18,7 +18,7 @@ from .models import Model, Outcomes
 def solve_batch(model: Model, values: Mapping[str, jax.Array], dtype: Any) -> tuple[Any, Any]:
     """(parameters, solutions) of a batch of draws from their sampled values [n] by name."""
     params = model.prepare(values, dtype)
-    return params, jax.vmap(model.solve)(params)
+    return params, model.solve_many(params)
 
 
 # Solutions and outcomes run as two compiled programs, the solutions written to memory in

@@ -5,12 +5,13 @@ measured as a time shift."""
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from forecaster._settings import precision_scope
-from forecaster.models.aifm._ode import dopri5_on_grid
+from forecaster.models.aifm._ode import dopri5_on_grid, dopri5_pool
 
 
 @pytest.fixture
@@ -87,3 +88,30 @@ def test_the_time_tolerance_takes_fewer_steps_through_a_runaway(f64):
 
     plain, shifted = steps(None), steps(1e-9)
     assert shifted < 0.5 * plain, (shifted, plain)
+
+
+def test_the_pool_gives_each_draw_what_integrating_it_alone_gives(f64):
+    """``dopri5_pool`` with fewer lanes than draws (a lane takes the next draw when its own
+    is done, at most two a step here): each draw's grid values, finish flag and step count
+    are those of integrating it alone, for draws of very different work (runaways at
+    different times, some beyond the grid) and one that runs out of steps."""
+    times = _grid(f64, 2.0)
+    speeds = jnp.asarray(np.linspace(0.3, 1.6, 11), f64)  # the runaway at 1/speed
+
+    def rhs(speed, t, y):
+        return speed * jnp.exp(y - jnp.logaddexp(0.0, y - M))
+
+    def alone(speed, max_steps):
+        return dopri5_on_grid(lambda t, y: rhs(speed, t, y), jnp.zeros(1, f64), times,
+                              times[-1:], 1e-10, 0.01, max_steps, 1e-9)  # fmt: skip
+
+    counts = np.asarray(jax.vmap(lambda s: alone(s, 20_000)[2])(speeds))
+    limit = int(np.sort(counts)[-2]) - 1  # the two slowest draws run out of steps
+    out, done, steps = jax.vmap(lambda s: alone(s, limit))(speeds)
+    pooled = dopri5_pool(rhs, speeds, jnp.zeros((11, 1), f64), times, times[-1:], 1e-10, 0.01,
+                         limit, 1e-9, lanes=3, refills=2)  # fmt: skip
+    assert counts.max() > 2 * counts.min()
+    np.testing.assert_array_equal(np.asarray(pooled[1]), np.asarray(done))
+    assert (~np.asarray(done)).sum() == 2
+    np.testing.assert_array_equal(np.asarray(pooled[2]), np.asarray(steps))
+    np.testing.assert_allclose(np.asarray(pooled[0]), np.asarray(out), rtol=1e-13, atol=0)

@@ -280,6 +280,13 @@ class Model(abc.ABC):
     def solve(self, params: Any) -> Any:
         """One draw's solution (a pytree of fixed shape) on the model's own clock."""
 
+    def solve_many(self, params: Any) -> Any:
+        """The solutions of a block of draws (every leaf of ``params`` with a leading axis
+        of draws): :meth:`solve` vmapped. A model whose draws take very different work (an
+        adaptive integrator's steps) may schedule them itself; each draw's solution must
+        not depend on the others in the block."""
+        return jax.vmap(self.solve)(params)
+
     @abc.abstractmethod
     def summarise(self, params: Any, solution: Any) -> Outcomes:
         """One draw's outcomes, keyed as :meth:`outcomes` declares; ``non_finite`` (bool)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -27,11 +26,11 @@ Scalar = Float[Array, ""]
 
 LN10 = float(np.log(10.0))
 GRID = 4096  # their optimal_ces_grid_size
+BLOCK = 64  # the coarse table's spacing (a power of 2)
 ETA_INIT = 0.05  # their optimal_ces_eta_init (FTE per GPU at a task's threshold)
 TAIL_BOUNDS = (1e-20, 0.1)  # their clip of the frontier's tail epsilon
 CAP_BOUNDS = (1.0, 1e30)  # their clip of the frontier cap
 CLIP_A = 1e-9  # their AUTOMATION_FRACTION_CLIP_MIN
-SEARCH_STEPS = 12  # 2^12 = 4096: a bisection over the grid's intervals
 
 
 class Frontier(NamedTuple):
@@ -43,7 +42,11 @@ class Frontier(NamedTuple):
     top: Scalar  # the last task of the grid, 1 - tail_eps (exactly: np.linspace's endpoint)
     rho: Scalar
     theta: Scalar
+    c: Scalar  # ln w grows by c a grid step
+    log_b0: Scalar  # ln B(k) = log_b0 + ln|e^(k c) - 1| (+ ln k, not ln|...|, at c = 0)
     log_f: Float[Array, " tasks"] | None = None  # ln F at every grid node, where tabulated
+    log_f_coarse: Float[Array, " blocks"] | None = None  # ln F at every BLOCK-th node
+    row: Array | None = None  # where set, the tables are many draws' and this draw's is row
 
 
 def tabulated(f: Frontier) -> Frontier:
@@ -51,7 +54,8 @@ def tabulated(f: Frontier) -> Frontier:
     bisection over the grid) at every evaluation of its right-hand side, and a lookup is
     far cheaper than the nodes' logarithms (the same numbers)."""
     k = jnp.arange(GRID, dtype=f.step.dtype)
-    return f._replace(log_f=nodes(f, k)["log_f"])
+    log_f = nodes(f, k)["log_f"]
+    return f._replace(log_f=log_f, log_f_coarse=log_f[::BLOCK])
 
 
 def tail_epsilon(max_serial: Scalar, parallel_penalty: Scalar, rho: Scalar) -> Scalar:
@@ -82,19 +86,20 @@ def frontier(p1, a1, p2, a2, rho, theta, tail_eps) -> Frontier:
     p_zero = jnp.where(flat, p1, p1 - inverse * a1)
     p_one = jnp.where(flat, p2, p2 + inverse * (1.0 - a2))
     top = jnp.maximum(1e-6, 1.0 - tail_eps)
-    return Frontier(p_zero, p_one, top / (GRID - 1), top, rho, theta)
-
-
-def _log_expm1_ratio(k: Array, c: Scalar) -> Array:
-    """ln((e^(k c) - 1) / (e^c - 1)) for k >= 0 (ln k at c = 0)."""
+    step = top / (GRID - 1)
+    # The trapezoid sums of the AI-side weights w_m = w0 e^(m c) (w0 = E_aut(0)^-beta,
+    # beta = theta rho / (1 - rho)): B(k) = step/2 w0 (1 + e^c) (e^(k c) - 1) / (e^c - 1).
+    beta = rho / (1.0 - rho) * theta
+    c = -beta * (p_one - p_zero) * LN10 * step
     safe_c = jnp.where(c == 0, 1.0, c)
-    kc = k * safe_c
+    log_b0 = (jnp.log(step) + np.log(0.5) - beta * p_zero * LN10 + jnp.logaddexp(0.0, c)
+              - jnp.where(c == 0, 0.0, _log_abs_expm1(safe_c)))  # fmt: skip
+    return Frontier(p_zero, p_one, step, top, rho, theta, c, log_b0)
 
-    def log_abs_expm1(x: Array) -> Array:  # ln|e^x - 1|, stable for large |x|
-        return jnp.where(x > 0, x + jnp.log(-jnp.expm1(-x)), jnp.log(-jnp.expm1(x)))
 
-    general = log_abs_expm1(kc) - log_abs_expm1(safe_c)
-    return jnp.where(c == 0, jnp.log(k), general)
+def _log_abs_expm1(x: Array) -> Array:
+    """ln|e^x - 1| = max(x, 0) + ln(1 - e^-|x|), stable for large |x|."""
+    return jnp.maximum(x, 0.0) + jnp.log(-jnp.expm1(-jnp.abs(x)))
 
 
 def nodes(f: Frontier, k: Array) -> dict[str, Array]:
@@ -102,13 +107,9 @@ def nodes(f: Frontier, k: Array) -> dict[str, Array]:
     ln R, ln F."""
     i = jnp.where(k == GRID - 1, f.top, k * f.step)  # np.linspace: arange * step, endpoint
     log_e = (i * f.p_one + (1.0 - i) * f.p_zero) * LN10
-    alpha = f.rho / (1.0 - f.rho)
-    beta = alpha * f.theta
     gamma = f.theta / (1.0 - f.rho)
-    log_w0 = -beta * f.p_zero * LN10
-    c = -beta * (f.p_one - f.p_zero) * LN10 * f.step  # ln w grows by c a grid step
-    log_b = (jnp.log(f.step) + np.log(0.5) + log_w0 + jnp.logaddexp(0.0, c)
-             + _log_expm1_ratio(k, c))  # fmt: skip
+    safe_c = jnp.where(f.c == 0, 1.0, f.c)
+    log_b = f.log_b0 + jnp.where(f.c == 0, jnp.log(k), _log_abs_expm1(k * safe_c))
     # ln(1 - i + 1e-18), written so XLA cannot fold it to ln((1 + 1e-18) - i) = ln 0 at
     # the last task (1 - tail_eps rounds to 1 when tail_eps < 1.1e-16)
     log_one_minus = jnp.logaddexp(jnp.log(1.0 - i), np.log(1e-18))
@@ -128,63 +129,74 @@ def _cell(f: Frontier, x: Array) -> Array:
     return jnp.clip(jnp.floor(x / f.step + 1e-7), 0, GRID - 2)
 
 
-def _interp(f: Frontier, key: str, x: Array) -> Array:
-    """Their ``_interp``: linear between the grid values around x."""
-    j = _cell(f, x)
-    lo, hi = nodes(f, j), nodes(f, j + 1)
-    t = (x - lo["i"]) / (hi["i"] - lo["i"])
-    return (1.0 - t) * lo[key] + t * hi[key]
+def _log_f(f: Frontier, k: Array) -> Array:
+    """ln F at grid node k: from the table where there is one."""
+    if f.log_f is None:
+        return nodes(f, k)["log_f"]
+    return _lookup(f, f.log_f, k)
 
 
-def _invert_f(f: Frontier, y: Array) -> Array:
-    """Their ``_invert_monotone`` on ln F: the task index where ln F reaches y."""
+def _lookup(f: Frontier, table: Array, k: Array) -> Array:
+    k = k.astype(jnp.int32)
+    return table[k] if f.row is None else table[f.row, k]
 
-    def log_f(k: Array) -> Array:
-        if f.log_f is None:
-            return nodes(f, k)["log_f"]
-        return f.log_f[k.astype(jnp.int32)]
 
-    def halve(bounds: tuple[Array, Array], _: None) -> tuple[tuple[Array, Array], None]:
-        lo, hi = bounds
-        mid = jnp.floor((lo + hi) / 2)
-        below = log_f(mid) < y
-        moving = hi - lo > 1
-        lo = jnp.where(moving & below, mid, lo)
-        hi = jnp.where(moving & ~below, mid, hi)
-        return (lo, hi), None
+def _below(f: Frontier, y: Array) -> Array:
+    """The last grid node whose ln F is below y (0 where none; ln F is increasing and
+    -inf at node 0): a binary search, one lookup a halving, no branches. With a table,
+    first over every BLOCK-th node and then inside the block (the same node: a table is
+    32 kB a draw, and the block's 64 neighbours share a few cache lines)."""
+    k = jnp.zeros_like(y)
+    half = GRID // 2
+    if f.log_f_coarse is not None:
+        coarse = f.log_f_coarse
+        while half >= BLOCK:
+            c = (k + half) // BLOCK
+            k = jnp.where(_lookup(f, coarse, c) < y, k + half, k)
+            half //= 2
+    while half:
+        k = jnp.where(_log_f(f, k + half) < y, k + half, k)
+        half //= 2
+    return k
 
-    top = jnp.asarray(GRID - 1, y.dtype)
-    (lo, hi), _ = jax.lax.scan(halve, (jnp.zeros_like(y), top + jnp.zeros_like(y)), None,
-                               length=SEARCH_STEPS)  # fmt: skip
-    a, b = nodes(f, lo), nodes(f, hi)
-    t = jnp.clip((y - a["log_f"]) / (b["log_f"] - a["log_f"]), 0.0, 1.0)
-    inside = (1.0 - t) * a["i"] + t * b["i"]
-    inside = jnp.where(jnp.isfinite(a["log_f"]), inside, b["i"])  # node 0 holds -inf
-    last = nodes(f, top)
-    return jnp.where(y >= last["log_f"], last["i"], inside)
+
+def _lerp(v0: Array, v1: Array, w: Array) -> Array:
+    """Linear between two grid values, each end exact (an end may be -inf)."""
+    return jnp.where(w <= 0, v0, jnp.where(w >= 1, v1, (1.0 - w) * v0 + w * v1))
 
 
 def coding_labor(f: Frontier, humans: Array, compute: Array, log_e: Array) -> Array:
     """Coding labour (human-equivalents, before the parallel penalty) with ``humans`` and
     inference ``compute`` at effective compute ln E = ``log_e``: their
-    ``coding_labor_optimal_ces``."""
-    first = nodes(f, jnp.zeros_like(log_e))
+    ``coding_labor_optimal_ces``.
+
+    Their steps: the task i_E whose threshold is E; the AI's efficiency ln S at E; tasks
+    below the frontier task i_C (where ln F reaches ln S, their inversion of the grid's
+    ln F; i_E where ln S is above ln F at i_E) go to AI. Every value at a task is their
+    grid's, linear between its nodes; here each lookup takes the interval it falls in
+    from the step that found the task, so one pair of nodes is evaluated."""
     j = _cell(f, (log_e / LN10 - f.p_zero) / (f.p_one - f.p_zero))
     lo, hi = nodes(f, j), nodes(f, j + 1)
     t_e = jnp.clip((log_e - lo["log_e"]) / (hi["log_e"] - lo["log_e"]), 0.0, 1.0)
-    i_e = (1.0 - t_e) * lo["i"] + t_e * hi["i"]
     log_s = jnp.log(jnp.maximum(compute / jnp.maximum(humans, 1e-18) * ETA_INIT, 1e-300))
     log_s = log_s + f.theta * log_e
-    interior = log_s <= _interp(f, "log_f", i_e)
-    i_c = jnp.where(interior, _invert_f(f, log_s), i_e)
-    log_human = _interp(f, "log_q", i_c)
+    interior = log_s <= _lerp(_log_f(f, j), _log_f(f, j + 1), t_e)
+    # i_C: the interval of ln F holding ln S (the last, at its end, where ln S is beyond it)
+    k = jnp.minimum(_below(f, log_s), GRID - 2)
+    f0, f1 = _log_f(f, k), _log_f(f, k + 1)
+    t_c = jnp.clip((log_s - f0) / (f1 - f0), 0.0, 1.0)
+    t_c = jnp.where(jnp.isfinite(f0) & (log_s < _log_f(f, jnp.full_like(k, GRID - 1))), t_c, 1.0)
+    cell = jnp.where(interior, k, j)
+    w = jnp.where(interior, t_c, t_e)
+    n0, n1 = nodes(f, cell), nodes(f, cell + 1)
+    log_human = _lerp(n0["log_q"], n1["log_q"], w)
     log_comp = jnp.where(
         interior,
-        log_s + _interp(f, "log_r", i_c),
-        f.rho * log_s + (1.0 - f.rho) * _interp(f, "log_b", i_c),
+        log_s + _lerp(n0["log_r"], n1["log_r"], w),
+        f.rho * log_s + (1.0 - f.rho) * _lerp(n0["log_b"], n1["log_b"], w),
     )
     log_labor = jnp.log(humans) + jnp.logaddexp(log_human, log_comp) / f.rho
-    below_grid = log_e < first["log_e"]  # no task automatable: humans only
+    below_grid = log_e < f.p_zero * LN10  # no task automatable: humans only
     return jnp.where(below_grid, humans, jnp.exp(log_labor))
 
 

@@ -20,7 +20,7 @@ Before the trajectory, per draw and in their order:
    SWE multiplier (a root over the automation schedule, by bisection).
 
 Their integrator is SciPy's Radau (rtol 1e-3) sampled on a 0.1-year grid; here adaptive
-Dormand-Prince steps (``_ode``: local error 1e-8, and 1e-7 years along the flow) fill the
+Dormand-Prince steps (``_ode``: local error 1e-8, and 1e-6 years along the flow) fill the
 same grid, and every milestone is read from the grid by their interpolation rules. A draw
 their code would fail on (no AC progress, an invalid taste distribution, a non-finite
 coding labour, more than MAX_STEPS steps) is flagged ``failed``, never dropped.
@@ -36,8 +36,9 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from . import _coding as coding
+from . import _interp as interp
 from . import _taste as taste_
-from ._ode import dopri5_on_grid
+from ._ode import dopri5_on_grid, dopri5_pool
 
 Scalar = Float[Array, ""]
 LN10 = coding.LN10
@@ -53,13 +54,16 @@ MAX_SD = 1e31  # their AI_RESEARCH_TASTE_MAX_SD (10e30)
 TASTE_MAX = 1e30
 BISECTION_STEPS = 64
 TOLERANCE = 1e-8  # the local error of a trajectory step (relative and absolute)
-TIME_TOLERANCE = 1e-7  # years: the error along the flow, as a shift in time (see _ode)
+TIME_TOLERANCE = 1e-6  # years: the error along the flow, as a shift in time (see _ode)
+LANES = 1024  # trajectories integrated side by side (``_ode.dopri5_pool``)
 FIRST_STEP = 0.01  # years
 MAX_STEPS = 4_000  # steps of a trajectory (accepted or rejected); beyond, the draw fails
-# Gauss-Legendre, three points on [0, 1]: exact for polynomials of degree 5
-GAUSS_NODES = (0.5 - 0.5 * np.sqrt(0.6), 0.5, 0.5 + 0.5 * np.sqrt(0.6))
-GAUSS_WEIGHTS = (5 / 9, 8 / 9, 5 / 9)
+# Gauss-Legendre, five points on [0, 1] (weights summing to 2): exact for polynomials of
+# degree 9
+_X, _W = np.polynomial.legendre.leggauss(5)
+GAUSS_NODES, GAUSS_WEIGHTS = tuple(0.5 + 0.5 * _X), tuple(_W)
 SCAN_POINTS = 33  # the coarse grid the present automation's root is bracketed on
+AUTOMATION_STEPS = 46  # halvings of a 1/32 bracket: 2^-51, the float64 spacing near 1
 
 #: Milestones in their order, with their names (the AIR-Nx uplift milestones included).
 MILESTONES = (
@@ -132,10 +136,11 @@ class Inputs(NamedTuple):
         """Human labour, inference compute, experiment compute (log-linear) and training
         growth (linear) at time t, each at least 0."""
         s = self.series
-        humans = jnp.exp(jnp.interp(t, s.time, s.log_humans))
-        compute = jnp.exp(jnp.interp(t, s.time, s.log_compute))
-        experiment = jnp.exp(jnp.interp(t, s.time, s.log_experiment))
-        growth = jnp.maximum(jnp.interp(t, s.time, self.growth), 0.0)
+        i = interp.interval(s.time, t)  # one search for the four series
+        humans = jnp.exp(interp.at(t, s.time, i, s.log_humans))
+        compute = jnp.exp(interp.at(t, s.time, i, s.log_compute))
+        experiment = jnp.exp(interp.at(t, s.time, i, s.log_experiment))
+        growth = jnp.maximum(interp.at(t, s.time, i, self.growth), 0.0)
         return humans, compute, experiment, growth
 
 
@@ -246,44 +251,63 @@ class HumanOnly(NamedTuple):
 def human_only(draw: Draw, inputs: Inputs, cap: Capacity, times: Array) -> HumanOnly:
     """Their ``compute_human_only_trajectory`` (twice, with r rescaled in between). Without
     AI labour the research effort RE(t) is a function of time alone, so dRS/dt = RE gives
-    RS(t) = RS(0) + the integral of RE (Gauss-Legendre, three points in each 0.1-year
-    interval: RE is smooth between the input years), the integral of RE/RS/ln 10 is
-    ln(RS/RS(0))/ln 10 and P = r x that + the integral of the training growth (linear
-    between the input years, so exact): both of their runs from one quadrature."""
+    RS(t) = RS(0) + the integral of RE, the integral of RE/RS/ln 10 is ln(RS/RS(0))/ln 10
+    and P = r x that + the integral of the training growth: both of their runs from one
+    quadrature. Their anchors read the trajectory on the grid (linear between grid
+    points), so it is needed at four grid points only: those around the reference year
+    and the present. The integrals run over the input years (RE is analytic between them,
+    the growth linear: Gauss-Legendre with five points a year is exact to rounding) and
+    then to each of the four points."""
     t0 = times[0]
+    knots = jnp.maximum(inputs.series.time, t0)
 
     def effort(t: Array) -> Array:
         humans, _, experiment, _ = inputs.at(t)
         return research_effort(experiment, humans**draw.parallel_penalty, cap, 1.0)
 
-    def integrands(t: Array) -> Array:
-        return jnp.stack([effort(t), inputs.at(t)[3]])
+    def integral(lo: Array, hi: Array) -> Array:
+        """The integrals of [RE, growth] over [lo, hi] (no input year inside)."""
+        nodes = jnp.asarray(GAUSS_NODES, times.dtype)
+        t = lo + (hi - lo) * nodes
+        values = jnp.stack([jax.vmap(effort)(t), inputs.at(t)[3]])  # [2, points]
+        return 0.5 * (hi - lo) * (values @ jnp.asarray(GAUSS_WEIGHTS, times.dtype))
 
+    years = jax.vmap(integral)(knots[:-1], knots[1:])  # [knots - 1, 2]
+    to_knot = jnp.concatenate([jnp.zeros((1, 2), times.dtype), jnp.cumsum(years, axis=0)])
     stock0 = initial_stock(lambda dt: effort(t0 + dt))
-    lo, width = times[:-1], jnp.diff(times)
-    nodes = lo[:, None] + width[:, None] * jnp.asarray(GAUSS_NODES, times.dtype)  # [grid-1, 3]
-    values = jax.vmap(jax.vmap(integrands))(nodes)  # [grid-1, 3, 2]
-    pieces = 0.5 * width[:, None] * jnp.einsum("q,iqc->ic", jnp.asarray(GAUSS_WEIGHTS, times.dtype),
-                                               values)  # fmt: skip
-    totals = jnp.concatenate([jnp.zeros((1, 2), times.dtype), jnp.cumsum(pieces, axis=0)])
-    stock = stock0 + totals[:, 0]
-    per_r = jnp.log(stock / stock0) / LN10
-    growth_integral = totals[:, 1]
-    efforts = jax.vmap(effort)(times)
-    unit_rate = efforts / stock / LN10  # the software rate per unit r
-    r = (draw.software_progress_rate_at_reference_year
-         / jnp.interp(REFERENCE_YEAR, times, unit_rate))  # fmt: skip
-    progress = r * per_r + growth_integral
-    software = r * unit_rate
-    rates = software + jax.vmap(lambda t: inputs.at(t)[3])(times)
-    humans, compute, experiment, _ = inputs.at(draw.present_day)
+
+    def at_grid(g: Array):
+        """(RE, RS, the integral of the growth) at grid point g."""
+        t = times[g]
+        k = jnp.clip(jnp.searchsorted(knots, t, side="right") - 1, 0, knots.shape[0] - 1)
+        totals = to_knot[k] + integral(knots[k], t)
+        return effort(t), stock0 + totals[0], totals[1]
+
+    def around(x: Array) -> Array:
+        """The two grid points whose interval holds x (their np.interp's)."""
+        g = jnp.clip(jnp.searchsorted(times, x, side="right") - 1, 0, times.shape[0] - 2)
+        return jnp.stack([g, g + 1])
+
+    def between(x: Array | float, points: Array, values: Array) -> Array:
+        return jnp.interp(x, times[points], values)
+
     now = draw.present_day
+    reference, present = around(jnp.asarray(REFERENCE_YEAR, times.dtype)), around(now)
+    effort_ref, stock_ref, _ = jax.vmap(at_grid)(reference)
+    unit_rate = effort_ref / stock_ref / LN10  # the software rate per unit r
+    r = draw.software_progress_rate_at_reference_year / between(REFERENCE_YEAR, reference,
+                                                               unit_rate)  # fmt: skip
+    efforts, stock, growth_integral = jax.vmap(at_grid)(present)
+    software = r * efforts / stock / LN10
+    progress = r * jnp.log(stock / stock0) / LN10 + growth_integral
+    rates = software + jax.vmap(lambda t: inputs.at(t)[3])(times[present])
+    humans, compute, experiment, _ = inputs.at(now)
     return HumanOnly(
         r_software=r,
-        progress=jnp.interp(now, times, progress),
-        rate=jnp.interp(now, times, rates),
-        software_rate=jnp.interp(now, times, software),
-        stock=jnp.exp(jnp.interp(now, times, jnp.log(stock))),
+        progress=between(now, present, progress),
+        rate=between(now, present, rates),
+        software_rate=between(now, present, software),
+        stock=jnp.exp(between(now, present, jnp.log(stock))),
         humans=humans,
         compute=compute,
         experiment=experiment,
@@ -350,7 +374,7 @@ def present_automation(draw: Draw, anchor: HumanOnly, ac_progress: Scalar, theta
         same = (error(mid) > 0) == (f_lo > 0)
         return (jnp.where(same, mid, lo), jnp.where(same, hi, mid)), None
 
-    (lo_r, hi_r), _ = jax.lax.scan(halve, (lo, hi), None, length=BISECTION_STEPS)
+    (lo_r, hi_r), _ = jax.lax.scan(halve, (lo, hi), None, length=AUTOMATION_STEPS)
     nearest = grid[jnp.argmin(jnp.where(jnp.isfinite(errors), jnp.abs(errors), jnp.inf))]
     return jnp.where(jnp.any(change), 0.5 * (lo_r + hi_r), nearest)
 
@@ -377,8 +401,10 @@ def ai_taste(m: Model, progress: Array) -> Array:
     return jnp.clip(taste_.taste_at_sd(sd, m.taste), 0.0, TASTE_MAX)
 
 
-def calibrate(draw: Draw, series: Series, times: Array) -> Model:
-    """Every per-draw step their ``compute_progress_trajectory`` takes before integrating."""
+def calibrate(draw: Draw, series: Series, times: Array,
+              distribution: taste_.Taste | None = None) -> Model:  # fmt: skip
+    """Every per-draw step their ``compute_progress_trajectory`` takes before integrating
+    (the taste distribution fitted here unless given)."""
     growth = jnp.where(series.time < draw.slowdown_year,
                        draw.constant_training_compute_growth_rate,
                        draw.post_slowdown_training_compute_growth_rate)  # fmt: skip
@@ -397,8 +423,9 @@ def calibrate(draw: Draw, series: Series, times: Array) -> Model:
     frontier = coding.frontier(anchor.progress, automation_now, ac_progress, 1.0,
                                draw.rho_coding_labor, theta, tail_eps)  # fmt: skip
     frontier = coding.tabulated(frontier)
-    distribution = taste_.fit(draw.median_to_top_taste_multiplier, draw.taste_limit,
-                              draw.taste_limit_smoothing)  # fmt: skip
+    if distribution is None:
+        distribution = taste_.fit(draw.median_to_top_taste_multiplier, draw.taste_limit,
+                                  draw.taste_limit_smoothing)  # fmt: skip
     partial = Model(inputs, cap, anchor, distribution, frontier, pp, taste_slope, taste_offset,
                     ac_progress, automation_now, anchor.stock)  # fmt: skip
 
@@ -449,9 +476,20 @@ class Trajectory(NamedTuple):
 def trajectory(m: Model, times: Array, tolerance: float = TOLERANCE) -> Trajectory:
     """The trajectory on the grid, by adaptive steps to ``tolerance`` that never pass an
     input year (the kinks of the input series)."""
-    y0 = jnp.stack([jnp.zeros_like(m.initial_stock), jnp.log(m.initial_stock)])
-    y, finished, _ = dopri5_on_grid(lambda t, y: rates(m, t, y), y0, times, m.inputs.series.time,
-                                 tolerance, FIRST_STEP, MAX_STEPS, TIME_TOLERANCE)  # fmt: skip
+    y, finished, _ = dopri5_on_grid(lambda t, y: rates(m, t, y), start(m), times,
+                                    m.inputs.series.time, tolerance, FIRST_STEP, MAX_STEPS,
+                                    TIME_TOLERANCE)  # fmt: skip
+    return on_grid(m, times, y, finished)
+
+
+def start(m: Model) -> Float[Array, " 2"]:
+    """The trajectory's initial state [P, ln RS]."""
+    return jnp.stack([jnp.zeros_like(m.initial_stock), jnp.log(m.initial_stock)])
+
+
+def on_grid(m: Model, times: Array, y: Float[Array, "grid 2"], finished: Array) -> Trajectory:
+    """The trajectory from its state on the grid (``finished``: the integration reached
+    the grid's end)."""
     progress, stock = y[:, 0], jnp.exp(y[:, 1])
 
     def metrics(t: Array, p: Array):
@@ -514,11 +552,11 @@ def milestones(m: Model, draw: Draw, tr: Trajectory) -> dict[str, Array]:
     """Each milestone's date (NaN if not reached by the end of the grid), their rules."""
     times, progress = tr.times, tr.progress
     target = m.ac_progress
-    interp = jnp.interp(target, progress, times)
+    passing = jnp.interp(target, progress, times)
     reached = progress[-1] >= target
-    ac = jnp.where(reached, jnp.where(progress[0] >= target, times[0], interp), jnp.nan)
-    near = jnp.interp(interp, times, progress) >= target - 1e-4  # their linear fallback
-    ac = jnp.where(reached | ~near, ac, interp)
+    ac = jnp.where(reached, jnp.where(progress[0] >= target, times[0], passing), jnp.nan)
+    near = jnp.interp(passing, times, progress) >= target - 1e-4  # their linear fallback
+    ac = jnp.where(reached | ~near, ac, passing)
     has_ac = jnp.isfinite(ac)
 
     out = {"AC": ac}
@@ -559,3 +597,37 @@ def run(draw: Draw, series: Series, times: Array, tolerance: float = TOLERANCE):
     m = calibrate(draw, series, times)
     tr = trajectory(m, times, tolerance)
     return milestones(m, draw, tr), failed(m, draw, tr), m, tr
+
+
+def run_many(draws: Draw, series: Series, times: Array, tolerance: float = TOLERANCE,
+             lanes: int = LANES):  # fmt: skip
+    """:func:`run` for draws with a leading axis (each draw's numbers the same): the
+    trajectories integrated side by side in ``lanes``, each lane taking the next draw when
+    its own is done (``_ode.dopri5_pool``)."""
+    tastes = taste_.fit_many(draws.median_to_top_taste_multiplier, draws.taste_limit,
+                             draws.taste_limit_smoothing)  # fmt: skip
+    models = jax.vmap(lambda d, taste: calibrate(d, series, times, taste))(draws, tastes)
+    # The lanes carry each draw's scalars; what is large or the same for every draw (the
+    # ln F tables, the input series) stays where it is, each lane reading its draw's row.
+    frontier = models.frontier
+    lean = models._replace(
+        inputs=models.inputs._replace(series=None),
+        frontier=frontier._replace(log_f=None, log_f_coarse=None,
+                                   row=jnp.arange(frontier.rho.shape[0])),
+    )  # fmt: skip
+
+    def full(m: Model) -> Model:
+        tables = {"log_f": frontier.log_f, "log_f_coarse": frontier.log_f_coarse}
+        return m._replace(inputs=m.inputs._replace(series=series),
+                          frontier=m.frontier._replace(**tables))  # fmt: skip
+
+    y, finished, _ = dopri5_pool(lambda m, t, y: rates(full(m), t, y), lean,
+                                 jax.vmap(start)(models), times, series.time, tolerance,
+                                 FIRST_STEP, MAX_STEPS, TIME_TOLERANCE, lanes)  # fmt: skip
+    trajectories = jax.vmap(lambda m, y, done: on_grid(m, times, y, done))(models, y, finished)
+
+    def outcomes(m: Model, draw: Draw, tr: Trajectory):
+        return milestones(m, draw, tr), failed(m, draw, tr)
+
+    dates, bad = jax.vmap(outcomes)(models, draws, trajectories)
+    return dates, bad, models, trajectories

@@ -12,7 +12,10 @@ no steps. Vectorised over draws by ``vmap``: fixed shapes, one ``while_loop``.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -54,6 +57,89 @@ WINDOW = 12  # the grid points a step may cover
 Rhs = Callable[[Array, Float[Array, " k"]], Float[Array, " k"]]
 
 
+def _combine(weights: np.ndarray, ks: list[Array]) -> Array:
+    """sum_i weights_i k_i, the weights constants (zeros skipped): elementwise, so XLA fuses
+    it with the rest of the step (a small matrix product would be a call of its own)."""
+    terms = [float(w) * k for w, k in zip(weights, ks, strict=True) if w != 0.0]
+    return functools.reduce(operator.add, terms)
+
+
+class Lane(NamedTuple):
+    """The state of one integration between steps."""
+
+    t: Array
+    y: Float[Array, " k"]
+    f: Float[Array, " k"]  # the right-hand side at (t, y): the next step's first stage
+    h: Array  # the next step's size
+    j: Array  # the first grid point after t
+    steps: Array  # steps taken so far (accepted or rejected)
+
+
+def _start(t0: Array, y0: Float[Array, " k"], f0: Float[Array, " k"], first_step: float) -> Lane:
+    one, zero = jnp.asarray(1, jnp.int32), jnp.asarray(0, jnp.int32)
+    return Lane(t0, y0, f0, jnp.asarray(first_step, y0.dtype), one, zero)
+
+
+def _attempt(
+    rhs: Rhs,
+    s: Lane,
+    times: Float[Array, " grid"],
+    knots: Float[Array, " knots"],
+    tolerance: float,
+    time_tolerance: float | None,
+) -> tuple[Lane, Float[Array, "window k"], Array]:
+    """One step attempt from ``s``: the state after it (unchanged but for a smaller step
+    and the count where it is rejected), and the grid values it fills (at the grid indices
+    ``slots``; the grid's length where there is none)."""
+    n = times.shape[0]
+    t_end = times[-1]
+    t, y, f, h, j = s.t, s.y, s.f, s.h, s.j
+    stop = jnp.min(jnp.where(knots > t, knots, t_end))
+    stop = jnp.minimum(jnp.minimum(stop, t_end), t + MAX_STEP)
+    lands = h >= stop - t
+    h = jnp.where(lands, stop - t, h)
+    ks = [f]
+    for c, row in zip(C[1:], A[1:], strict=True):
+        dy = sum(a * k for a, k in zip(row, ks, strict=False))
+        ks.append(rhs(t + c * h, y + h * dy))
+    y_new = y + h * sum(float(w) * k for w, k in zip(B[:6], ks, strict=True))
+    f_new = rhs(t + h, y_new)
+    ks.append(f_new)
+    err = h * _combine(E, ks)
+    scale = tolerance * (1.0 + jnp.maximum(jnp.abs(y), jnp.abs(y_new)))
+    if time_tolerance is None:
+        norm = jnp.sqrt(jnp.mean((err / scale) ** 2))
+    else:  # the error along the flow is a shift in time
+        flow = f_new / scale
+        shift = jnp.sum(err / scale * flow) / jnp.maximum(jnp.sum(flow * flow), 1e-300)
+        across = err / scale - shift * flow
+        norm = jnp.sqrt(jnp.mean(across**2) + (shift / time_tolerance) ** 2 / y.shape[0])
+    ok = jnp.isfinite(norm) & jnp.all(jnp.isfinite(y_new))
+    accept = ok & (norm <= 1.0)
+    factor = jnp.where(norm == 0, GROW, SAFETY * norm ** (-0.2))
+    factor = jnp.clip(jnp.where(ok, factor, SHRINK), SHRINK, GROW)
+    factor = jnp.where(accept, factor, jnp.minimum(factor, 1.0))
+    t_new = jnp.where(lands, stop, t + h)
+    # the grid points this step covers (at most WINDOW from the first after t), from the
+    # continuous extension
+    at = jnp.minimum(j + jnp.arange(WINDOW), n - 1)
+    frac = ((times[at] - t) / h)[:, None]
+    q = [_combine(P[:, j], ks) for j in range(P.shape[1])]  # y(t + s h) = y + h sum q_j s^(j+1)
+    dense = y + h * frac * (q[0] + frac * (q[1] + frac * (q[2] + frac * q[3])))  # [window, k]
+    dense = jnp.where((times[at] == t_new)[:, None], y_new, dense)
+    covered = accept & (j + jnp.arange(WINDOW) < n) & (times[at] <= t_new)
+    slots = jnp.where(covered, j + jnp.arange(WINDOW), n)  # past the end: dropped
+    after = Lane(
+        jnp.where(accept, t_new, t),
+        jnp.where(accept, y_new, y),
+        jnp.where(accept, f_new, f),
+        h * factor,
+        j + jnp.sum(covered).astype(j.dtype),
+        s.steps + 1,
+    )
+    return after, dense, slots
+
+
 def dopri5_on_grid(
     rhs: Rhs,
     y0: Float[Array, " k"],
@@ -77,68 +163,92 @@ def dopri5_on_grid(
     against ``tolerance``: where the solution runs away (progress gaining tens of orders
     of magnitude within hours), a relative error in y, along the flow, moves the grid's
     values by a fraction of a second, and the steps need not resolve it."""
-    n = times.shape[0]
-    t_end = times[-1]
-    dtype = y0.dtype
-    e, p = jnp.asarray(E, dtype), jnp.asarray(P, dtype)
-    out0 = jnp.zeros((n, y0.shape[0]), dtype).at[0].set(y0)
-    window = jnp.arange(WINDOW)
+    n, t_end = times.shape[0], times[-1]
+    out0 = jnp.zeros((n, y0.shape[0]), y0.dtype).at[0].set(y0)
+
+    def more(carry: tuple[Lane, Array]) -> Array:
+        s, _ = carry
+        return (s.t < t_end) & (s.steps < max_steps)
+
+    def step(carry: tuple[Lane, Array]) -> tuple[Lane, Array]:
+        s, out = carry
+        s, dense, slots = _attempt(rhs, s, times, knots, tolerance, time_tolerance)
+        return s, out.at[slots].set(dense, mode="drop")
+
+    start = _start(times[0], y0, rhs(times[0], y0), first_step)
+    s, out = jax.lax.while_loop(more, step, (start, out0))
+    return out, s.t >= t_end, s.steps
+
+
+def dopri5_pool(
+    rhs: Callable[[Any, Array, Float[Array, " k"]], Float[Array, " k"]],
+    params: Any,
+    y0: Float[Array, "draws k"],
+    times: Float[Array, " grid"],
+    knots: Float[Array, " knots"],
+    tolerance: float,
+    first_step: float,
+    max_steps: int,
+    time_tolerance: float | None = None,
+    lanes: int = 1024,
+    refills: int = 32,
+) -> tuple[Float[Array, "draws grid k"], Array, Array]:
+    """:func:`dopri5_on_grid` for many draws (``rhs(params, t, y)`` with the draw's
+    parameters, every leaf of ``params`` and ``y0`` with a leading axis of draws), each
+    draw's numbers the same as integrating it alone.
+
+    Vectorised over draws, adaptive steps wait for the slowest: ``vmap`` of a
+    ``while_loop`` runs every draw for as many steps as the one that needs most (a takeoff
+    takes twice the mean). Here ``lanes`` integrations step side by side and a lane whose
+    draw is done takes the next draw (at most ``refills`` lanes a step, gathered from the
+    pool), so the work is the draws' total steps, not their maximum times their number."""
+    draws, k = y0.shape
+    n, t_end, dtype = times.shape[0], times[-1], y0.dtype
+    lanes = min(lanes, draws)
+    refills = min(refills, lanes)
+    f0 = jax.vmap(rhs, in_axes=(0, None, 0))(params, times[0], y0)
+    lane_params = jax.tree.map(lambda a: a[:lanes], params)
+    t0 = jnp.full((lanes,), times[0], dtype)
+    state = jax.vmap(_start, in_axes=(0, 0, 0, None))(t0, y0[:lanes], f0[:lanes], first_step)
+    index = jnp.arange(lanes, dtype=jnp.int32)  # each lane's draw (``draws``: none)
+    out = jnp.zeros((draws, n, k), dtype).at[:, 0].set(y0)
+    finished = jnp.zeros(draws, bool)
+    steps = jnp.zeros(draws, jnp.int32)
+    next_draw = jnp.asarray(lanes, jnp.int32)
+    attempt = jax.vmap(lambda p, s: _attempt(lambda t, y: rhs(p, t, y), s, times, knots,
+                                             tolerance, time_tolerance))  # fmt: skip
 
     def more(carry) -> Array:
-        t, *_, steps = carry
-        return (t < t_end) & (steps < max_steps)
+        return jnp.any(carry[2] < draws)
 
     def step(carry):
-        t, y, f, h, j, out, steps = carry
-        stop = jnp.min(jnp.where(knots > t, knots, t_end))
-        stop = jnp.minimum(jnp.minimum(stop, t_end), t + MAX_STEP)
-        lands = h >= stop - t
-        h = jnp.where(lands, stop - t, h)
-        ks = [f]
-        for c, row in zip(C[1:], A[1:], strict=True):
-            dy = sum(a * k for a, k in zip(row, ks, strict=False))
-            ks.append(rhs(t + c * h, y + h * dy))
-        y_new = y + h * sum(float(w) * k for w, k in zip(B[:6], ks, strict=True))
-        f_new = rhs(t + h, y_new)
-        ks.append(f_new)
-        k = jnp.stack(ks)  # [7, k]
-        err = h * (e @ k)
-        scale = tolerance * (1.0 + jnp.maximum(jnp.abs(y), jnp.abs(y_new)))
-        if time_tolerance is None:
-            norm = jnp.sqrt(jnp.mean((err / scale) ** 2))
-        else:  # the error along the flow is a shift in time
-            flow = f_new / scale
-            shift = jnp.sum(err / scale * flow) / jnp.maximum(jnp.sum(flow * flow), 1e-300)
-            across = err / scale - shift * flow
-            norm = jnp.sqrt(jnp.mean(across**2) + (shift / time_tolerance) ** 2 / y.shape[0])
-        ok = jnp.isfinite(norm) & jnp.all(jnp.isfinite(y_new))
-        accept = ok & (norm <= 1.0)
-        factor = jnp.where(norm == 0, GROW, SAFETY * norm ** (-0.2))
-        factor = jnp.clip(jnp.where(ok, factor, SHRINK), SHRINK, GROW)
-        factor = jnp.where(accept, factor, jnp.minimum(factor, 1.0))
-        t_new = jnp.where(lands, stop, t + h)
-        # the grid points this step covers (at most WINDOW from the first after t), from
-        # the continuous extension
-        at = jnp.minimum(j + window, n - 1)
-        s = (times[at] - t) / h
-        powers = jnp.stack([s, s * s, s**3, s**4], axis=-1)  # [window, 4]
-        dense = y + h * (powers @ (k.T @ p).T)  # [window, k]
-        dense = jnp.where((times[at] == t_new)[:, None], y_new, dense)
-        covered = accept & (j + window < n) & (times[at] <= t_new)
-        slots = jnp.where(covered, j + window, n)  # past the end: dropped
-        out = out.at[slots].set(dense, mode="drop")
-        return (
-            jnp.where(accept, t_new, t),
-            jnp.where(accept, y_new, y),
-            jnp.where(accept, f_new, f),
-            h * factor,
-            j + jnp.sum(covered).astype(j.dtype),
-            out,
-            steps + 1,
-        )
+        lane_params, state, index, out, finished, steps, next_draw = carry
+        state, dense, slots = attempt(lane_params, state)
+        out = out.at[index[:, None], slots].set(dense, mode="drop")  # idle lanes: dropped
+        done = (index < draws) & ((state.t >= t_end) | (state.steps >= max_steps))
+        at = jnp.where(done, index, draws)
+        finished = finished.at[at].set(state.t >= t_end, mode="drop")
+        steps = steps.at[at].set(state.steps, mode="drop")
+        index = jnp.where(done, draws, index)
+        # the next draws into idle lanes, in order (both runs of indices are ascending, so
+        # the lanes filled are a prefix of ``free``)
+        free = jnp.nonzero(index >= draws, size=refills, fill_value=lanes)[0]
+        new = next_draw + jnp.arange(refills, dtype=jnp.int32)
+        fill = (free < lanes) & (new < draws)
+        into = jnp.where(fill, free, lanes)  # past the end: dropped
+        source = jnp.minimum(new, draws - 1)
 
-    h0 = jnp.asarray(first_step, dtype)
-    one, zero = jnp.asarray(1, jnp.int32), jnp.asarray(0, jnp.int32)
-    carry = (times[0], y0, rhs(times[0], y0), h0, one, out0, zero)
-    t, *_, out, steps = jax.lax.while_loop(more, step, carry)
-    return out, t >= t_end, steps
+        def put(lane_values: Array, values: Array) -> Array:
+            return lane_values.at[into].set(values, mode="drop")
+
+        lane_params = jax.tree.map(lambda lp, a: put(lp, a[source]), lane_params, params)
+        fresh = jax.vmap(_start, in_axes=(0, 0, 0, None))(t0[:refills], y0[source], f0[source],
+                                                          first_step)  # fmt: skip
+        state = jax.tree.map(put, state, fresh)
+        index = put(index, new)
+        return (lane_params, state, index, out, finished, steps,
+                next_draw + jnp.sum(fill).astype(jnp.int32))  # fmt: skip
+
+    carry = (lane_params, state, index, out, finished, steps, next_draw)
+    _, _, _, out, finished, steps, _ = jax.lax.while_loop(more, step, carry)
+    return out, finished, steps

@@ -24,6 +24,9 @@ import numpy as np
 from jax.scipy.special import ndtr, ndtri
 from jaxtyping import Array, Float
 
+from . import _interp as interp
+from ._batch import while_each
+
 Scalar = Float[Array, ""]
 
 TOP_PERCENTILE = 0.999  # their "top" researcher
@@ -138,57 +141,89 @@ def _gh_mean(mu: Scalar, sigma: Scalar, shape: tuple) -> Scalar:
     return jnp.dot(jnp.asarray(GH_W, mu.dtype), transform(x, *shape))
 
 
+class _Fit(NamedTuple):
+    """The fit of one draw's (mu, ln sigma) between Newton steps."""
+
+    m: Scalar
+    limit_gaps: Scalar
+    smoothing: Scalar
+    v: Float[Array, " 2"]
+    norm: Scalar  # the residuals' squared norm at v
+    improving: Array  # bool: the last step lowered it
+    steps: Array
+
+
+def _residuals(c: _Fit, v: Array) -> Array:
+    """The top percentile's ratio to the median against m, and the mean against 1 (in
+    logs), at (mu, ln sigma) = v."""
+    shape = _shape(c.m, c.limit_gaps, c.smoothing)
+    z_p = ndtri(jnp.asarray(TOP_PERCENTILE, c.m.dtype))
+    mu, sigma = v[0], jnp.exp(v[1])
+    ratio = log_transform(mu + sigma * z_p, *shape) - log_transform(mu, *shape)
+    return jnp.stack([ratio - jnp.log(c.m), _gh_mean(mu, sigma, shape) - 1.0])
+
+
+def _fit_start(m: Scalar, limit_gaps: Scalar, smoothing: Scalar) -> _Fit:
+    sigma0 = jnp.log(m) / ndtri(jnp.asarray(TOP_PERCENTILE, m.dtype))
+    start = jnp.stack([-0.5 * sigma0**2, jnp.log(jnp.maximum(sigma0, 1e-12))])
+    c = _Fit(m, limit_gaps, smoothing, start, jnp.asarray(0.0, m.dtype), jnp.asarray(True),
+             jnp.asarray(0, jnp.int32))  # fmt: skip
+    first = jnp.sum(_residuals(c, start) ** 2)
+    return c._replace(norm=jnp.where(jnp.isfinite(first), first, jnp.inf))
+
+
+def _newton(c: _Fit) -> _Fit:
+    """A Newton step, shortened to whichever of 1, 1/2, ... 1/2^11 of it leaves the
+    smallest residual (the full step overshoots where the limit is close to the top);
+    none that lowers it: the fit stays where it is (and stops)."""
+    fractions = jnp.asarray(0.5 ** np.arange(LINE_SEARCH), c.m.dtype)
+
+    def residuals(v: Array) -> Array:
+        return _residuals(c, v)
+
+    step = jnp.linalg.solve(jax.jacfwd(residuals)(c.v), residuals(c.v))
+    step = jnp.where(jnp.all(jnp.isfinite(step)), step, 0.0)
+    trials = c.v[None, :] - fractions[:, None] * step[None, :]
+    norms = jax.vmap(lambda w: jnp.sum(residuals(w) ** 2))(trials)
+    norms = jnp.where(jnp.isfinite(norms), norms, jnp.inf)
+    better = jnp.min(norms) < c.norm
+    return c._replace(
+        v=jnp.where(better, trials[jnp.argmin(norms)], c.v),
+        norm=jnp.where(better, jnp.min(norms), c.norm),
+        improving=better,
+        steps=c.steps + 1,
+    )
+
+
+def _fitting(c: _Fit) -> Array:
+    # Stopping where a step no longer lowers the residual gives the numbers of NEWTON_STEPS
+    # steps (a step that does not lower it leaves the fit as it is) in about 6 of them.
+    return c.improving & (c.steps < NEWTON_STEPS)
+
+
+def _fitted(c: _Fit) -> Taste:
+    shape = _shape(c.m, c.limit_gaps, c.smoothing)
+    residual = jnp.max(jnp.abs(_residuals(c, c.v)))
+    mu, sigma = c.v[0], jnp.exp(c.v[1])
+    mean = _gh_mean(mu, sigma, shape)
+    empty = jnp.zeros(FLOOR_POINTS, c.m.dtype)
+    partial = Taste(*shape, mu, sigma, mean, empty, empty, mu, mu, residual)
+    return _with_floor_grid(partial)
+
+
 def fit(m: Scalar, limit_gaps: Scalar, smoothing: Scalar) -> Taste:
     """The distribution of one draw: median-to-top multiplier ``m``, taste limit in gaps above
     the top ``limit_gaps``, smoothing ``smoothing`` (their ``TasteDistribution``)."""
-    shape = _shape(m, limit_gaps, smoothing)
-    a, a_pow, c1, r, cd = shape
-    z_p = ndtri(jnp.asarray(TOP_PERCENTILE, m.dtype))
-    target = jnp.log(m)
+    return _fitted(jax.lax.while_loop(_fitting, _newton, _fit_start(m, limit_gaps, smoothing)))
 
-    def residuals(v: Array) -> Array:
-        mu, sigma = v[0], jnp.exp(v[1])
-        ratio = log_transform(mu + sigma * z_p, a, a_pow, c1, r, cd) - log_transform(
-            mu, a, a_pow, c1, r, cd
-        )
-        return jnp.stack([ratio - target, _gh_mean(mu, sigma, shape) - 1.0])
 
-    sigma0 = jnp.log(m) / z_p
-    start = jnp.stack([-0.5 * sigma0**2, jnp.log(jnp.maximum(sigma0, 1e-12))])
-
-    fractions = jnp.asarray(0.5 ** np.arange(LINE_SEARCH), m.dtype)
-
-    def newton(carry: tuple[Array, Array, Array, Array]) -> tuple[Array, Array, Array, Array]:
-        """A Newton step, shortened to whichever of 1, 1/2, ... 1/2^11 of it leaves the
-        smallest residual (the full step overshoots where the limit is close to the top);
-        none that lowers it: the fit stays where it is (and stops)."""
-        v, norm, _, count = carry
-        f = residuals(v)
-        step = jnp.linalg.solve(jax.jacfwd(residuals)(v), f)
-        step = jnp.where(jnp.all(jnp.isfinite(step)), step, 0.0)
-        trials = v[None, :] - fractions[:, None] * step[None, :]
-        norms = jax.vmap(lambda w: jnp.sum(residuals(w) ** 2))(trials)
-        norms = jnp.where(jnp.isfinite(norms), norms, jnp.inf)
-        better = jnp.min(norms) < norm
-        v = jnp.where(better, trials[jnp.argmin(norms)], v)
-        return v, jnp.where(better, jnp.min(norms), norm), better, count + 1
-
-    def more(carry: tuple[Array, Array, Array, Array]) -> Array:
-        _, _, improving, count = carry
-        return improving & (count < NEWTON_STEPS)
-
-    # Stopping where a step no longer lowers the residual gives the numbers of NEWTON_STEPS
-    # steps (a step that does not lower it leaves the fit as it is) in about 8 of them.
-    first = jnp.sum(residuals(start) ** 2)
-    first = jnp.where(jnp.isfinite(first), first, jnp.inf)
-    carry = (start, first, jnp.asarray(True), jnp.asarray(0, jnp.int32))
-    v, *_ = jax.lax.while_loop(more, newton, carry)
-    residual = jnp.max(jnp.abs(residuals(v)))
-    mu, sigma = v[0], jnp.exp(v[1])
-    mean = _gh_mean(mu, sigma, shape)
-    empty = jnp.zeros(FLOOR_POINTS, m.dtype)
-    partial = Taste(a, a_pow, c1, r, cd, mu, sigma, mean, empty, empty, mu, mu, residual)
-    return _with_floor_grid(partial)
+def fit_many(m: Float[Array, " draws"], limit_gaps: Float[Array, " draws"],
+             smoothing: Float[Array, " draws"]) -> Taste:  # fmt: skip
+    """:func:`fit` for many draws (each draw's the same): the Newton steps for the few
+    draws that take many (up to 28 where most take 6) run by themselves
+    (``_batch.while_each``)."""
+    start = jax.vmap(_fit_start)(m, limit_gaps, smoothing)
+    return jax.vmap(_fitted)(while_each(_fitting, _newton, start))
 
 
 def _with_floor_grid(t: Taste) -> Taste:
@@ -210,7 +245,8 @@ def _with_floor_grid(t: Taste) -> Taste:
 
     x = inverse(floors, t)
     zf = (x - t.mu) / t.sigma
-    upper = jnp.interp(zf, z, tail)
+    place = (zf - Z_FINE[0]) / (Z_FINE[1] - Z_FINE[0])  # evenly spaced: no search
+    upper = interp.at(zf, z, interp.spaced_interval(z, zf, place), tail)
     clipped = floors * ndtr(zf) + upper
     means = jnp.where(jnp.isfinite(clipped), jnp.maximum(clipped, floors),
                       jnp.maximum(floors, 1.0))  # fmt: skip
@@ -229,7 +265,17 @@ def _with_floor_grid(t: Taste) -> Taste:
 
 def mean_with_floor(floor: Array, t: Taste) -> Array:
     """E[max(T, floor)]: their ``get_mean_with_floor`` (1 for a non-finite floor)."""
-    inside = jnp.maximum(jnp.interp(floor, t.floors, t.floor_means), floor)
+    # the floors are evenly spaced in log (in x where an end is not positive): the
+    # interval from the floor's place, not a search
+    first, last = t.floors[0], t.floors[-1]
+    logarithmic = (t.floor_low > 0) & (t.floor_high > 0)
+    log_first = jnp.log10(jnp.where(logarithmic, first, 1.0))
+    log_last = jnp.log10(jnp.where(logarithmic, last, 10.0))
+    safe = jnp.where(floor > 0, floor, 1.0)
+    place = jnp.where(logarithmic, (jnp.log10(safe) - log_first) / (log_last - log_first),
+                      (floor - first) / (last - first))  # fmt: skip
+    i = interp.spaced_interval(t.floors, floor, place * (FLOOR_POINTS - 1))
+    inside = jnp.maximum(interp.at(floor, t.floors, i, t.floor_means), floor)
     out = jnp.where(floor > t.floor_high, floor, inside)
     out = jnp.where(floor >= t.limit, floor, out)
     out = jnp.where(floor < t.floor_low, t.mean, out)
