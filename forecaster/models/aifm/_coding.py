@@ -110,9 +110,11 @@ def nodes(f: Frontier, k: Array) -> dict[str, Array]:
     gamma = f.theta / (1.0 - f.rho)
     safe_c = jnp.where(f.c == 0, 1.0, f.c)
     log_b = f.log_b0 + jnp.where(f.c == 0, jnp.log(k), _log_abs_expm1(k * safe_c))
-    # ln(1 - i + 1e-18), written so XLA cannot fold it to ln((1 + 1e-18) - i) = ln 0 at
-    # the last task (1 - tail_eps rounds to 1 when tail_eps < 1.1e-16)
-    log_one_minus = jnp.logaddexp(jnp.log(1.0 - i), np.log(1e-18))
+    # ln(1 - i + 1e-18) as ln u + ln(1 + 1e-18/u), u = 1 - i (at least 1e-300): written so
+    # XLA cannot fold it to ln((1 + 1e-18) - i) = ln 0 at the last task (1 - tail_eps
+    # rounds to 1 when tail_eps < 1.1e-16)
+    u = jnp.maximum(1.0 - i, 1e-300)
+    log_one_minus = jnp.log(u) + jnp.log1p(1e-18 / u)
     log_q = (1.0 - f.rho) * log_one_minus
     return {
         "i": i,
