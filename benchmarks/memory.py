@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from forecaster._xla import DEVICES_FLAG
+
 MARKER = "BENCH-MEMORY "
 ROOT = Path(__file__).resolve().parent.parent  # the checkout holding benchmarks/
 
@@ -143,9 +145,9 @@ def measure(
         env["JAX_COMPILATION_CACHE_DIR"] = compile_cache
         env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
         env["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "-1"
-    if host_devices:
-        flags = env.get("XLA_FLAGS", "")
-        env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={host_devices}"
+    # the child's host devices are this call's (one unless named), not the parent's
+    flags = [f for f in env.get("XLA_FLAGS", "").split() if DEVICES_FLAG not in f]
+    env["XLA_FLAGS"] = " ".join([*flags, f"--{DEVICES_FLAG}={host_devices or 1}"])
     point = {"scenario": scenario, "n_draws": int(n_draws), "chunk_size": chunk_size}
     try:
         proc = subprocess.run(

@@ -1041,6 +1041,7 @@ def main(argv: list[str] | None = None) -> int:
     import forecaster
 
     forecaster.configure_cpu_scheduler()  # before JAX starts a backend, as the CLI does
+    forecaster.configure_cpu_devices()
 
     cache = None
     if not args.no_compile_cache:

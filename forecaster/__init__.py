@@ -17,6 +17,8 @@ Public API:
 - :data:`PARAMETERS`: names, defaults, units and allowed ranges of the model parameters.
 - :func:`configure_cpu_scheduler`: an opt-in XLA:CPU setting (1.2-2.4x faster forecasts on
   a CPU); call it before JAX starts. The command line and the benchmarks call it.
+- :func:`configure_cpu_devices`: opt-in, one XLA:CPU device per core, so a forecast uses
+  every core (the engine shards over devices); before JAX starts, as the command line does.
 
 Importing forecaster changes nothing in the process: no environment variable, no JAX
 config flag, no matplotlib backend. float64 runs switch JAX's 64-bit mode on for their own
@@ -35,7 +37,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (:func:`__getattr
     from ._forecasts import Forecast, forecast, load, prior, scenario_priors, sweep
     from ._kernel import batched_outcomes, draw_outcomes
     from ._version import __version__
-    from ._xla import configure_cpu_scheduler
+    from ._xla import configure_cpu_devices, configure_cpu_scheduler
     from .models import Model, register
     from .models.davidson_houlden import DoublingsOptions, SpeedUp, balanced_growth_speedup
     from .models.general_law import PARAMETERS, Params, growth_rate
@@ -55,6 +57,7 @@ _LAZY = {
     "sweep": "._forecasts",
     "batched_outcomes": "._kernel",
     "draw_outcomes": "._kernel",
+    "configure_cpu_devices": "._xla",
     "configure_cpu_scheduler": "._xla",
     "Model": ".models",
     "register": ".models",
@@ -92,6 +95,7 @@ __all__ = [
     "SpeedUp",
     "balanced_growth_speedup",
     "batched_outcomes",
+    "configure_cpu_devices",
     "configure_cpu_scheduler",
     "draw_outcomes",
     "forecast",

@@ -414,6 +414,15 @@ def _import_libraries(command: str) -> None:
         importlib.import_module(name)
 
 
+def _configure_xla() -> None:
+    """forecaster's XLA:CPU settings (``_xla``): the scheduler, and a device per core (the
+    engine shards each call over the devices, so a forecast uses every core)."""
+    from ._xla import configure_cpu_devices, configure_cpu_scheduler
+
+    configure_cpu_scheduler()
+    configure_cpu_devices()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, callable in-process (the tests do); :func:`run` is the console script.
 
@@ -424,8 +433,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args[0] if args else ""
     interrupted = INTERRUPTED.get(command, "interrupted")
     try:
-        from ._xla import configure_cpu_scheduler
-
         if not args or command in ("-h", "--help", "help"):
             print(USAGE)
             return 0
@@ -433,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fail(f"command={command!r} is not allowed: one of {list(COMMANDS)}")
         with _interrupt.deferred():
             _import_libraries(command)
-        configure_cpu_scheduler()  # before any JAX backend starts: XLA reads its flags then
+        _configure_xla()  # before any JAX backend starts: XLA reads its flags then
         code = guarded(lambda: COMMANDS[command](args[1:]), interrupted)
         _interrupt.check()  # a Ctrl-C swallowed on the way is no success
         return code

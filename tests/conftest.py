@@ -26,7 +26,15 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from forecaster import PARAMETERS
+from forecaster._xla import DEVICES_FLAG
 from forecaster.models.general_law._parameters import to_params
+
+# One XLA:CPU device for the suite's runs, in process and in the commands it starts (the
+# command line's default is one a core, forecaster/_xla.py, and never over a count the user
+# set): tests that count a run's chunks and blocks assume one, and the same numbers
+# whatever the device count have their own tests (tests/test_resume_and_devices.py).
+if DEVICES_FLAG not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --{DEVICES_FLAG}=1".strip()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""forecaster's XLA:CPU flag (forecaster/_xla.py): added by the explicit
+"""forecaster's XLA:CPU flags (forecaster/_xla.py): added by the explicit
 ``configure_cpu_scheduler()`` (the CLI's first step) where it is safe, never over the user's
 own setting or after a backend has started."""
 
@@ -50,6 +50,25 @@ def test_nothing_is_added_once_a_backend_runs():
     assert _xla_flags_after(f"import jax; jax.devices(); {CONFIGURE}", None) == ""
 
 
-def test_the_command_line_adds_the_flag():
+def test_the_command_line_adds_the_flags():
+    """The scheduler's, and one XLA:CPU device a core (where there are several)."""
+    from forecaster._xla import DEVICES_FLAG, cpu_cores
+
     code = "from forecaster.cli import main; main(['speedup'])"  # any command; not --help
-    assert _xla_flags_after(code, None) == f"--{SCHEDULER_FLAG}=false"
+    devices = f" --{DEVICES_FLAG}={cpu_cores()}" if cpu_cores() > 1 else ""
+    assert _xla_flags_after(code, None) == f"--{SCHEDULER_FLAG}=false{devices}"
+
+
+DEVICES = "import forecaster; forecaster.configure_cpu_devices({count})"
+
+
+def test_one_cpu_device_a_core_and_the_users_own_count_wins():
+    """The engine shards each call over the local devices: one XLA:CPU device per core
+    puts every core to work. Never over the user's own count, never with one core."""
+    from forecaster._xla import DEVICES_FLAG
+
+    assert _xla_flags_after(DEVICES.format(count=2), None) == f"--{DEVICES_FLAG}=2"
+    assert _xla_flags_after(DEVICES.format(count=1), None) == ""
+    mine = f"--{DEVICES_FLAG}=3"
+    assert _xla_flags_after(DEVICES.format(count=2), mine) == mine
+    assert _xla_flags_after(f"import jax; jax.devices(); {DEVICES.format(count=2)}", None) == ""
