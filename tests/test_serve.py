@@ -201,21 +201,36 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+def until(driver, predicate, timeout: float = 60.0):
+    """Wait for ``predicate(driver)`` to be truthy and return it.
+
+    The page re-renders a panel as results arrive, so an element found a moment ago can be
+    replaced before it is read (stale) or not be there yet: both mean "not yet", never a
+    failure; find elements inside the predicate so each try reads the current page.
+    """
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(predicate)
+
+
 def _headline(driver, previous: str | None = None, timeout: float = 120.0) -> str:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def ready(d):
         value = d.find_element(By.CSS_SELECTOR, "#panel-a .headline").get_attribute("data-p")
         return value if value and value != previous else False
 
-    return WebDriverWait(driver, timeout).until(ready)
+    return until(driver, ready, timeout)
 
 
 def test_the_page_in_a_headless_browser(live, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
     state = {"a": SMALL, "b": None, "tab": "curves"}
     browser.get(f"{live.base}/?state=" + urllib.parse.quote(json.dumps(state)))
@@ -237,8 +252,9 @@ def test_the_page_in_a_headless_browser(live, browser):
     # A bad value: its message beside the field, the server still serving.
     field.clear()
     field.send_keys("log_uniform(low=64, high=4)", Keys.TAB)
-    message = WebDriverWait(browser, 60).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, '#panel-a [data-error="scenario.params.f"]').text
+    message = until(
+        browser,
+        lambda d: d.find_element(By.CSS_SELECTOR, '#panel-a [data-error="scenario.params.f"]').text,
     )
     assert "scenario.params.f.high" in message and "is not allowed" in message
     assert live.get("/api/presets")[0] == 200

@@ -16,7 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from test_serve import SMALL, Live, _headline, browser, cli_probabilities  # noqa: F401
+from test_serve import SMALL, Live, _headline, browser, cli_probabilities, until  # noqa: F401
 
 pytestmark = pytest.mark.slow
 DOCS_SHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
@@ -105,7 +105,6 @@ def test_prior_inputs_are_wide_enough_for_their_text(live, browser):  # noqa: F8
 def test_a_bad_value_greys_the_stale_headline(live, browser, shots):  # noqa: F811
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
     _open(browser, live, SMALL)
     head = browser.find_element(By.CSS_SELECTOR, "#panel-a .headline")
@@ -113,8 +112,13 @@ def test_a_bad_value_greys_the_stale_headline(live, browser, shots):  # noqa: F8
     field = browser.find_element(By.CSS_SELECTOR, '#panel-a input[data-field="scenario.params.f"]')
     field.clear()
     field.send_keys("log_uniform(low=64, high=4)", Keys.TAB)
-    WebDriverWait(browser, 60).until(lambda d: "stale" in head.get_attribute("class"))
-    assert "scenario.params.f.high" in head.get_attribute("title")
+    head = "#panel-a .headline"
+    until(
+        browser, lambda d: "stale" in d.find_element(By.CSS_SELECTOR, head).get_attribute("class")
+    )
+    assert "scenario.params.f.high" in browser.find_element(By.CSS_SELECTOR, head).get_attribute(
+        "title"
+    )
     browser.find_element(By.ID, "panel-a").screenshot(str(shots / "explorer-stale-headline.png"))
 
 
@@ -132,13 +136,12 @@ def test_the_grid_shows_every_cell(live, browser):  # noqa: F811
 
 def test_compare_starts_as_a_copy_of_a_with_paired_colours(live, browser, shots):  # noqa: F811
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     edited = {**SMALL, "params": {"f": "log_uniform(low=4, high=64)"}}
     _open(browser, live, edited)
     browser.find_element(By.ID, "compare").click()
     b_field = '#panel-b input[data-field="scenario.params.f"]'
-    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, b_field))
+    until(browser, timeout=60, predicate=lambda d: d.find_elements(By.CSS_SELECTOR, b_field))
     assert browser.find_element(By.CSS_SELECTOR, b_field).get_attribute("value") == (
         "log_uniform(low=4, high=64)"
     )
@@ -150,22 +153,26 @@ def test_compare_starts_as_a_copy_of_a_with_paired_colours(live, browser, shots)
                        ["state"][0])  # fmt: skip
     assert state["b"] == state["a"]
     # B's own results: then change B's seed, and every cell holds A - B with its error.
-    WebDriverWait(browser, 120).until(
-        lambda d: (
+    until(
+        browser,
+        timeout=120,
+        predicate=lambda d: (
             d.find_elements(By.CSS_SELECTOR, "#panel-b .headline[data-p]")
             and d.find_element(By.CSS_SELECTOR, "#panel-b .headline").get_attribute("data-p")
-        )
+        ),
     )
     seed = browser.find_element(By.CSS_SELECTOR, "#panel-b input.seed")
     seed.clear()
     seed.send_keys("4\t")
     b_state = {**edited, "seed": 4}
     b_probs = cli_probabilities(b_state)
-    WebDriverWait(browser, 120).until(
-        lambda d: (
+    until(
+        browser,
+        timeout=120,
+        predicate=lambda d: (
             d.find_element(By.CSS_SELECTOR, "#panel-b .headline").get_attribute("data-p")
             == str(b_probs[(3.0, 12.0)])
-        )
+        ),
     )
     traces = _js(
         browser,
@@ -179,7 +186,7 @@ def test_compare_starts_as_a_copy_of_a_with_paired_colours(live, browser, shots)
         colours[name[0]].add(colour.lower())
     assert colours["A"] <= {"#0072b2", "#56b4e9", "#004a75", "#8fd0f5"}  # blues
     assert colours["B"] <= {"#d55e00", "#e69f00", "#8f3f00", "#f5c26b"}  # oranges
-    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#grid .diff"))
+    until(browser, timeout=60, predicate=lambda d: d.find_elements(By.CSS_SELECTOR, "#grid .diff"))
     a_rows = _rows(edited)
     b_rows = _rows(b_state)
     for years, window, diff, se in _js(

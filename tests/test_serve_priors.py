@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats
-from test_serve import SMALL, Live, browser  # noqa: F401
+from test_serve import SMALL, Live, browser, until  # noqa: F401
 
 import forecaster
 from forecaster._arviz import az
@@ -324,26 +324,19 @@ def test_forecaster_serve_reads_its_calibrations_directory(tmp_path):
 
 
 # ----------------------------------------------------------------------------- the page
-def _wait(browser, predicate, timeout: float = 60.0):  # noqa: F811
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(browser, timeout).until(lambda d: predicate(d))
-
-
 def test_the_page_previews_a_prior_while_it_is_typed(live, browser):  # noqa: F811
     from selenium.webdriver.common.by import By
 
     state = {"a": {**SMALL, "n_draws": 4096}, "b": None, "tab": "curves"}
     browser.get(f"{live.base}/?state=" + urllib.parse.quote(json.dumps(state)))
-    field = _wait(browser, lambda d: d.find_element(
+    field = until(browser, lambda d: d.find_element(
         By.CSS_SELECTOR, '#panel-a input[data-field="scenario.params.f"]'))  # fmt: skip
     field.clear()
     field.send_keys("log_uniform(low=4, high=64)")  # typed, not yet committed (no Tab)
-    box = browser.find_element(By.CSS_SELECTOR, "#panel-a .density")
-    _wait(
-        browser,
-        lambda d: "low=4.0, high=64.0" in box.find_element(By.CSS_SELECTOR, ".density-title").text,
-    )
+    density = "#panel-a .density"
+    until(browser, lambda d: "low=4.0, high=64.0"
+          in d.find_element(By.CSS_SELECTOR, f"{density} .density-title").text)  # fmt: skip
+    box = browser.find_element(By.CSS_SELECTOR, density)
     assert (
         box.get_attribute("data-status") == "exact"
         and box.get_attribute("data-path") == "scenario.params.f"
@@ -352,7 +345,9 @@ def test_the_page_previews_a_prior_while_it_is_typed(live, browser):  # noqa: F8
     assert xs[0] == pytest.approx(4, rel=1e-3) and xs[-1] == pytest.approx(64, rel=1e-3)
     field.clear()
     field.send_keys("log_uniform(low=64, high=4)")
-    _wait(browser, lambda d: "f.high" in box.find_element(By.CSS_SELECTOR, ".density-message").text)
+    until(browser, lambda d: "f.high"
+          in d.find_element(By.CSS_SELECTOR, f"{density} .density-message").text)  # fmt: skip
+    box = browser.find_element(By.CSS_SELECTOR, density)
     message = box.find_element(By.CSS_SELECTOR, ".density-message").text
     assert box.get_attribute("data-status") == "error"
     assert message.startswith("scenario.params.f.high=4.0 is not allowed")
@@ -364,17 +359,17 @@ def test_the_page_uses_a_calibrated_posterior(live, browser, calibrations):  # n
 
     state = {"a": {**SMALL, "n_draws": 4096}, "b": None, "tab": "curves"}
     browser.get(f"{live.base}/?state=" + urllib.parse.quote(json.dumps(state)))
-    button = _wait(browser, lambda d: d.find_element(
+    button = until(browser, lambda d: d.find_element(
         By.CSS_SELECTOR, f'#panel-a .calibrated button[data-posterior="{RETURNS}"]'))  # fmt: skip
     assert button.get_attribute("textContent") == "use for scenario.params.r0"
     browser.execute_script("arguments[0].click()", button)  # inside a closed <details>
     r0 = '#panel-a input[data-field="scenario.params.r0"]'
-    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, r0).get_attribute("value")
+    until(browser, lambda d: d.find_element(By.CSS_SELECTOR, r0).get_attribute("value")
           == f"posterior:{RETURNS}")  # fmt: skip
     posterior = (calibrations / RETURNS / "posterior.nc").resolve()
-    _wait(browser, lambda d: f"posterior(path={posterior}, variable=r_new)"
+    until(browser, lambda d: f"posterior(path={posterior}, variable=r_new)"
           in d.find_element(By.CSS_SELECTOR, "#panel-a .command").text)  # fmt: skip
-    _wait(
+    until(
         browser,
         lambda d: d.find_element(By.CSS_SELECTOR, "#panel-a .headline").get_attribute("data-p"),
     )
@@ -391,7 +386,7 @@ def test_the_page_uses_a_calibrated_posterior(live, browser, calibrations):  # n
         found = d.find_elements(By.CSS_SELECTOR, field)
         return found and found[0].get_attribute("value") == f"posterior:{HORIZONS}"
 
-    _wait(browser, chosen)
+    until(browser, chosen)
     assert (
         browser.find_element(By.CSS_SELECTOR, "#panel-a select.timelines").get_attribute("value")
         == "metr_trend"
