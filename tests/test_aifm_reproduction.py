@@ -150,3 +150,29 @@ def test_p_by_year_matches_their_monte_carlo(published):
     n_ours = milestones["AC"]["n"]
     assert n_ours >= DISTRIBUTION_DRAWS - 4 and f.summary["non_finite"] <= 4
     _assert_p_by_year_match(published, milestones)
+
+
+@pytest.mark.slow
+def test_a_draw_float64_cannot_resolve_fails_standing_still(published):
+    """A tiny parallel penalty makes theta (the efficiency slope to the power 0.5 /
+    penalty) so large that the coding labour is rounding noise (``coding.resolvable``):
+    the draw fails, counted, and its trajectory stands still (a few growing steps) instead
+    of chattering through every step it is allowed. Their draw 776 (penalty 0.035, theta
+    7e11) stays resolvable and matches their code in the draw-by-draw test."""
+    from forecaster.models.aifm import _coding as coding
+
+    frame = published.iloc[:2].copy()
+    frame["parallel_penalty"] = [0.5, 0.007]
+    frame["coding_automation_efficiency_slope"] = 3.0  # 3^(0.5 / 0.007) = 1e34
+    with precision_scope("float64") as dtype:
+        data = dyn.Series(*(jnp.asarray(v, dtype) for v in series()))
+        times = jnp.asarray(dyn.grid_times(START, END), dtype)
+        run = jax.jit(lambda d: dyn.run_many(d, data, times, lanes=2))
+        _, failed, models, trajectories = run(_draws(frame))
+        resolvable = np.asarray(jax.vmap(coding.resolvable)(models.frontier))
+    assert resolvable.tolist() == [True, False] and float(models.frontier.theta[1]) > 1e30
+    assert np.asarray(failed).tolist() == [False, True]
+    progress = np.asarray(trajectories.progress)
+    assert progress[0, -1] > 1 and np.all(progress[1] == 0)  # the failed one never moved
+    draw_776 = published[published["sample_id"] == 776]
+    assert len(draw_776) == 1 and float(draw_776["parallel_penalty"].iloc[0]) < 0.04

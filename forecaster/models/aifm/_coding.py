@@ -31,6 +31,7 @@ ETA_INIT = 0.05  # their optimal_ces_eta_init (FTE per GPU at a task's threshold
 TAIL_BOUNDS = (1e-20, 0.1)  # their clip of the frontier's tail epsilon
 CAP_BOUNDS = (1.0, 1e30)  # their clip of the frontier cap
 CLIP_A = 1e-9  # their AUTOMATION_FRACTION_CLIP_MIN
+RESOLUTION = 0.05  # the most rounding error allowed in theta ln E (see ``resolvable``)
 
 
 class Frontier(NamedTuple):
@@ -56,6 +57,24 @@ def tabulated(f: Frontier) -> Frontier:
     k = jnp.arange(GRID, dtype=f.step.dtype)
     log_f = nodes(f, k)["log_f"]
     return f._replace(log_f=log_f, log_f_coarse=log_f[::BLOCK])
+
+
+def resolvable(f: Frontier) -> Array:
+    """Whether float64 resolves this frontier's coding labour: its logarithms hold terms
+    theta ln E that cancel one another (ln S against ln F and ln R), each rounded to about
+    eps theta |ln E|. A draw with a tiny parallel penalty has a huge theta (the efficiency
+    slope to the power 0.5 / penalty: 1e15 to 1e42 at penalties under 0.03, about 1 draw in
+    10,000 of their prior), and its coding labour is then rounding noise, jumping by
+    factors of e^16 and more between neighbouring values of progress (their code's too: the
+    same logarithms), so its trajectory chatters and often never finishes. Such a draw
+    fails (it is counted, never dropped) where that rounding, at the schedule's ends,
+    passes ``RESOLUTION``. Of 196,608 draws of their prior, 19 fail here; every draw whose
+    labour jumped by more than 1e-4 in ln under a relative change of 1e-13 in ln E (along
+    its schedule, in 2030) is among them, and none kept jumps by more than 4e-5 (their
+    published draw 776, at 0.013, matches their code)."""
+    eps = jnp.finfo(f.theta.dtype).eps
+    ends = jnp.maximum(jnp.abs(f.p_zero), jnp.abs(f.p_one)) * LN10
+    return eps * jnp.abs(f.theta) * ends <= RESOLUTION
 
 
 def tail_epsilon(max_serial: Scalar, parallel_penalty: Scalar, rho: Scalar) -> Scalar:

@@ -450,6 +450,7 @@ def rates(m: Model, t: Array, y: Array) -> Array:
     stock is integrated in logs: it grows by orders of magnitude in a takeoff."""
     progress = jnp.minimum(y[0], CAP)
     stock = jnp.minimum(jnp.exp(y[1]), CAP)
+    # (a draw float64 cannot resolve stands still: a few growing steps, then it is failed)
     humans, compute, experiment, growth = m.inputs.at(t)
     aggregate = taste_.mean_with_floor(ai_taste(m, progress), m.taste)
     labor = coding.coding_labor(m.frontier, humans, compute, LN10 * progress)
@@ -458,7 +459,9 @@ def rates(m: Model, t: Array, y: Array) -> Array:
     software = m.anchor.r_software * effort / stock / LN10
     rate = jnp.minimum(software + growth, CAP)
     ok = (jnp.isfinite(serial) & (serial >= 0) & jnp.isfinite(effort) & (effort >= 0)
-          & jnp.isfinite(software) & (software >= 0) & jnp.isfinite(rate))  # fmt: skip
+          & jnp.isfinite(software) & (software >= 0) & jnp.isfinite(rate)
+          & coding.resolvable(m.frontier))  # fmt: skip
+
     return jnp.where(ok, jnp.stack([rate, effort / stock]), 0.0)
 
 
@@ -585,13 +588,14 @@ def milestones(m: Model, draw: Draw, tr: Trajectory) -> dict[str, Array]:
 def failed(m: Model, draw: Draw, tr: Trajectory) -> Array:
     """Where their code raises (the draw is lost there): no AC progress, an experiment
     capacity with rho 0, a taste distribution their checks refuse or that does not fit, a
-    non-finite coding labour on the grid."""
+    non-finite coding labour on the grid; and where float64 cannot resolve the coding
+    labour (``coding.resolvable``: their code computes rounding noise there)."""
     limit = draw.median_to_top_taste_multiplier ** (1.0 + draw.taste_limit)
     bad_taste = ((draw.median_to_top_taste_multiplier <= 1) | (limit <= 1.0)
                  | (draw.taste_limit_smoothing <= 0) | (draw.taste_limit_smoothing >= 1)
                  | (draw.taste_limit < 0) | (m.taste.fit_residual > 1e-8))  # fmt: skip
     return (~jnp.isfinite(m.ac_progress) | (m.cap.rho == 0) | bad_taste | ~tr.labor_ok
-            | ~jnp.isfinite(m.initial_stock))  # fmt: skip
+            | ~jnp.isfinite(m.initial_stock) | ~coding.resolvable(m.frontier))  # fmt: skip
 
 
 def run(draw: Draw, series: Series, times: Array, tolerance: float = TOLERANCE):
