@@ -6,7 +6,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from forecaster.models.aifm._dynamics import MILESTONES
+from forecaster.models.aifm._milestones import MILESTONES
 from forecaster.models.aifm._model import FROM_AC, START, AIFuturesModel
 
 

@@ -51,7 +51,9 @@ def _ours(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     with precision_scope("float64") as dtype:
         data = dyn.Series(*(jnp.asarray(v, dtype) for v in series()))
         times = jnp.asarray(dyn.grid_times(START, END), dtype)
-        run = jax.jit(lambda d: dyn.run_many(d, data, times, lanes=256)[:2])  # as a forecast
+        run = jax.jit(
+            lambda d: dyn.run_many(d, data, times, dyn.TOLERANCE, lanes=256)[:2]
+        )  # as a forecast
         dates, failed = run(_draws(frame))
         out = {name: np.asarray(dates[name]) for name in CHECKED}
         out["failed"] = np.asarray(failed)
@@ -167,7 +169,7 @@ def test_a_draw_float64_cannot_resolve_fails_standing_still(published):
     with precision_scope("float64") as dtype:
         data = dyn.Series(*(jnp.asarray(v, dtype) for v in series()))
         times = jnp.asarray(dyn.grid_times(START, END), dtype)
-        run = jax.jit(lambda d: dyn.run_many(d, data, times, lanes=2))
+        run = jax.jit(lambda d: dyn.run_many(d, data, times, dyn.TOLERANCE, lanes=2))
         _, failed, models, trajectories = run(_draws(frame))
         resolvable = np.asarray(jax.vmap(coding.resolvable)(models.frontier))
     assert resolvable.tolist() == [True, False] and float(models.frontier.theta[1]) > 1e30

@@ -189,8 +189,8 @@ def dopri5_pool(
     tolerance: float,
     first_step: float,
     max_steps: int,
-    time_tolerance: float | None = None,
-    lanes: int = 1024,
+    time_tolerance: float | None,
+    lanes: int,
     refills: int = 32,
 ) -> tuple[Float[Array, "draws grid k"], Array, Array]:
     """:func:`dopri5_on_grid` for many draws (``rhs(params, t, y)`` with the draw's
