@@ -365,6 +365,64 @@ def test_calendar_section_when_the_run_has_timelines(summary, tmp_path):
     assert np.all(plot.data["p_explosion_by_year"]["p"] <= plot.data["p_automation_by_year"]["p"])
 
 
+def _calendar_milestone(q10: float, q50: float, p_by_year: dict[str, float]) -> dict:
+    """A summary.json milestone entry of a model that dates milestones on the calendar (the
+    AI Futures Model's shape: its 90% quantile beyond the end of the run)."""
+    edges = [2025.0 + 0.1 * i for i in range(201)]
+    density = [1.0 if q10 <= e < q50 + 1 else 0.0 for e in edges[:-1]]
+    date = {"q05": q10 - 0.5, "q10": q10, "q25": (q10 + q50) / 2, "q50": q50, "q75": None,
+            "q90": None, "q95": None}  # fmt: skip
+    years = {k: None if v is None else v - 2012.0 for k, v in date.items()}
+    return {
+        "years_after_start": years, "p_within_years": {"1": 0.0}, "within_counts": {"1": 0},
+        "n": 1000, "phase": "start", "phase_years": years, "date": date,
+        "date_density": {"edges": edges, "density": density, "log": False},
+        "p_by_year": p_by_year,
+    }  # fmt: skip
+
+
+def test_a_model_without_a_grid_reports_its_milestones_by_date(summary, tmp_path):
+    """A model that dates its milestones and has no progress grid (the AI Futures Model):
+    no grid sections (no empty table, no empty figure); the milestones by calendar date with
+    P(by the end of Y), not P(within Y years) of a start decades back; the sensitivity of the
+    model's own events; its own section from its quantiles."""
+    edited = json.loads(json.dumps(summary))
+    edited.update(probabilities=[], curve=[], fan=[], posterior_files=[], priors={},
+                  non_finite=3, headline={"kind": "milestones"},
+                  model={"name": "aifm", "title": "AI Futures Model (Dec 2025)"})  # fmt: skip
+    edited["milestones"] = {
+        "AC": _calendar_milestone(2027.2, 2031.1, {"2027": 0.2, "2030": 0.49, "2049": 0.88}),
+        "ASI": _calendar_milestone(2028.5, 2042.3, {"2027": 0.07, "2030": 0.24, "2049": 0.6}),
+    }
+    edited["quantiles"] = [
+        {"outcome": "years_ac_to_asi", "series": "", "years": None, "window_months": None,
+         "n": 1000, "fraction_never": 0.402, "q05": 0.13, "q25": 1.1, "q50": 8.34, "q75": None,
+         "q95": None},
+    ]  # fmt: skip
+    edited["sensitivity"] = [
+        {"event": event, "parameter": name, "first_order_index": index}
+        for event, name, index in (("reached_ac", "doubling_time", 0.2),
+                                   ("reached_asi", "doubling_time", 0.1),
+                                   ("reached_ac", "taste_slope", 0.03),
+                                   ("reached_asi", "taste_slope", 0.39))
+    ]  # fmt: skip
+    (tmp_path / "summary.json").write_text(json.dumps(edited))
+    html = write_report(tmp_path).read_text()
+    sections = re.findall(r'<section id="([^"]+)"', html)
+    assert sections == ["headline", "non-finite", "sensitivity", "model-0", "run-facts"]
+    assert "ASI comes around Apr 2042 (median; 10% of draws by Jul 2028, and at least 10% " \
+        "not by the end of the run)." in html  # fmt: skip
+    head = html[html.index('<section id="headline">') : html.index('<section id="non-finite">')]
+    assert "P(by end 2030)" in head and "49%" in head and "P(within" not in head
+    assert "Feb 2031" in head and "not reached" in head  # dates, not years since 2012
+    assert len(images_of(html)) == 3  # milestones, phases, sensitivity: no empty grid figure
+    sensitivity = html[html.index('<section id="sensitivity">') :]
+    assert "reached_asi" in sensitivity and "0.390" in sensitivity
+    model = html[html.index('<section id="model-0">') : html.index('<section id="run-facts">')]
+    assert "AC to ASI" in model and "8.34" in model and "40.2%" in model
+    assert "3 draws had non-finite results" in html
+
+
 # ----------------------------------------------------------------------------- a sweep
 def test_sweep_makes_one_comparison_report(sweep_dir):
     html = (sweep_dir / "report.html").read_text()

@@ -1,5 +1,6 @@
-"""The report's sections of dates: the calendar (with a timelines stage) and a milestone
-ladder's milestones (when each comes, each phase's length, P(within Y years))."""
+"""The report's sections of dates: the calendar (with a timelines stage) and a model's
+milestones (when each comes, each phase's length, P(within Y years), or P(by the end of Y)
+where the model dates its milestones on the calendar)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from ._document import Section, Table, Text, code, literal
 from ._figures import image
 from ._format import at_cap, calendar_date, milestone_duration, share, years_label
 from ._load import Run
+
+#: Calendar years shown for P(milestone by the end of Y), where the run has them.
+SHOWN_YEARS = ("2027", "2028", "2030", "2035", "2040", "2049", "2075", "2100", "2150", "2190")
 
 
 def calendar_section(run: Run) -> Section | None:
@@ -67,30 +71,47 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
     years = last.get("years_after_start") or {}
     blocks: list[Any] = [
         Text(
-            _milestone_lead(literal(last_name), years, last.get("date") or {}, cap),
+            _milestone_lead(
+                literal(last_name), years, last.get("date") or {}, cap, calendar="p_by_year" in last
+            ),  # fmt: skip
             "lead" if lead else "p",
         ),
         image(date_figs.milestone_densities(milestones)),
         image(date_figs.phase_durations(milestones)),
     ]
-    within = sorted(next(iter(milestones.values()))["p_within_years"], key=float)
+    first = next(iter(milestones.values()))
     dated = all("date" in m for m in milestones.values())
+    # A model that dates its milestones on the calendar: their dates, and P(by the end of Y)
+    # for a few years (P within Y years of its start, decades ago, says nothing).
+    by_year = [y for y in SHOWN_YEARS if y in (first.get("p_by_year") or {})] if dated else []
+    within = [] if by_year else sorted(first["p_within_years"], key=float)
     header = ["milestone", "10%", "median", "90%"]
     header += [f"P(within {years_label(float(y))})" for y in within]
-    header += ["median date"] if dated else []
+    header += [f"P(by end {y})" for y in by_year]
+    header += ["median date"] if dated and not by_year else []
     rows = []
     for name, entry in milestones.items():
-        q = entry.get("years_after_start") or {}
-        row = [literal(name), *(milestone_duration(q.get(k), cap) for k in ("q10", "q50", "q90"))]
-        row += [share(entry["p_within_years"].get(y)) for y in within]
-        row += [calendar_date((entry.get("date") or {}).get("q50"))] if dated else []
+        row = [literal(name)]
+        if by_year:
+            row += [calendar_date(entry["date"].get(k)) for k in ("q10", "q50", "q90")]
+            row += [share((entry.get("p_by_year") or {}).get(y)) for y in by_year]
+        else:
+            q = entry.get("years_after_start") or {}
+            row += [milestone_duration(q.get(k), cap) for k in ("q10", "q50", "q90")]
+            row += [share(entry["p_within_years"].get(y)) for y in within]
+            row += [calendar_date((entry.get("date") or {}).get("q50"))] if dated else []
         rows.append(row)
     blocks.append(
         Table(
             header=header,
             rows=rows,
-            caption="Time from the start to each milestone (quantiles from 1% bins; "
-            "P(within Y) exact counts)."
+            caption=(
+                "The date of each milestone (quantiles from 0.05-year bins; “not reached”: not "
+                "by the end of the run) and P(reached by the end of Y) (exact counts)."
+                if by_year
+                else "Time from the start to each milestone (quantiles from 1% bins; "
+                "P(within Y) exact counts)."
+            )
             + (
                 f" “Not within the cap”: at the ladder's phase cap of {cap:g} years, where "
                 "the model stops a phase, so not a duration."
@@ -104,10 +125,21 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
     return Section("milestones", "Milestones", blocks)
 
 
-def _milestone_lead(name: str, years: dict, date: dict, cap: float | None) -> str:
+def _milestone_lead(
+    name: str, years: dict, date: dict, cap: float | None, calendar: bool = False
+) -> str:
     """When the last milestone comes: its median and 80% range after the start (a quantile
-    at the phase cap said so, not as a duration) and its median date."""
+    at the phase cap said so, not as a duration) and its median date; for a model that dates
+    its milestones on the calendar (``calendar``), the dates themselves."""
     median, low, high = (years.get(k) for k in ("q50", "q10", "q90"))
+    if calendar and date.get("q50") is not None:
+        early, late = calendar_date(date.get("q10")), date.get("q90")
+        spread = (
+            f"80% of draws between {early} and {calendar_date(late)}"
+            if late is not None
+            else f"10% of draws by {early}, and at least 10% not by the end of the run"
+        )
+        return f"{name} comes around {calendar_date(date['q50'])} (median; {spread})."
     if at_cap(median, cap):
         return (
             f"{name} is not reached within the phase cap ({cap:g} years) in at least half "

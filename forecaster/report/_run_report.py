@@ -181,14 +181,7 @@ def _headline(run: Run) -> Section:
         )
     if items:
         blocks.append(Bullets(items))
-    if s.get("non_finite"):
-        blocks.append(
-            Text(
-                f"{s['non_finite']:,} draws had non-finite results and are left out of every "
-                "statistic.",
-                "warn",
-            )
-        )
+    blocks += _non_finite_warning(s)
     if leads:
         return Section("headline", "Headline", blocks)
     return Section("progress", "Software progress", blocks)
@@ -200,6 +193,20 @@ def _accelerate_factor(run: Run) -> float:
         return float(scenario.get("accelerate_factor", 2.0))
     except (TypeError, ValueError):
         return 2.0
+
+
+def _non_finite_warning(summary: Mapping[str, Any]) -> list[Text]:
+    if not summary.get("non_finite"):
+        return []
+    text = (f"{summary['non_finite']:,} draws had non-finite results and are left out of every "
+            "statistic.")  # fmt: skip
+    return [Text(text, "warn")]
+
+
+def _non_finite(run: Run) -> Section | None:
+    """The non-finite draws, where no grid section says them."""
+    warning = _non_finite_warning(run.summary)
+    return Section("non-finite", "Non-finite draws", list(warning)) if warning else None
 
 
 def _curve(run: Run) -> Section:
@@ -307,6 +314,9 @@ def _sensitivity(run: Run) -> Section:
             [Text("No sensitivity indices in this run (no uncertain parameters).")],
         )
     events = headline_events(run.summary["probabilities"])
+    if not events:  # no grid: the events the model declares (its flags), as the table has them
+        events = list(dict.fromkeys(str(r["event"]) for r in table))[:3]
+        title = "Sensitivity: which prior drives each event"
     plot = figs.sensitivity_chart(table, events)
     if plot is None:
         return Section(
@@ -537,14 +547,13 @@ def run_document(run: Run) -> Document:
     # The model's own headline leads: its milestones, or the grid's cell.
     milestones = milestone_section(run, lead=headline_kind(s) == "milestones")
     first = [milestones] if milestones is not None and headline_kind(s) == "milestones" else []
-    sections = [
-        *first,
-        _headline(run),
-        _curve(run),
-        _fan(run),
-        _distributions(run),
-        _sensitivity(run),
-    ]
+    # A model without a progress grid (one that dates milestones only) has no grid
+    # sections: its report is its milestones, its sensitivity and its own sections.
+    if s.get("probabilities"):
+        own = [_headline(run), _curve(run), _fan(run), _distributions(run)]
+    else:
+        own = [_non_finite(run)]
+    sections = [x for x in (*first, *own, _sensitivity(run)) if x is not None]
     later = [] if first else [milestones]
     for extra in (*later, calendar_section(run), _calibration(run), *model_sections(run)):
         if extra is not None:
