@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.tight:
         ids = [int(i) for i in args.ids.split(",") if i]
-        run_tight(root, args.config, args.seed, ids, args.timeout)
+        run_tight(root, args.config, args.seed, ids, args.timeout, args.out)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     with _in_their_folder(root):
@@ -280,11 +280,15 @@ def record_ours(run_dir: Path) -> None:
     print(f"wrote {path}")
 
 
-def run_tight(root: Path, config: str, seed: int, ids: list[int], timeout: float) -> None:
-    """The sample ids through the tight-tolerance copy (see the module docstring)."""
+def run_tight(root: Path, config: str, seed: int, ids: list[int], timeout: float,
+              draws_file: Path) -> None:  # fmt: skip
+    """The sample ids through the tight-tolerance copy (see the module docstring), into
+    ``aifm_tight.jsonl`` beside the draws file (named after it: ``aifm_daniel_draws.jsonl``
+    gives ``aifm_daniel_tight.jsonl``) and its table ``.csv.gz``."""
     import tempfile
 
-    out = RESULTS / "aifm_tight.jsonl"
+    stem = draws_file.name.removesuffix(".jsonl").removesuffix("_draws")
+    out = draws_file.parent / f"{stem}_tight.jsonl"
     with tempfile.TemporaryDirectory() as tmp:
         copy = tight_copy(root, Path(tmp))
         with _in_their_folder(copy):
@@ -294,12 +298,14 @@ def run_tight(root: Path, config: str, seed: int, ids: list[int], timeout: float
         for record in records:
             sink.write(json.dumps(record) + "\n")
     every = [json.loads(line) for line in out.read_text().splitlines() if line]
-    write_table(every, RESULTS / "aifm_tight.csv.gz")
+    write_table(every, out.with_suffix(".csv.gz"))
     print(f"{len(records)} draws to {out}")
 
 
 def summarise(repo: Path, config: str, seed: int, draws_file: Path) -> None:
-    """``aifm.json``: where the draws came from and how they went."""
+    """``aifm.json``: where the draws came from and how they went, and the table
+    ``aifm_draws.csv.gz`` (named after the draws file: ``aifm_daniel_draws.jsonl`` gives
+    ``aifm_daniel.json`` and ``aifm_daniel_draws.csv.gz``)."""
     import numpy as np
 
     records = [json.loads(line) for line in draws_file.read_text().splitlines() if line]
@@ -319,8 +325,10 @@ def summarise(repo: Path, config: str, seed: int, draws_file: Path) -> None:
         "_run_single_rollout (ProgressModel.compute_progress_trajectory)",
         "no_timeout": True,
     }
-    (draws_file.parent / "aifm.json").write_text(json.dumps(info, indent=1) + "\n")
-    write_table(records, draws_file.parent / "aifm_draws.csv.gz")
+    stem = draws_file.name.removesuffix(".jsonl")  # aifm_draws, aifm_daniel_draws, ...
+    info_name = stem.removesuffix("_draws") + ".json"
+    (draws_file.parent / info_name).write_text(json.dumps(info, indent=1) + "\n")
+    write_table(records, draws_file.parent / f"{stem}.csv.gz")
     print(json.dumps(info, indent=1))
 
 

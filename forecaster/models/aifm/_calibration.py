@@ -93,6 +93,7 @@ class Draw(NamedTuple):
     slowdown_year: Scalar
     constant_training_compute_growth_rate: Scalar
     post_slowdown_training_compute_growth_rate: Scalar
+    automation_logistic_asymptote: Scalar  # read by the logistic schedule only
 
 
 class Inputs(NamedTuple):
@@ -302,12 +303,12 @@ def progress_at_ac(draw: Draw, anchor: HumanOnly) -> Scalar:
 
 
 def present_automation(draw: Draw, anchor: HumanOnly, ac_progress: Scalar, theta: Scalar,
-                       tail_eps: Scalar) -> Scalar:  # fmt: skip
+                       tail_eps: Scalar, asymptote: Scalar | None = None) -> Scalar:  # fmt: skip
     """Their ``solve_lower_anchor_via_automation_model``: the automation fraction at present
     progress whose schedule (to 1 - 1e-9 at AC) makes present coding labour the sampled SWE
     multiplier^penalty times human-only labour. A root by bisection over (1e-9, 1 - 1e-9);
     without a sign change, the end nearer the target (where their bounded minimisation of
-    |error| ends)."""
+    |error| ends). The schedule is linear, or logistic with ``asymptote``."""
     pp, lo_a, hi_a = draw.parallel_penalty, coding.CLIP_A, 1.0 - coding.CLIP_A
     target = draw.swe_multiplier_at_present_day**pp
     baseline = anchor.humans**pp
@@ -315,8 +316,8 @@ def present_automation(draw: Draw, anchor: HumanOnly, ac_progress: Scalar, theta
 
     def error(a: Array) -> Array:
         a = jnp.clip(a, lo_a, hi_a)
-        f = coding.frontier(anchor.progress, a, ac_progress, hi_a, draw.rho_coding_labor,
-                            theta, tail_eps)  # fmt: skip
+        f = coding.schedule_frontier(anchor.progress, a, ac_progress, hi_a,
+                                     draw.rho_coding_labor, theta, tail_eps, asymptote)  # fmt: skip
         labor = coding.coding_labor(f, anchor.humans, anchor.compute, log_e) ** pp
         ratio = jnp.where(jnp.isfinite(labor) & (labor > 0), labor / baseline, 0.0)
         return ratio - target
@@ -328,7 +329,9 @@ def present_automation(draw: Draw, anchor: HumanOnly, ac_progress: Scalar, theta
     # point of smallest |error|.
     dtype = anchor.progress.dtype
     grid = lo_a + (hi_a - lo_a) * jnp.linspace(0.0, 1.0, SCAN_POINTS, dtype=dtype)
-    errors = jax.vmap(error)(grid)
+    # (the logistic schedule's frontier is tables of 4096 nodes: one fraction at a time, not
+    # 33 sets of tables per draw at once)
+    errors = jax.vmap(error)(grid) if asymptote is None else jax.lax.map(error, grid)
     change = (errors[:-1] > 0) != (errors[1:] > 0)
     k = jnp.argmax(change)
     lo, hi = grid[k], grid[k + 1]
@@ -359,6 +362,7 @@ class Model(NamedTuple):
     ac_progress: Scalar
     automation_now: Scalar  # the present automation fraction (their lower anchor)
     initial_stock: Scalar
+    asymptote: Scalar | None = None  # the logistic schedule's; None: the linear schedule
 
 
 def ai_taste(m: Model, progress: Array) -> Array:
@@ -367,10 +371,17 @@ def ai_taste(m: Model, progress: Array) -> Array:
     return jnp.clip(taste_.taste_at_sd(sd, m.taste), 0.0, TASTE_MAX)
 
 
-def calibrate(draw: Draw, series: Series, times: Array,
-              distribution: taste_.Taste | None = None) -> Model:  # fmt: skip
+def calibrate(
+    draw: Draw,
+    series: Series,
+    times: Array,
+    distribution: taste_.Taste | None = None,
+    logistic: bool = False,
+) -> Model:
     """Every per-draw step their ``compute_progress_trajectory`` takes before integrating
-    (the taste distribution fitted here unless given)."""
+    (the taste distribution fitted here unless given), with their linear automation
+    schedule or (``logistic``) their logistic one."""
+    asymptote = draw.automation_logistic_asymptote if logistic else None
     growth = jnp.where(series.time < draw.slowdown_year,
                        draw.constant_training_compute_growth_rate,
                        draw.post_slowdown_training_compute_growth_rate)  # fmt: skip
@@ -385,19 +396,22 @@ def calibrate(draw: Draw, series: Series, times: Array,
     tail_eps = coding.tail_epsilon(draw.max_serial_coding_labor_multiplier, pp,
                                    draw.rho_coding_labor)  # fmt: skip
     draw = draw._replace(parallel_penalty=pp)
-    automation_now = present_automation(draw, anchor, ac_progress, theta, tail_eps)
-    frontier = coding.frontier(anchor.progress, automation_now, ac_progress, 1.0,
-                               draw.rho_coding_labor, theta, tail_eps)  # fmt: skip
-    frontier = coding.tabulated(frontier)
+    automation_now = present_automation(draw, anchor, ac_progress, theta, tail_eps, asymptote)
+    frontier = coding.schedule_frontier(anchor.progress, automation_now, ac_progress, 1.0,
+                                        draw.rho_coding_labor, theta, tail_eps,
+                                        asymptote)  # fmt: skip
+    if asymptote is None:  # the logistic's is a table already
+        frontier = coding.tabulated(frontier)
     if distribution is None:
         distribution = taste_.fit(draw.median_to_top_taste_multiplier, draw.taste_limit,
                                   draw.taste_limit_smoothing)  # fmt: skip
     partial = Model(inputs, cap, anchor, distribution, frontier, pp, taste_slope, taste_offset,
-                    ac_progress, automation_now, anchor.stock)  # fmt: skip
+                    ac_progress, automation_now, anchor.stock, asymptote)  # fmt: skip
 
     # RS(0) of the full model: their simple CES of labour at the schedule's automation at
     # P = 0 (not the optimal CES the trajectory uses), and the aggregate taste there.
-    automation0 = coding.automation_fraction(0.0, anchor.progress, automation_now, ac_progress, 1.0)
+    automation0 = coding.automation_fraction(0.0, anchor.progress, automation_now, ac_progress,
+                                             1.0, asymptote)  # fmt: skip
     taste0 = taste_.mean_with_floor(ai_taste(partial, jnp.zeros_like(ac_progress)), distribution)
 
     def effort(dt: float) -> Array:

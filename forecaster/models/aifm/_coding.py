@@ -2,8 +2,10 @@
 optimal CES allocation of humans and AI across them.
 
 Tasks are indexed by i in [0, 1]; task i is automatable once progress (orders of magnitude
-of effective compute) passes its threshold, linear in i between the schedule's two anchors
-(present progress at the present automation fraction, progress at AC at full automation).
+of effective compute) passes its threshold, given by the automation schedule through its two
+anchors (present progress at the present automation fraction, progress at AC at full
+automation): linear in i (their Monte Carlo's), or logistic (their site's default: the
+automation fraction L / (1 + e^(-k (P - x0))) with its asymptote L above 1).
 AI efficiency on an automatable task grows with effective compute E as E^theta, and
 humans and compute are allocated across tasks to maximise the CES aggregate (substitution
 rho < 0). Their code evaluates the solution on a grid of M = 4096 tasks (up to
@@ -11,13 +13,15 @@ rho < 0). Their code evaluates the solution on a grid of M = 4096 tasks (up to
 integral B(i) of the AI-side weights by the trapezoid rule and interpolating linearly
 between grid points. Under the linear schedule every grid value has a closed form (the
 trapezoid sum of a geometric sequence), so each one is computed where it is needed: the
-same numbers as their grid, without holding it.
+same numbers as their grid, without holding it. Under the logistic schedule the thresholds,
+the trapezoid sums and ln F are tables per draw, built as their precompute builds them.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -31,11 +35,15 @@ ETA_INIT = 0.05  # their optimal_ces_eta_init (FTE per GPU at a task's threshold
 TAIL_BOUNDS = (1e-20, 0.1)  # their clip of the frontier's tail epsilon
 CAP_BOUNDS = (1.0, 1e30)  # their clip of the frontier cap
 CLIP_A = 1e-9  # their AUTOMATION_FRACTION_CLIP_MIN
+EXPONENT_CLAMP = 100.0  # their SIGMOID_EXPONENT_CLAMP
 RESOLUTION = 0.05  # the most rounding error allowed in theta ln E (see ``resolvable``)
 
 
 class Frontier(NamedTuple):
-    """One schedule's frontier: task i has threshold p_zero + i (p_one - p_zero) OOMs."""
+    """One schedule's frontier. Linear: task i has threshold p_zero + i (p_one - p_zero)
+    OOMs, every node's value a closed form. Logistic: ``log_e`` and ``log_b`` tabulate the
+    thresholds and trapezoid sums at every node (p_zero and p_one then the ends', ``c`` and
+    ``log_b0`` unused)."""
 
     p_zero: Scalar
     p_one: Scalar
@@ -48,6 +56,13 @@ class Frontier(NamedTuple):
     log_f: Float[Array, " tasks"] | None = None  # ln F at every grid node, where tabulated
     log_f_coarse: Float[Array, " blocks"] | None = None  # ln F at every BLOCK-th node
     row: Array | None = None  # where set, the tables are many draws' and this draw's is row
+    log_e: Float[Array, " tasks"] | None = None  # ln E_aut at every node (logistic)
+    log_e_coarse: Float[Array, " blocks"] | None = None  # at every BLOCK-th node
+    log_b: Float[Array, " tasks"] | None = None  # ln B at every node (logistic)
+
+
+#: The frontier's per-draw tables (a block's lanes leave them out and read their draw's row).
+TABLES = ("log_f", "log_f_coarse", "log_e", "log_e_coarse", "log_b")
 
 
 def tabulated(f: Frontier) -> Frontier:
@@ -73,7 +88,7 @@ def resolvable(f: Frontier) -> Array:
     its schedule, in 2030) is among them, and none kept jumps by more than 4e-5 (their
     published draw 776, at 0.013, matches their code)."""
     eps = jnp.finfo(f.theta.dtype).eps
-    ends = jnp.maximum(jnp.abs(f.p_zero), jnp.abs(f.p_one)) * LN10
+    ends = jnp.maximum(jnp.abs(f.p_zero), jnp.abs(f.p_one)) * LN10  # ln E is monotone in i
     return eps * jnp.abs(f.theta) * ends <= RESOLUTION
 
 
@@ -90,11 +105,34 @@ def linear_schedule(p1: Scalar, a1: Scalar, p2: Scalar, a2: Scalar | float):
     return a1 - slope * p1, slope
 
 
+def logistic_schedule(p1: Scalar, a1: Scalar, p2: Scalar, a2: Scalar | float,
+                      asymptote: Scalar) -> tuple[Array, Array, Array]:  # fmt: skip
+    """(k, x0, valid) of their logistic L / (1 + e^(-k (P - x0))) through two anchors; not
+    valid where their code asserts (L not above both fractions, k within 1e-12 of 0)."""
+    r1, r2 = asymptote / a1 - 1.0, asymptote / a2 - 1.0
+    valid = (asymptote > a1) & (asymptote > a2) & (r1 > 0) & (r2 > 0) & (p2 != p1)
+    k = jnp.log(jnp.where(valid, r1 / r2, 2.0)) / jnp.where(p2 != p1, p2 - p1, 1.0)
+    valid = valid & (jnp.abs(k) > 1e-12)
+    safe_k = jnp.where(valid, k, 1.0)
+    return safe_k, p1 + jnp.log(jnp.where(valid, r1, 1.0)) / safe_k, valid
+
+
 def automation_fraction(
-    progress: Array | float, p1: Scalar, a1: Scalar, p2: Scalar, a2: Scalar | float
+    progress: Array | float,
+    p1: Scalar,
+    a1: Scalar,
+    p2: Scalar,
+    a2: Scalar | float,
+    asymptote: Scalar | None = None,
 ) -> Array:
-    intercept, slope = linear_schedule(p1, a1, p2, a2)
-    return jnp.clip(intercept + slope * progress, 0.0, 1.0)
+    """The automation fraction at ``progress``: the linear schedule, or with ``asymptote``
+    their logistic one (its exponent clamped to +-100, as theirs)."""
+    if asymptote is None:
+        intercept, slope = linear_schedule(p1, a1, p2, a2)
+        return jnp.clip(intercept + slope * progress, 0.0, 1.0)
+    k, x0, valid = logistic_schedule(p1, a1, p2, a2, asymptote)
+    exponent = jnp.clip(-k * (progress - x0), -EXPONENT_CLAMP, EXPONENT_CLAMP)
+    return jnp.where(valid, jnp.clip(asymptote / (1.0 + jnp.exp(exponent)), 0.0, 1.0), jnp.nan)
 
 
 def frontier(p1, a1, p2, a2, rho, theta, tail_eps) -> Frontier:
@@ -116,6 +154,59 @@ def frontier(p1, a1, p2, a2, rho, theta, tail_eps) -> Frontier:
     return Frontier(p_zero, p_one, step, top, rho, theta, c, log_b0)
 
 
+def logistic_frontier(p1, a1, p2, a2, asymptote, rho, theta, tail_eps) -> Frontier:
+    """The frontier of their logistic schedule through (p1, a1) and (p2, a2): their
+    ``_precompute_frontier`` on its grid of tasks (each task's threshold from the inverse
+    logistic, its index clipped to [1e-9, L - 1e-9]; thresholds and ln F made monotone by a
+    running maximum; B accumulated in logs, trapezoid by trapezoid). NaN where their
+    schedule asserts."""
+    k, x0, valid = logistic_schedule(p1, a1, p2, a2, asymptote)
+    top = jnp.maximum(1e-6, 1.0 - tail_eps)
+    step = top / (GRID - 1)
+    nodes_i = jnp.where(jnp.arange(GRID) == GRID - 1, top, jnp.arange(GRID) * step)
+    index = jnp.clip(nodes_i, 1e-9, asymptote - 1e-9)
+    threshold = x0 - jnp.log(asymptote / index - 1.0) / k
+    log_e = jax.lax.cummax(threshold) * LN10
+    log_e = jnp.where(valid, log_e, jnp.nan)
+    beta = rho / (1.0 - rho) * theta
+    log_w = -beta * log_e
+    increments = jnp.log(step) + np.log(0.5) + jnp.logaddexp(log_w[:-1], log_w[1:])
+    neg_inf = jnp.full((1,), -jnp.inf, log_e.dtype)
+    log_b = jnp.concatenate([neg_inf, cumulative_logsumexp(increments)])
+    gamma = theta / (1.0 - rho)
+    log_f = jax.lax.cummax(log_b + gamma * log_e - _log_one_minus(nodes_i))
+    return Frontier(log_e[0] / LN10, log_e[-1] / LN10, step, top, rho, theta,
+                    jnp.zeros_like(step), jnp.zeros_like(step), log_f=log_f,
+                    log_f_coarse=log_f[::BLOCK], log_e=log_e, log_e_coarse=log_e[::BLOCK],
+                    log_b=log_b)  # fmt: skip
+
+
+def cumulative_logsumexp(x: Float[Array, " n"], width: int = 16) -> Float[Array, " n"]:
+    """ln of the running sums of e^x, for a monotone x (the trapezoid increments): the
+    running sums of e^(x - m) inside blocks of ``width`` (m the block's largest), carried
+    across blocks in logs. It is ``jax.lax.cumlogsumexp`` to rounding wherever x moves by
+    less than 700 inside a block, and 20 times faster on a CPU (whose cumlogsumexp is a
+    scan of log-add-exps). Where x rises by more than 700 inside a block the smallest
+    running sums there underflow to -inf, as e^x itself would beside the block's largest."""
+    n = x.shape[0]
+    padded = jnp.concatenate([x, jnp.full((-n % width,), -jnp.inf, x.dtype)])
+    blocks = padded.reshape(-1, width)
+    top = jnp.max(blocks, axis=1, keepdims=True)
+    safe = jnp.where(jnp.isfinite(top), top, 0.0)
+    local = safe + jnp.log(jnp.cumsum(jnp.exp(blocks - safe), axis=1))
+    before = jax.lax.cumlogsumexp(local[:, -1])  # the sums up to each block's end
+    carried = jnp.concatenate([jnp.full((1,), -jnp.inf, x.dtype), before[:-1]])
+    return jnp.logaddexp(carried[:, None], local).reshape(-1)[:n]
+
+
+def schedule_frontier(p1, a1, p2, a2, rho, theta, tail_eps, asymptote=None) -> Frontier:
+    """The frontier of the linear schedule (closed forms), or with ``asymptote`` of the
+    logistic one (tables)."""
+    if asymptote is None:
+        return frontier(p1, a1, p2, a2, rho, theta, tail_eps)
+    return logistic_frontier(p1, a1, p2, a2, asymptote, rho, theta, tail_eps)
+
+
 def _log_abs_expm1(x: Array) -> Array:
     """ln|e^x - 1| = max(x, 0) + ln(1 - e^-|x|), stable for large |x|."""
     return jnp.maximum(x, 0.0) + jnp.log(-jnp.expm1(-jnp.abs(x)))
@@ -125,15 +216,14 @@ def nodes(f: Frontier, k: Array) -> dict[str, Array]:
     """Their grid's values at task index k (integers, as floats): i, ln E_aut, ln B, ln Q,
     ln R, ln F."""
     i = jnp.where(k == GRID - 1, f.top, k * f.step)  # np.linspace: arange * step, endpoint
-    log_e = (i * f.p_one + (1.0 - i) * f.p_zero) * LN10
     gamma = f.theta / (1.0 - f.rho)
-    safe_c = jnp.where(f.c == 0, 1.0, f.c)
-    log_b = f.log_b0 + jnp.where(f.c == 0, jnp.log(k), _log_abs_expm1(k * safe_c))
-    # ln(1 - i + 1e-18) as ln u + ln(1 + 1e-18/u), u = 1 - i (at least 1e-300): written so
-    # XLA cannot fold it to ln((1 + 1e-18) - i) = ln 0 at the last task (1 - tail_eps
-    # rounds to 1 when tail_eps < 1.1e-16)
-    u = jnp.maximum(1.0 - i, 1e-300)
-    log_one_minus = jnp.log(u) + jnp.log1p(1e-18 / u)
+    if f.log_e is None or f.log_b is None:  # linear: closed forms
+        log_e = (i * f.p_one + (1.0 - i) * f.p_zero) * LN10
+        safe_c = jnp.where(f.c == 0, 1.0, f.c)
+        log_b = f.log_b0 + jnp.where(f.c == 0, jnp.log(k), _log_abs_expm1(k * safe_c))
+    else:
+        log_e, log_b = _lookup(f, f.log_e, k), _lookup(f, f.log_b, k)
+    log_one_minus = _log_one_minus(i)
     log_q = (1.0 - f.rho) * log_one_minus
     return {
         "i": i,
@@ -145,9 +235,23 @@ def nodes(f: Frontier, k: Array) -> dict[str, Array]:
     }
 
 
-def _cell(f: Frontier, x: Array) -> Array:
-    """The grid interval holding task index x (their searchsorted(right) - 1, clipped)."""
-    return jnp.clip(jnp.floor(x / f.step + 1e-7), 0, GRID - 2)
+def _log_one_minus(i: Array) -> Array:
+    """Their ln(1 - i + 1e-18), as ln u + ln(1 + 1e-18/u), u = 1 - i (at least 1e-300):
+    written so XLA cannot fold it to ln((1 + 1e-18) - i) = ln 0 at the last task (1 -
+    tail_eps rounds to 1 when tail_eps < 1.1e-16)."""
+    u = jnp.maximum(1.0 - i, 1e-300)
+    return jnp.log(u) + jnp.log1p(1e-18 / u)
+
+
+def _cell(f: Frontier, log_e: Array) -> Array:
+    """The grid interval holding the task whose threshold is ln E = ``log_e`` (their
+    searchsorted(right) - 1 on the thresholds, clipped): from the linear schedule's inverse,
+    or a search of the logistic's table."""
+    if f.log_e is None:
+        x = (log_e / LN10 - f.p_zero) / (f.p_one - f.p_zero)
+        return jnp.clip(jnp.floor(x / f.step + 1e-7), 0, GRID - 2)
+    coarse = f.log_e_coarse
+    return jnp.minimum(_search(f, f.log_e, coarse, log_e, jnp.less_equal), GRID - 2)
 
 
 def _log_f(f: Frontier, k: Array) -> Array:
@@ -164,19 +268,31 @@ def _lookup(f: Frontier, table: Array, k: Array) -> Array:
 
 def _below(f: Frontier, y: Array) -> Array:
     """The last grid node whose ln F is below y (0 where none; ln F is increasing and
-    -inf at node 0): a binary search, one lookup a halving, no branches. With a table,
-    first over every BLOCK-th node and then inside the block (the same node: a table is
-    32 kB a draw, and the block's 64 neighbours share a few cache lines)."""
+    -inf at node 0)."""
+    if f.log_f is None:  # the nodes' closed forms
+        k = jnp.zeros_like(y)
+        half = GRID // 2
+        while half:
+            k = jnp.where(_log_f(f, k + half) < y, k + half, k)
+            half //= 2
+        return k
+    return _search(f, f.log_f, f.log_f_coarse, y, jnp.less)
+
+
+def _search(f: Frontier, table: Array, coarse: Array | None, y: Array, before) -> Array:
+    """The last grid node k (from 0) with ``before(table[k], y)``, the table increasing: a
+    binary search, one lookup a halving, no branches; first over every BLOCK-th node
+    (``coarse``) and then inside the block (the same node: a table is 32 kB a draw, and the
+    block's 64 neighbours share a few cache lines)."""
     k = jnp.zeros_like(y)
     half = GRID // 2
-    if f.log_f_coarse is not None:
-        coarse = f.log_f_coarse
+    if coarse is not None:
         while half >= BLOCK:
             c = (k + half) // BLOCK
-            k = jnp.where(_lookup(f, coarse, c) < y, k + half, k)
+            k = jnp.where(before(_lookup(f, coarse, c), y), k + half, k)
             half //= 2
     while half:
-        k = jnp.where(_log_f(f, k + half) < y, k + half, k)
+        k = jnp.where(before(_lookup(f, table, k + half), y), k + half, k)
         half //= 2
     return k
 
@@ -196,7 +312,7 @@ def coding_labor(f: Frontier, humans: Array, compute: Array, log_e: Array) -> Ar
     ln F; i_E where ln S is above ln F at i_E) go to AI. Every value at a task is their
     grid's, linear between its nodes; here each lookup takes the interval it falls in
     from the step that found the task, so one pair of nodes is evaluated."""
-    j = _cell(f, (log_e / LN10 - f.p_zero) / (f.p_one - f.p_zero))
+    j = _cell(f, log_e)
     lo, hi = nodes(f, j), nodes(f, j + 1)
     t_e = jnp.clip((log_e - lo["log_e"]) / (hi["log_e"] - lo["log_e"]), 0.0, 1.0)
     log_s = jnp.log(jnp.maximum(compute / jnp.maximum(humans, 1e-18) * ETA_INIT, 1e-300))
@@ -217,7 +333,8 @@ def coding_labor(f: Frontier, humans: Array, compute: Array, log_e: Array) -> Ar
         f.rho * log_s + (1.0 - f.rho) * _lerp(n0["log_b"], n1["log_b"], w),
     )
     log_labor = jnp.log(humans) + jnp.logaddexp(log_human, log_comp) / f.rho
-    below_grid = log_e < f.p_zero * LN10  # no task automatable: humans only
+    first = f.p_zero * LN10 if f.log_e is None else _lookup(f, f.log_e, jnp.zeros_like(k))
+    below_grid = log_e < first  # no task automatable: humans only
     return jnp.where(below_grid, humans, jnp.exp(log_labor))
 
 

@@ -34,19 +34,22 @@ def failed(m: Model, draw: Draw, tr: Trajectory) -> Array:
             | ~jnp.isfinite(m.initial_stock) | ~coding.resolvable(m.frontier))  # fmt: skip
 
 
-def run(draw: Draw, series: Series, times: Array, tolerance: float = TOLERANCE):
-    """One draw: (milestone dates by name, failed, the calibrated model, the trajectory)."""
-    m = calibrate(draw, series, times)
+def run(draw: Draw, series: Series, times: Array, tolerance: float = TOLERANCE,
+        logistic: bool = False):  # fmt: skip
+    """One draw: (milestone dates by name, failed, the calibrated model, the trajectory);
+    ``logistic``: their logistic automation schedule (else their linear one)."""
+    m = calibrate(draw, series, times, logistic=logistic)
     tr = trajectory(m, times, tolerance)
     return milestones(m, draw, tr), failed(m, draw, tr), m, tr
 
 
-def run_many(draws: Draw, series: Series, times: Array, tolerance: float, lanes: int):
+def run_many(draws: Draw, series: Series, times: Array, tolerance: float, lanes: int,
+             logistic: bool = False):  # fmt: skip
     """:func:`run` for draws with a leading axis (each draw's numbers the same): the
     trajectories integrated side by side in ``lanes`` (``_trajectory.integrate_many``)."""
     tastes = taste_.fit_many(draws.median_to_top_taste_multiplier, draws.taste_limit,
                              draws.taste_limit_smoothing)  # fmt: skip
-    models = jax.vmap(lambda d, taste: calibrate(d, series, times, taste))(draws, tastes)
+    models = jax.vmap(lambda d, taste: calibrate(d, series, times, taste, logistic))(draws, tastes)
     trajectories = integrate_many(models, series, times, tolerance, lanes)
 
     def outcomes(m: Model, draw: Draw, tr: Trajectory):

@@ -34,6 +34,7 @@ from .._interface import (
     Model,
     Outcomes,
     Quantity,
+    ReportSection,
     RunSettings,
     scenario_priors,
 )
@@ -52,9 +53,10 @@ OTHERS = {"AI2027-SC": "date_ai2027_sc", "STRAT-AI": "date_strat_ai", "AIR-5x": 
 #: Takeoff durations from AC (years; beyond the chain's consecutive phases): the outcome's
 #: name and the milestone it ends at.
 FROM_AC = {"years_ac_to_siar": "SIAR", "years_ac_to_ted_ai": "TED-AI", "years_ac_to_asi": "ASI"}
-DURATIONS = Histogram(0.0, 100.0, 10_000, log=False)  # 0.01-year bins
-#: P(reached by the end of the year) is reported for these years.
-CALENDAR_YEARS = tuple(range(2026, 2051))
+DURATIONS = Histogram(0.0, 200.0, 20_000, log=False)  # 0.01-year bins, to their 2200 horizon
+#: P(reached by the end of the year) is reported for these years (before the end year):
+#: every year to 2050, then every tenth to their 2200 configs' horizon.
+CALENDAR_YEARS = tuple(range(2026, 2051)) + tuple(range(2060, 2201, 10))
 DATES = Histogram(2000.0, 2200.0, 4000, log=False)  # 0.05-year bins, as the calendar's
 
 
@@ -153,7 +155,17 @@ TABLE: dict[str, ParameterSpec] = {
     "post_slowdown_training_compute_growth_rate": _spec(
         0.25, 0.0, INF, "OOMs/year", "training compute growth after the slowdown"
     ),  # fmt: skip
+    "automation_logistic_asymptote": _spec(
+        1.05,
+        1.0,
+        INF,
+        "-",
+        "the logistic schedule's upper asymptote (its fraction clipped to 1)",
+        low_open=True,
+    ),  # fmt: skip
 }
+#: Their automation schedules over coding tasks (``scenario.automation_schedule``).
+SCHEDULES = ("linear", "logistic")
 
 
 @dataclasses.dataclass
@@ -163,22 +175,30 @@ class AIFMConfig(ScenarioBase):
     model: str = "aifm"
     end_year: float = 2050.0  # their time_range end (their 2200 configs: 2200)
     tolerance: float = 1e-8  # the local error of an adaptive step (relative and absolute)
+    automation_schedule: str = "linear"  # their Monte Carlo's; "logistic": their site's
 
 
 @cache
-def series() -> dyn.Series:
-    """Their input series (``data/aifm_input_data.csv``), as NumPy float64."""
+def series(end_year: float = 2050.0) -> dyn.Series:
+    """Their input series (``data/aifm_input_data.csv``, 2012-2200), as NumPy float64, to
+    the first year at or past ``end_year``: their ``input_data.csv`` (to 2050) for their
+    2050 horizon, their ``inputs/2200.csv`` for their 2200 configs (the same values up to
+    2050). Rows past the horizon change nothing but the cost of each lookup."""
     frame = pd.read_csv(data_dir() / "aifm_input_data.csv")
     columns = ("time", "L_HUMAN", "inference_compute", "experiment_compute")
     if list(frame.columns[:4]) != list(columns) or not np.all(frame[list(columns)].to_numpy() > 0):
         raise ConfigError("data/aifm_input_data.csv", str(list(frame.columns)),
                           f"columns {columns} of positive numbers")  # fmt: skip
-    values = [frame[c].to_numpy(np.float64) for c in columns]
+    time = frame["time"].to_numpy(np.float64)
+    if not np.all(np.diff(time) > 0):
+        raise ConfigError("data/aifm_input_data.csv", "its time column", "increasing years")
+    rows = int(np.searchsorted(time, end_year)) + 1  # through the first year >= end_year
+    values = [frame[c].to_numpy(np.float64)[:rows] for c in columns]
     return dyn.Series(values[0], *(np.log(v) for v in values[1:]))  # type: ignore[arg-type]
 
 
-def _series(dtype: Any) -> dyn.Series:
-    return dyn.Series(*(jnp.asarray(v, dtype) for v in series()))
+def _series(dtype: Any, end_year: float) -> dyn.Series:
+    return dyn.Series(*(jnp.asarray(v, dtype) for v in series(end_year)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +211,8 @@ class AIFuturesModel(Model):
         end_year: the last year of the trajectory (their horizon, 2050).
         tolerance: the local error of an adaptive Dormand-Prince step (relative and
             absolute; their Radau runs at 1e-3).
+        automation_schedule: ``linear`` (their Monte Carlo's) or ``logistic`` (their
+            site's default, with ``automation_logistic_asymptote``).
     """
 
     name: ClassVar[str] = "aifm"
@@ -206,6 +228,7 @@ class AIFuturesModel(Model):
 
     end_year: float = 2050.0
     tolerance: float = dyn.TOLERANCE
+    automation_schedule: str = "linear"
 
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[AIFuturesModel, Any]:
@@ -217,13 +240,19 @@ class AIFuturesModel(Model):
                            high_open=False)  # fmt: skip
         tolerance = check.number("scenario.tolerance", s["tolerance"], 1e-12, 1e-3,
                                  low_open=False, high_open=False)  # fmt: skip
+        schedule = check.choice("scenario.automation_schedule", s["automation_schedule"],
+                                SCHEDULES)  # fmt: skip
         if not isinstance(s["params"], Mapping):
             raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
         # Every parameter is a prior (its default, fixed, unless the preset draws it), so a
         # draw's values always hold all of them.
         specs = {**{n: spec.default for n, spec in TABLE.items()}, **s["params"]}
         priors = scenario_priors(s, TABLE, specs)
-        return cls(end_year=end, tolerance=tolerance), priors
+        return cls(end_year=end, tolerance=tolerance, automation_schedule=schedule), priors
+
+    @property
+    def logistic(self) -> bool:
+        return self.automation_schedule == "logistic"
 
     def parameters(self) -> ParameterTable:
         return TABLE
@@ -246,8 +275,9 @@ class AIFuturesModel(Model):
 
     def solve(self, params: dyn.Draw) -> Any:
         dtype = params.present_day.dtype
-        dates, failed, model, _ = dyn.run(params, _series(dtype), self.times(dtype),
-                                          self.tolerance)  # fmt: skip
+        data = _series(dtype, self.end_year)
+        dates, failed, model, _ = dyn.run(params, data, self.times(dtype), self.tolerance,
+                                          self.logistic)  # fmt: skip
         return dates, failed, model.anchor.r_software, model.ac_progress
 
     def solve_many(self, params: dyn.Draw) -> Any:
@@ -255,8 +285,9 @@ class AIFuturesModel(Model):
         is done (``_ode.dopri5_pool``: a quarter of the block in lanes)."""
         dtype = params.present_day.dtype
         lanes = max(1, params.present_day.shape[0] // 4)
-        dates, failed, model, _ = dyn.run_many(params, _series(dtype), self.times(dtype),
-                                               self.tolerance, lanes)  # fmt: skip
+        data = _series(dtype, self.end_year)
+        dates, failed, model, _ = dyn.run_many(params, data, self.times(dtype), self.tolerance,
+                                               lanes, self.logistic)  # fmt: skip
         return dates, failed, model.anchor.r_software, model.ac_progress
 
     def summarise(self, params: dyn.Draw, solution: Any) -> Outcomes:
@@ -312,6 +343,41 @@ class AIFuturesModel(Model):
             headline=Headline("milestones"),
             horizon_years=self.end_year - START,
             milestone_calendar_years=tuple(y for y in CALENDAR_YEARS if y < self.end_year),
+        )
+
+    @classmethod
+    def report_sections(cls, summary: Mapping[str, Any]) -> tuple[ReportSection, ...]:
+        """The takeoff from AC (their headline durations) and their other milestones'
+        dates, from the run's quantiles (the milestone chain has its own section)."""
+        rows = {r.get("outcome"): r for r in summary.get("quantiles") or []}
+        keys = ("q05", "q25", "q50", "q75", "q95")
+
+        def cells(outcome: str, unit: str) -> tuple[str, ...]:
+            row = rows.get(outcome) or {}
+            values = tuple("-" if row.get(k) is None else f"{row[k]:.2f}" for k in keys)
+            never = row.get("fraction_never")
+            return (*values, "-" if never is None else f"{100 * never:.1f}%", unit)
+
+        takeoff = tuple((f"AC to {name}", *cells(outcome, "years"))
+                        for outcome, name in FROM_AC.items() if outcome in rows)  # fmt: skip
+        others = tuple((f"date of {name}", *cells(outcome, "year"))
+                       for name, outcome in OTHERS.items() if outcome in rows)  # fmt: skip
+        if not takeoff + others:
+            return ()
+        return (
+            ReportSection(
+                "Takeoff from AC and their other milestones",
+                (
+                    "How long from AC (the automated coder) to SIAR, TED-AI and ASI, and when "
+                    "their other milestones come: AI2027-SC, STRAT-AI and the AIR-Nx uplifts "
+                    '(AI research at N times its human-only pace). A quantile that is "-" lies '
+                    "beyond the end of the run (not reached).",
+                ),  # fmt: skip
+                ("outcome", "5%", "25%", "50%", "75%", "95%", "not reached", "unit"),
+                takeoff + others,
+                "Quantiles over the finite draws (quantiles.csv); a time from AC is not reached "
+                "unless both milestones are reached by the end of the run.",
+            ),
         )
 
     def block_size(self, platform: str) -> int:

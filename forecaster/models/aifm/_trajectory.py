@@ -16,7 +16,7 @@ from jaxtyping import Array, Float
 
 from . import _coding as coding
 from . import _taste as taste_
-from ._calibration import CAP, LN10, Model, Series, ai_taste, research_effort
+from ._calibration import CAP, LN10, MAX_SD, Model, Series, ai_taste, research_effort
 from ._ode import dopri5_on_grid, dopri5_pool
 
 TOLERANCE = 1e-8  # the local error of a trajectory step (relative and absolute)
@@ -54,7 +54,12 @@ class Trajectory(NamedTuple):
     times: Float[Array, " grid"]
     progress: Float[Array, " grid"]
     stock: Float[Array, " grid"]
-    taste_sd: Float[Array, " grid"]  # their recorded ai_research_taste_sd (0 where non-finite)
+    # their recorded ai_research_taste_sd: 0 where -inf or NaN, as theirs; where AI taste is
+    # at the distribution's limit (+inf SDs), their SD cap MAX_SD, where their code records 0
+    # when float64 rounds the taste up to the limit and otherwise a finite rounding residue
+    # (their draw 26 of the Daniel config: SD 580.9 from 2033.1 on); so a milestone whose
+    # SD the taste passes on its way to the limit is reached, as the model means it
+    taste_sd: Float[Array, " grid"]
     coding_multiplier: Float[Array, " grid"]  # ai_coding_labor_mult_ref_present_day
     software_multiplier: Float[Array, " grid"]  # ai_sw_progress_mult_ref_present_day
     automation: Float[Array, " grid"]
@@ -94,13 +99,16 @@ def on_grid(m: Model, times: Array, y: Float[Array, "grid 2"], finished: Array) 
         software_now = a.r_software * effort_now / a.stock / LN10
         software_mult = jnp.where(a.software_rate > 0, software_now / a.software_rate, 0.0)
         automation = coding.automation_fraction(p, a.progress, m.automation_now,
-                                                m.ac_progress, 1.0)  # fmt: skip
+                                                m.ac_progress, 1.0, m.asymptote)  # fmt: skip
 
         def finite(x: Array) -> Array:
             return jnp.where(jnp.isfinite(x), x, 0.0)
 
         ok = jnp.isfinite(labor) & jnp.isfinite(labor_now)
-        return finite(sd), finite(coding_mult), finite(software_mult), automation, ok
+        # Taste at its limit is above every SD: their SD cap, not their 0 for +inf (see
+        # Trajectory.taste_sd)
+        sd = jnp.where(sd == jnp.inf, MAX_SD, finite(sd))
+        return sd, finite(coding_mult), finite(software_mult), automation, ok
 
     sd, coding_mult, software_mult, automation, ok = jax.vmap(metrics)(times, progress)
     return Trajectory(times, progress, stock, sd, coding_mult, software_mult, automation,
@@ -117,12 +125,12 @@ def integrate_many(models: Model, series: Series, times: Array, tolerance: float
     frontier = models.frontier
     lean = models._replace(
         inputs=models.inputs._replace(series=None),
-        frontier=frontier._replace(log_f=None, log_f_coarse=None,
+        frontier=frontier._replace(**dict.fromkeys(coding.TABLES),
                                    row=jnp.arange(frontier.rho.shape[0])),
     )  # fmt: skip
 
     def full(m: Model) -> Model:
-        tables = {"log_f": frontier.log_f, "log_f_coarse": frontier.log_f_coarse}
+        tables = {name: getattr(frontier, name) for name in coding.TABLES}
         return m._replace(inputs=m.inputs._replace(series=series),
                           frontier=m.frontier._replace(**tables))  # fmt: skip
 
