@@ -6,7 +6,10 @@ columns of :func:`forecaster.simulate`) and ``trajectory.png``: progress over ti
 recent pace (one year of progress a year), the ceiling and why the path ends where it does
 (the horizon, the ceiling, the grid's end, stop_doubling_years, a ladder's last milestone);
 r(t); f(t); software's annualised growth rate against its pre-automation rate g and 3x,
-10x, 30x g (Davidson & Houlden's single-simulation view).
+10x, 30x g (Davidson & Houlden's single-simulation view). A model with paths of its own
+(:meth:`~forecaster.models.Model.path`: the AI Futures Model's calendar years) writes its
+columns and draws its own panels (:meth:`~forecaster.models.Model.path_panels`), its
+milestones marked.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pandas as pd
 
 from ._config import ForecastPlan, plan_forecast
@@ -26,9 +30,10 @@ from ._files import write_atomic
 from ._priors import transform
 from ._rundir import run_lock, save_config
 from ._settings import precision_scope
-from .models import ProgressModel
+from .models import PathPanel, ProgressModel
 
 REFERENCE_MULTIPLES = (3, 10, 30)
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # Okabe-Ito, as the other panels
 
 
 def median_draw(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
@@ -71,12 +76,7 @@ def figure_png(
     stop: tuple[str, str] | None = None,
 ) -> bytes:
     """Four panels: progress, r, f, growth rate (the matplotlib objects stay local)."""
-    import io
-
-    figure = trajectory_figure(frame, plan, ceiling_years, stop)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    return buffer.getvalue()
+    return _png(trajectory_figure(frame, plan, ceiling_years, stop))
 
 
 def trajectory_figure(
@@ -134,9 +134,76 @@ def stop_label(stop: tuple[str, str]) -> str:
     return f"end: {stop[1]}"
 
 
+def model_path(plan: ForecastPlan) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The median parameter set's path of a model with its own (:meth:`Model.path`): its
+    columns and its milestones' times (NaN: not reached).
+
+    Raises:
+        ConfigError: the scenario's model has no path to show.
+    """
+    model = plan.model
+    with precision_scope(model.precision or plan.precision) as dtype:
+        drawn = {k: v[0] for k, v in median_draw(plan, dtype).items()}
+        order: list[str] = []  # the model's column order (jit returns a dict's keys sorted)
+
+        def traced(params: Any) -> Any:
+            out = model.path(params)
+            order.extend(out[0] if out is not None else ())
+            return out
+
+        out = jax.jit(traced)(model.prepare(drawn, dtype))
+        if out is None:
+            raise ConfigError("scenario.model", model.name, "a model with paths to show")
+        columns, marks = out
+        frame = pd.DataFrame({k: np.asarray(columns[k]) for k in order})
+        dates = {k: float(v) for k, v in marks.items()}  # by time, NaN last
+        return frame, dict(sorted(dates.items(), key=lambda kv: (math.isnan(kv[1]), kv[1])))
+
+
+def panels_figure(frame: pd.DataFrame, panels: tuple[PathPanel, ...],
+                  marks: dict[str, float], title: str) -> Any:  # fmt: skip
+    """:func:`model_path`'s columns in the model's panels, against the path's first column,
+    its milestones marked (dotted lines, named on the first panel)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = math.ceil(len(panels) / 2)
+    figure = Figure(figsize=(11, 3.2 * rows), layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(title)
+    axes = figure.subplots(rows, 2, squeeze=False, sharex=True).ravel()
+    time = frame.columns[0]
+    reached = {k: v for k, v in marks.items() if math.isfinite(v)}
+    for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
+        for column, color in zip(panel.columns, COLORS, strict=False):
+            ax.plot(frame[time], frame[column], color=color, label=column.replace("_", " "))
+        for k, (name, at) in enumerate(reached.items()):
+            ax.axvline(at, color="0.6", lw=0.7, ls=":")
+            if i == 0:  # named once, staggered: milestones come months apart
+                ax.annotate(name, (at, 0.97 - 0.07 * k), xycoords=("data", "axes fraction"),
+                            ha="right", va="top", fontsize=7, color="0.35")  # fmt: skip
+        ax.set(title=panel.title, xlabel=time, ylabel=panel.ylabel,
+               yscale="log" if panel.log else "linear")  # fmt: skip
+        if len(panel.columns) > 1:
+            ax.legend(fontsize=8)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    return figure
+
+
+def _png(figure: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
 def run_trajectory_job(cfg: Any, run_dir: Path) -> pd.DataFrame:
     """Everything ``forecaster trajectory`` does after Hydra composed ``cfg``."""
     plan = plan_forecast(cfg)
+    if not isinstance(plan.model, ProgressModel):
+        return _run_model_path(cfg, plan, run_dir)
     frame, ceiling, stop = median_path(plan)
     with run_lock(run_dir):
         save_config(cfg, run_dir)
@@ -149,5 +216,24 @@ def run_trajectory_job(cfg: Any, run_dir: Path) -> pd.DataFrame:
         f"the path ends at {stop[1]}",
         file=sys.stdout,
     )
+    print(f"results: {run_dir / 'trajectory.csv'}, {run_dir / 'trajectory.png'}")
+    return frame
+
+
+def _run_model_path(cfg: Any, plan: ForecastPlan, run_dir: Path) -> pd.DataFrame:
+    """``forecaster trajectory`` for a model with its own path: the CSV, its panels, and
+    its milestones' times printed."""
+    frame, marks = model_path(plan)
+    title = f"{plan.scenario} at its prior medians"
+    png = _png(panels_figure(frame, plan.model.path_panels(), marks, title))
+    with run_lock(run_dir):
+        save_config(cfg, run_dir)
+        write_atomic(run_dir / "trajectory.csv", frame.to_csv(index=False))
+        write_atomic(run_dir / "trajectory.png", png)
+    dated = [f"{k} {v:.2f}" for k, v in marks.items() if math.isfinite(v)]
+    missed = [k for k, v in marks.items() if not math.isfinite(v)]
+    end = float(frame.iloc[-1, 0])
+    print(f"Scenario {plan.scenario} at its prior medians: " + "; ".join(dated or ["no milestone"])
+          + (f"; not reached by {end:.0f}: {', '.join(missed)}" if missed else ""))  # fmt: skip
     print(f"results: {run_dir / 'trajectory.csv'}, {run_dir / 'trajectory.png'}")
     return frame

@@ -203,6 +203,17 @@ class ReportSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class PathPanel:
+    """A panel of ``forecaster trajectory``'s figure for a model with its own path
+    (:meth:`Model.path`): ``columns`` of the path against its time axis."""
+
+    title: str
+    ylabel: str
+    columns: tuple[str, ...]
+    log: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class RunSettings:
     """What a forecast asks of every model, whatever it is (checked before a model plans)."""
 
@@ -300,6 +311,17 @@ class Model(abc.ABC):
         """Arrays [nodes] of a draw's solution for ``output.path_sample`` (``path_t``,
         ``path_rate``); empty when the model has none."""
         return {}
+
+    def path(self, params: Any) -> tuple[dict[str, Array], dict[str, Array]] | None:
+        """One draw's path for ``forecaster trajectory``, for a model not on the doubling
+        clock (:class:`~forecaster.models.ProgressModel` has its own): its columns [nodes]
+        by name, the first the time axis, and its milestones' times by name (NaN: not
+        reached); None where the model has none."""
+        return None
+
+    def path_panels(self) -> tuple[PathPanel, ...]:
+        """The panels :meth:`path`'s columns are drawn in."""
+        return ()
 
     # -- declarations --------------------------------------------------------------------------
 

@@ -281,18 +281,25 @@ def human_only(draw: Draw, inputs: Inputs, cap: Capacity, times: Array) -> Human
     )
 
 
-def progress_at_ac(draw: Draw, anchor: HumanOnly) -> Scalar:
-    """Their horizon fit with the present fixed ("decaying doubling time", shifted form): the
-    horizon H(P) = H0 (1 - A0 (P - P0) / T0)^(ln 2 / ln(1 - A0)), A0 = 1 - growth factor,
-    T0 = present doubling time x present rate; AC is where H reaches the AC horizon (the
-    pre-gap horizon plus the gap, in present progress-years, with a gap); exponential at a
-    growth factor of exactly 1. NaN where theirs gives none."""
+def _horizon_fit(draw: Draw, anchor: HumanOnly):
+    """The horizon fit's pieces: (gap, the target horizon, T0, A0, A0 made safe to divide
+    by, exponential)."""
     gap = draw.include_gap > 0.5
     target = jnp.where(gap, draw.pre_gap_ac_time_horizon, draw.ac_time_horizon_minutes)
     t0 = draw.present_doubling_time * anchor.rate
     a0 = 1.0 - draw.doubling_difficulty_growth_factor
     exponential = draw.doubling_difficulty_growth_factor == 1.0
     safe_a0 = jnp.where(exponential | (a0 == 0), 0.5, a0)
+    return gap, target, t0, a0, safe_a0, exponential
+
+
+def progress_at_ac(draw: Draw, anchor: HumanOnly) -> Scalar:
+    """Their horizon fit with the present fixed ("decaying doubling time", shifted form): the
+    horizon H(P) = H0 (1 - A0 (P - P0) / T0)^(ln 2 / ln(1 - A0)), A0 = 1 - growth factor,
+    T0 = present doubling time x present rate; AC is where H reaches the AC horizon (the
+    pre-gap horizon plus the gap, in present progress-years, with a gap); exponential at a
+    growth factor of exactly 1. NaN where theirs gives none."""
+    gap, target, t0, a0, safe_a0, exponential = _horizon_fit(draw, anchor)
     ratio_term = (target / draw.present_horizon) ** (jnp.log(1.0 - safe_a0) / np.log(2.0))
     decaying = anchor.progress + t0 * (1.0 - ratio_term) / safe_a0
     straight = anchor.progress + jnp.log(target / draw.present_horizon) / (np.log(2.0) / t0)
@@ -300,6 +307,21 @@ def progress_at_ac(draw: Draw, anchor: HumanOnly) -> Scalar:
     progress = progress + jnp.where(gap, anchor.rate * draw.gap_years, 0.0)
     valid = (t0 > 0) & (draw.present_horizon > 0) & (a0 < 1) & (target > 0)
     return jnp.where(valid & jnp.isfinite(progress), progress, jnp.nan)
+
+
+def horizon(draw: Draw, anchor: HumanOnly, progress: Array) -> Array:
+    """The coding time horizon (minutes) at ``progress``: the fit :func:`progress_at_ac`
+    inverts, H(P) = H0 (1 - A0 (P - P0) / T0)^(ln 2 / ln(1 - A0)) (H0 2^((P - P0) / T0) at a
+    growth factor of 1); NaN once H passes the AC horizon (with a gap, the pre-gap horizon:
+    the gap is progress, not horizon) or the fit's singularity, where the horizon no longer
+    means anything in their model."""
+    _, target, t0, _, safe_a0, exponential = _horizon_fit(draw, anchor)
+    doublings = (progress - anchor.progress) / t0
+    base = jnp.maximum(1.0 - safe_a0 * doublings, 0.0)
+    decaying = draw.present_horizon * base ** (np.log(2.0) / jnp.log(1.0 - safe_a0))
+    h = jnp.where(exponential, draw.present_horizon * 2.0**doublings, decaying)
+    within = h <= target * (1.0 + 1e-9)  # (at AC itself, to rounding)
+    return jnp.where(jnp.isfinite(h) & within & (t0 > 0), h, jnp.nan)
 
 
 def present_automation(draw: Draw, anchor: HumanOnly, ac_progress: Scalar, theta: Scalar,

@@ -33,6 +33,7 @@ from .._interface import (
     MilestoneSet,
     Model,
     Outcomes,
+    PathPanel,
     Quantity,
     ReportSection,
     RunSettings,
@@ -40,8 +41,22 @@ from .._interface import (
 )
 from ..general_law._model import ScenarioBase
 from . import _dynamics as dyn
+from ._path import path as draw_path
 
 INF = float("inf")
+#: ``forecaster trajectory``'s panels: their site's.
+PATH_PANELS = (
+    PathPanel("Coding time horizon", "minutes", ("time_horizon_minutes",), log=True),
+    PathPanel(
+        "Effective and training compute", "OOMs since 2012", ("progress", "training_compute")
+    ),  # fmt: skip
+    PathPanel("Automation of coding tasks", "fraction automated", ("automation_fraction",)),
+    PathPanel("Software efficiency's growth", "OOMs a year", ("software_efficiency_growth",)),
+    PathPanel(
+        "AI R&D uplift", "x the human-only rate today", ("ai_rnd_uplift", "coding_uplift"), log=True
+    ),  # fmt: skip
+    PathPanel("AI research taste", "SDs of the human distribution", ("research_taste_sd",)),
+)
 START = 2012.0  # their time_range start and their input series' first year
 #: The milestone chain, in order (each phase is the time from the one before; SAR and SIAR
 #: wait for AC by their rules, TED-AI and ASI are further up the same taste scale).
@@ -289,6 +304,17 @@ class AIFuturesModel(Model):
         dates, failed, model, _ = dyn.run_many(params, data, self.times(dtype), self.tolerance,
                                                lanes, self.logistic)  # fmt: skip
         return dates, failed, model.anchor.r_software, model.ac_progress
+
+    def path(self, params: dyn.Draw) -> tuple[dict[str, Array], dict[str, Array]]:
+        """One draw's path as their site plots it (``_path.COLUMNS``) and the dates of the
+        milestones of :data:`CHAIN` (NaN: not reached by the end of the run)."""
+        dtype = params.present_day.dtype
+        dates, _, model, tr = dyn.run(params, _series(dtype, self.end_year), self.times(dtype),
+                                      self.tolerance, self.logistic)  # fmt: skip
+        return draw_path(model, params, tr), {name: dates[name] for name in CHAIN}
+
+    def path_panels(self) -> tuple[PathPanel, ...]:
+        return PATH_PANELS
 
     def summarise(self, params: dyn.Draw, solution: Any) -> Outcomes:
         dates, failed, r_software, ac_progress = solution
