@@ -69,6 +69,32 @@ def scenario_path(plan: ForecastPlan) -> tuple[pd.DataFrame, float]:
     return frame, ceiling
 
 
+def explorer_path(plan: ForecastPlan) -> dict[str, Any]:
+    """The explorer's path at the prior medians: its columns, which two to plot (``x``,
+    ``y``, with axis titles), the ceiling (years of progress, inf without one) and the
+    milestones' times (``marks``; a model with its own path: the first panel's first
+    column, against calendar years)."""
+    if isinstance(plan.model, ProgressModel):
+        frame, ceiling = scenario_path(plan)
+        axes = ("t_years", "progress_years", "years since automation", "years of progress")
+        marks: dict[str, float] = {}
+    else:
+        frame, marks = model_path(plan)
+        panel = plan.model.path_panels()[0]
+        axes = (str(frame.columns[0]), panel.columns[0], str(frame.columns[0]),
+                f"{panel.title} ({panel.ylabel})")  # fmt: skip
+        ceiling = math.inf
+    return {
+        "columns": {c: frame[c].tolist() for c in frame.columns},
+        "x": axes[0],
+        "y": axes[1],
+        "x_title": axes[2],
+        "y_title": axes[3],
+        "ceiling_years": ceiling,
+        "marks": marks,
+    }
+
+
 def figure_png(
     frame: pd.DataFrame,
     plan: ForecastPlan,

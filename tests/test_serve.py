@@ -174,11 +174,26 @@ def test_download_is_the_run_directory(live, tmp_path):
 def test_trajectory_and_speedup(live):
     query = urllib.parse.quote(json.dumps(SMALL))
     code, body = live.get(f"/api/trajectory?state={query}")
-    assert code == 200 and json.loads(body)["columns"]["t_years"][0] == 0.0
+    served = json.loads(body)
+    assert code == 200 and served["columns"]["t_years"][0] == 0.0
+    assert (served["x"], served["y"]) == ("t_years", "progress_years")
     result = json.loads(live.get("/api/speedup")[1])
     assert result["speedup"] == pytest.approx(3.2766, abs=1e-4)  # their defaults: 3.28x
     code, body = live.get("/api/speedup?alpha=2")
     assert code == 400 and json.loads(body)["field"] == "alpha"
+
+
+def test_a_model_on_the_calendar_serves_its_own_path(live):
+    """The AI Futures Model's path at its site's defaults: calendar years, effective compute,
+    its milestones dated as ``forecaster trajectory`` dates them."""
+    query = urllib.parse.quote(json.dumps({"scenario": "aifm_site_defaults"}))
+    code, body = live.get(f"/api/trajectory?state={query}")
+    served = json.loads(body)
+    assert code == 200, served
+    assert (served["x"], served["y"]) == ("year", "progress")
+    assert served["columns"]["year"][0] == 2012.0
+    assert list(served["marks"]) == ["AC", "SAR", "SIAR", "TED-AI", "ASI"]
+    assert 2029 < served["marks"]["AC"] < served["marks"]["ASI"] < 2036
 
 
 # ----------------------------------------------------------------------------- the browser

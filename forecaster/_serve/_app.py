@@ -275,17 +275,13 @@ def make_app(
         )
 
     def trajectory(request: Request) -> JSONResponse:
-        from .._trajectory import scenario_path
+        from .._trajectory import explorer_path
 
         try:
-            frame, ceiling = scenario_path(_plan(_state_from_query(request, catalogue)))
+            path = explorer_path(_plan(_state_from_query(request, catalogue)))
         except ConfigError as err:
             return _bad(err)
-        return JSONResponse(
-            _finite(
-                {"columns": {c: frame[c].tolist() for c in frame.columns}, "ceiling_years": ceiling}
-            )  # fmt: skip
-        )
+        return JSONResponse(_finite(path))
 
     def speedup(request: Request) -> JSONResponse:
         from ..models.davidson_houlden._speedup import SPEEDUP_DEFAULTS, balanced_growth_speedup

@@ -537,16 +537,25 @@ function drawDates() {
   document.getElementById("milestones").innerHTML = tables.join("");
 }
 
-async function drawTrajectory() {
-  const traces = [];
-  for (const [i, panel] of ["a", "b"].map(k => panels[k]).filter(p => p && p.enabled).entries()) {
+async function drawTrajectory() {  // each panel's path on the first one's axes (a model's own: calendar years)
+  const traces = [], shapes = [], notes = [];
+  let axes = null;
+  for (const panel of ["a", "b"].map(k => panels[k]).filter(p => p && p.enabled)) {
     const response = await fetch("/api/trajectory?state=" + encodeURIComponent(JSON.stringify(panel.state)));
     if (!response.ok) continue;
     const body = await response.json();
-    traces.push({ x: body.columns.t_years, y: body.columns.progress_years, mode: "lines", line: { color: shade(panel, 0) }, name: `${label(panel)} at its prior medians` });
+    if (axes && (axes.x !== body.x || axes.y !== body.y)) { notes.push(`${label(panel)}: another clock, not shown`); continue; }
+    axes = axes || body;
+    traces.push({ x: body.columns[body.x], y: body.columns[body.y], mode: "lines", line: { color: shade(panel, 0) }, name: `${label(panel)} at its prior medians` });
+    for (const [name, at] of Object.entries(body.marks || {})) {
+      if (at === null) continue;
+      shapes.push({ type: "line", x0: at, x1: at, yref: "paper", y0: 0, y1: 1, line: { dash: "dot", width: 1, color: shade(panel, 0) } });
+      notes.push(`${label(panel)}: ${name} ${Number(at).toFixed(2)}`);
+    }
   }
-  Plotly.react("plot-trajectory", traces, { ...LAYOUT, title: { text: "One path at the prior medians" },
-    xaxis: { title: { text: "years since automation" } }, yaxis: { title: { text: "years of progress" } } });
+  Plotly.react("plot-trajectory", traces, { ...LAYOUT, title: { text: "One path at the prior medians" }, shapes,
+    xaxis: { title: { text: axes ? axes.x_title : "years since automation" } }, yaxis: { title: { text: axes ? axes.y_title : "years of progress" } } });
+  document.getElementById("trajectory-notes").textContent = notes.join("; ");
 }
 
 async function drawSpeedup() {

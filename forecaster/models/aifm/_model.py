@@ -44,17 +44,17 @@ from . import _dynamics as dyn
 from ._path import path as draw_path
 
 INF = float("inf")
-#: ``forecaster trajectory``'s panels: their site's.
+#: ``forecaster trajectory``'s panels: their site's (the first is the explorer's).
 PATH_PANELS = (
-    PathPanel("Coding time horizon", "minutes", ("time_horizon_minutes",), log=True),
     PathPanel(
         "Effective and training compute", "OOMs since 2012", ("progress", "training_compute")
-    ),  # fmt: skip
+    ),
+    PathPanel("Coding time horizon", "minutes", ("time_horizon_minutes",), log=True),
     PathPanel("Automation of coding tasks", "fraction automated", ("automation_fraction",)),
     PathPanel("Software efficiency's growth", "OOMs a year", ("software_efficiency_growth",)),
     PathPanel(
         "AI R&D uplift", "x the human-only rate today", ("ai_rnd_uplift", "coding_uplift"), log=True
-    ),  # fmt: skip
+    ),
     PathPanel("AI research taste", "SDs of the human distribution", ("research_taste_sd",)),
 )
 START = 2012.0  # their time_range start and their input series' first year
