@@ -147,6 +147,12 @@ BAD_OVERRIDES = [
         "scenario.max_doublings",
         "(136 doublings)",
     ),
+    (["scenario=aifm_dec2025", "scenario.end_year=2300"], "scenario.end_year", "2200]"),
+    (
+        ["scenario=aifm_site_defaults", "scenario.automation_schedule=step"],
+        "scenario.automation_schedule",
+        "['linear', 'logistic']",
+    ),
 ]
 
 

@@ -251,7 +251,8 @@ class AIFuturesModel(Model):
         if run.event is not None:
             allowed = "none: the AI Futures Model dates its own milestones (from 2012)"
             raise ConfigError("timelines", "a timelines stage", allowed)
-        end = check.number("scenario.end_year", s["end_year"], START + 1.0, 2500.0,
+        last = float(series(np.inf).time[-1])  # the input series' last year (2200)
+        end = check.number("scenario.end_year", s["end_year"], START + 1.0, last,
                            high_open=False)  # fmt: skip
         tolerance = check.number("scenario.tolerance", s["tolerance"], 1e-12, 1e-3,
                                  low_open=False, high_open=False)  # fmt: skip
