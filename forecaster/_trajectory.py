@@ -14,6 +14,7 @@ milestones marked.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from pathlib import Path
@@ -33,7 +34,6 @@ from ._settings import precision_scope
 from .models import PathPanel, ProgressModel
 
 REFERENCE_MULTIPLES = (3, 10, 30)
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # Okabe-Ito, as the other panels
 
 
 def median_draw(plan: ForecastPlan, dtype: Any) -> dict[str, jax.Array]:
@@ -81,8 +81,9 @@ def explorer_path(plan: ForecastPlan) -> dict[str, Any]:
     else:
         frame, marks = model_path(plan)
         panel = plan.model.path_panels()[0]
-        axes = (str(frame.columns[0]), panel.columns[0], str(frame.columns[0]),
-                f"{panel.title} ({panel.ylabel})")  # fmt: skip
+        column = panel.columns[0]
+        axes = (str(frame.columns[0]), column, str(frame.columns[0]),
+                f"{column.replace('_', ' ')} ({panel.ylabel})")  # fmt: skip
         ceiling = math.inf
     return {
         "columns": {c: frame[c].tolist() for c in frame.columns},
@@ -162,28 +163,36 @@ def stop_label(stop: tuple[str, str]) -> str:
 
 def model_path(plan: ForecastPlan) -> tuple[pd.DataFrame, dict[str, float]]:
     """The median parameter set's path of a model with its own (:meth:`Model.path`): its
-    columns and its milestones' times (NaN: not reached).
+    columns and its milestones' times (NaN: not reached), by time.
 
     Raises:
         ConfigError: the scenario's model has no path to show.
     """
     model = plan.model
-    with precision_scope(model.precision or plan.precision) as dtype:
+    with precision_scope(plan.precision) as dtype:
         drawn = {k: v[0] for k, v in median_draw(plan, dtype).items()}
-        order: list[str] = []  # the model's column order (jit returns a dict's keys sorted)
-
-        def traced(params: Any) -> Any:
-            out = model.path(params)
-            order.extend(out[0] if out is not None else ())
-            return out
-
-        out = jax.jit(traced)(model.prepare(drawn, dtype))
+        path, order = _compiled_path(model)
+        out = path(model.prepare(drawn, dtype))
         if out is None:
             raise ConfigError("scenario.model", model.name, "a model with paths to show")
         columns, marks = out
         frame = pd.DataFrame({k: np.asarray(columns[k]) for k in order})
-        dates = {k: float(v) for k, v in marks.items()}  # by time, NaN last
+        dates = {k: float(v) for k, v in marks.items()}
         return frame, dict(sorted(dates.items(), key=lambda kv: (math.isnan(kv[1]), kv[1])))
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled_path(model: Any) -> tuple[Any, list[str]]:
+    """``model.path`` compiled once per model (the explorer asks again for each state) and
+    the order of its columns, which jit's output loses (it sorts a dict's keys)."""
+    order: list[str] = []
+
+    def traced(params: Any) -> Any:
+        out = model.path(params)
+        order[:] = list(out[0]) if out is not None else []
+        return out
+
+    return jax.jit(traced), order
 
 
 def panels_figure(frame: pd.DataFrame, panels: tuple[PathPanel, ...],
@@ -193,6 +202,8 @@ def panels_figure(frame: pd.DataFrame, panels: tuple[PathPanel, ...],
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from .report._figures import PALETTE
+
     rows = math.ceil(len(panels) / 2)
     figure = Figure(figsize=(11, 3.2 * rows), layout="constrained")
     FigureCanvasAgg(figure)
@@ -201,7 +212,7 @@ def panels_figure(frame: pd.DataFrame, panels: tuple[PathPanel, ...],
     time = frame.columns[0]
     reached = {k: v for k, v in marks.items() if math.isfinite(v)}
     for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
-        for column, color in zip(panel.columns, COLORS, strict=False):
+        for column, color in zip(panel.columns, PALETTE, strict=False):
             ax.plot(frame[time], frame[column], color=color, label=column.replace("_", " "))
         for k, (name, at) in enumerate(reached.items()):
             ax.axvline(at, color="0.6", lw=0.7, ls=":")

@@ -27,16 +27,16 @@ def _draw(dtype, **overrides) -> dyn.Draw:
 
 @pytest.fixture(scope="module")
 def default_run():
-    """Their site's defaults (linear schedule), run once: the path's columns and the
-    trajectory's automation, as NumPy (the float64 scope ends here: a scope held open across
-    tests would leave 64-bit mode on for the modules after)."""
+    """Their site's defaults (linear schedule), run once: the path's columns as NumPy (the
+    float64 scope ends here: a scope held open across tests would leave 64-bit mode on for
+    the modules after)."""
     with precision_scope("float64") as dtype:
         data = dyn.Series(*(jnp.asarray(v, dtype) for v in series(END)))
         times = jnp.asarray(dyn.grid_times(START, END), dtype)
         draw = _draw(dtype)
         _, _, m, tr = jax.jit(lambda d: dyn.run(d, data, times))(draw)
         columns = jax.jit(path)(m, draw, tr)
-        return {k: np.asarray(v) for k, v in columns.items()}, np.asarray(tr.automation)
+        return {k: np.asarray(v) for k, v in columns.items()}
 
 
 @pytest.mark.parametrize("growth_factor", [0.92, 1.0])
@@ -59,7 +59,7 @@ def test_effective_compute_is_training_compute_and_software_efficiency(default_r
     software efficiency's growth (the model's rate less the training growth) is the slope
     of the software efficiency integrated from it (centred differences on the 0.1-year
     grid, away from the input years' kinks and the takeoff)."""
-    columns, automation = default_run
+    columns = default_run
     assert set(columns) == set(COLUMNS)  # (jit returns a dict's keys sorted)
     np.testing.assert_allclose(columns["training_compute"] + columns["software_efficiency"],
                                columns["progress"], atol=1e-12)  # fmt: skip
@@ -70,7 +70,6 @@ def test_effective_compute_is_training_compute_and_software_efficiency(default_r
     np.testing.assert_allclose(slope[calm], growth[calm], rtol=2e-3)
     # the training growth is their input series': about 0.6 OOMs a year before 2027
     assert 0.3 < columns["training_compute"][year == 2020.0][0] / 8 < 1.0
-    np.testing.assert_array_equal(columns["automation_fraction"], automation)
 
 
 @pytest.mark.slow

@@ -153,6 +153,11 @@ BAD_OVERRIDES = [
         "scenario.automation_schedule",
         "['linear', 'logistic']",
     ),
+    (
+        ["scenario=aifm_dec2025", "+scenario.params.automation_logistic_asymptote=1.2"],
+        "scenario.params.automation_logistic_asymptote",
+        "only with scenario.automation_schedule=logistic",
+    ),
 ]
 
 

@@ -421,6 +421,12 @@ def test_a_model_without_a_grid_reports_its_milestones_by_date(summary, tmp_path
     model = html[html.index('<section id="model-0">') : html.index('<section id="run-facts">')]
     assert "AC to ASI" in model and "8.34" in model and "40.2%" in model
     assert "3 draws had non-finite results" in html
+    # its last milestone's median past the end of the run: said so, in dates
+    edited["milestones"]["ASI"]["date"].update(q25=None, q50=None)
+    (tmp_path / "summary.json").write_text(json.dumps(edited))
+    html = write_report(tmp_path).read_text()
+    assert "ASI is not reached by the end of the run in at least half of the draws (10% of " \
+        "draws by Jul 2028)." in html  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- a sweep

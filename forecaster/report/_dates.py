@@ -13,7 +13,7 @@ from ._format import at_cap, calendar_date, milestone_duration, share, years_lab
 from ._load import Run
 
 #: Calendar years shown for P(milestone by the end of Y), where the run has them.
-SHOWN_YEARS = ("2027", "2028", "2030", "2035", "2040", "2049", "2075", "2100", "2150", "2190")
+SHOWN_YEARS = ("2027", "2028", "2030", "2035", "2040", "2049", "2070", "2100", "2150", "2190")
 
 
 def calendar_section(run: Run) -> Section | None:
@@ -69,30 +69,32 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
     cap = (run.summary.get("settings") or {}).get("phase_cap")
     last_name, last = list(milestones.items())[-1]
     years = last.get("years_after_start") or {}
+    first = next(iter(milestones.values()))
+    dated = all("date" in m for m in milestones.values())
+    # A model that dates its milestones on the calendar (P(by the end of Y) in its summary):
+    # their dates, and P(by the end of Y) for a few of its years (P within Y years of its
+    # start, decades ago, says nothing).
+    calendar = dated and bool(first.get("p_by_year"))
+    run_years = sorted(first.get("p_by_year") or {}, key=float) if calendar else []
+    every = max(1, len(run_years) // 6)  # (a run whose years miss SHOWN_YEARS: six of its own)
+    by_year = [y for y in SHOWN_YEARS if y in run_years] or run_years[::every]
+    within = [] if calendar else sorted(first["p_within_years"], key=float)
     blocks: list[Any] = [
         Text(
-            _milestone_lead(
-                literal(last_name), years, last.get("date") or {}, cap, calendar="p_by_year" in last
-            ),  # fmt: skip
+            _milestone_lead(literal(last_name), years, last.get("date") or {}, cap, calendar),
             "lead" if lead else "p",
         ),
         image(date_figs.milestone_densities(milestones)),
         image(date_figs.phase_durations(milestones)),
     ]
-    first = next(iter(milestones.values()))
-    dated = all("date" in m for m in milestones.values())
-    # A model that dates its milestones on the calendar: their dates, and P(by the end of Y)
-    # for a few years (P within Y years of its start, decades ago, says nothing).
-    by_year = [y for y in SHOWN_YEARS if y in (first.get("p_by_year") or {})] if dated else []
-    within = [] if by_year else sorted(first["p_within_years"], key=float)
     header = ["milestone", "10%", "median", "90%"]
     header += [f"P(within {years_label(float(y))})" for y in within]
     header += [f"P(by end {y})" for y in by_year]
-    header += ["median date"] if dated and not by_year else []
+    header += ["median date"] if dated and not calendar else []
     rows = []
     for name, entry in milestones.items():
         row = [literal(name)]
-        if by_year:
+        if calendar:
             row += [calendar_date(entry["date"].get(k)) for k in ("q10", "q50", "q90")]
             row += [share((entry.get("p_by_year") or {}).get(y)) for y in by_year]
         else:
@@ -108,7 +110,7 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
             caption=(
                 "The date of each milestone (quantiles from 0.05-year bins; “not reached”: not "
                 "by the end of the run) and P(reached by the end of Y) (exact counts)."
-                if by_year
+                if calendar
                 else "Time from the start to each milestone (quantiles from 1% bins; "
                 "P(within Y) exact counts)."
             )
@@ -132,8 +134,14 @@ def _milestone_lead(
     at the phase cap said so, not as a duration) and its median date; for a model that dates
     its milestones on the calendar (``calendar``), the dates themselves."""
     median, low, high = (years.get(k) for k in ("q50", "q10", "q90"))
-    if calendar and date.get("q50") is not None:
+    if calendar:
         early, late = calendar_date(date.get("q10")), date.get("q90")
+        if date.get("q50") is None:
+            reached = f"10% of draws by {early}" if date.get("q10") is not None else "nor 10%"
+            return (
+                f"{name} is not reached by the end of the run in at least half of the draws "
+                f"({reached})."
+            )
         spread = (
             f"80% of draws between {early} and {calendar_date(late)}"
             if late is not None

@@ -317,8 +317,9 @@ def horizon(draw: Draw, anchor: HumanOnly, progress: Array) -> Array:
     means anything in their model."""
     _, target, t0, _, safe_a0, exponential = _horizon_fit(draw, anchor)
     doublings = (progress - anchor.progress) / t0
-    base = jnp.maximum(1.0 - safe_a0 * doublings, 0.0)
-    decaying = draw.present_horizon * base ** (np.log(2.0) / jnp.log(1.0 - safe_a0))
+    base = 1.0 - safe_a0 * doublings  # not positive: past the fit's singularity (A0 > 0)
+    power = np.log(2.0) / jnp.log(1.0 - safe_a0)  # or before its start (A0 < 0)
+    decaying = jnp.where(base > 0, draw.present_horizon * jnp.abs(base) ** power, jnp.nan)
     h = jnp.where(exponential, draw.present_horizon * 2.0**doublings, decaying)
     within = h <= target * (1.0 + 1e-9)  # (at AC itself, to rounding)
     return jnp.where(jnp.isfinite(h) & within & (t0 > 0), h, jnp.nan)

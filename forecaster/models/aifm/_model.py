@@ -260,6 +260,10 @@ class AIFuturesModel(Model):
                                 SCHEDULES)  # fmt: skip
         if not isinstance(s["params"], Mapping):
             raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
+        asymptote = "automation_logistic_asymptote"
+        if schedule == "linear" and asymptote in s["params"]:  # it would change nothing
+            raise ConfigError(f"scenario.params.{asymptote}", s["params"][asymptote],
+                              "set only with scenario.automation_schedule=logistic")  # fmt: skip
         # Every parameter is a prior (its default, fixed, unless the preset draws it), so a
         # draw's values always hold all of them.
         specs = {**{n: spec.default for n, spec in TABLE.items()}, **s["params"]}
@@ -408,11 +412,14 @@ class AIFuturesModel(Model):
         )
 
     def block_size(self, platform: str) -> int:
-        """Draws per call, by memory per draw: its ln F table (4096 nodes), its trajectory
-        and the integrator's window on the grid, its taste grids (200 floors, 2000 points
-        while they are built): about 12,000 numbers, 100 kB in float64. A GPU takes 16,384
-        (1.6 GB). A block's trajectories run a quarter of it at a time, each lane taking
-        the next draw when its own is done, so a larger block waits less for its slowest
-        draws: on this project's 2-core CPU 4,096 ran fastest (1,024: 665 draws/s, 2,048:
-        713, 4,096: 820, 8,192: 785, measured in one process)."""
+        """Draws per call, by memory per draw: its ln F table (4096 nodes; the logistic
+        schedule adds the thresholds and trapezoid sums, 3 x 4096), its trajectory and the
+        integrator's window on the grid (381 points to 2050, 1,881 to 2200), its taste
+        grids (200 floors, 2000 points while they are built): 12,000 to 40,000 numbers,
+        100-320 kB in float64; with XLA's temporaries a CPU block of 4,096 logistic draws
+        peaked at 3.5 GB resident (about 0.85 MB a draw), so a GPU's 16,384 need about
+        14 GB (not measured: no GPU was lent). A block's trajectories run a quarter of it
+        at a time, each lane taking the next draw when its own is done, so a larger block
+        waits less for its slowest draws: on this project's 2-core CPU 4,096 ran fastest
+        (1,024: 665 draws/s, 2,048: 713, 4,096: 820, 8,192: 785, measured in one process)."""
         return 4096 if platform == "cpu" else 16_384
