@@ -185,7 +185,7 @@ def cumulative_logsumexp(x: Float[Array, " n"], width: int = 16) -> Float[Array,
     """ln of the running sums of e^x, for a monotone x (the trapezoid increments): the
     running sums of e^(x - m) inside blocks of ``width`` (m the block's largest), carried
     across blocks in logs. It is ``jax.lax.cumlogsumexp`` to rounding wherever x moves by
-    less than 700 inside a block, and 20 times faster on a CPU (whose cumlogsumexp is a
+    less than 700 inside a block, and 5 times faster on a CPU (whose cumlogsumexp is a
     scan of log-add-exps). Where x rises by more than 700 inside a block the smallest
     running sums there underflow to -inf, as e^x itself would beside the block's largest."""
     n = x.shape[0]
@@ -250,8 +250,8 @@ def _cell(f: Frontier, log_e: Array) -> Array:
     if f.log_e is None:
         x = (log_e / LN10 - f.p_zero) / (f.p_one - f.p_zero)
         return jnp.clip(jnp.floor(x / f.step + 1e-7), 0, GRID - 2)
-    coarse = f.log_e_coarse
-    return jnp.minimum(_search(f, f.log_e, coarse, log_e, jnp.less_equal), GRID - 2)
+    return jnp.minimum(_table_search(f, f.log_e, f.log_e_coarse, log_e, jnp.less_equal),
+                       GRID - 2)  # fmt: skip
 
 
 def _log_f(f: Frontier, k: Array) -> Array:
@@ -268,31 +268,31 @@ def _lookup(f: Frontier, table: Array, k: Array) -> Array:
 
 def _below(f: Frontier, y: Array) -> Array:
     """The last grid node whose ln F is below y (0 where none; ln F is increasing and
-    -inf at node 0)."""
-    if f.log_f is None:  # the nodes' closed forms
-        k = jnp.zeros_like(y)
-        half = GRID // 2
-        while half:
-            k = jnp.where(_log_f(f, k + half) < y, k + half, k)
-            half //= 2
-        return k
-    return _search(f, f.log_f, f.log_f_coarse, y, jnp.less)
+    -inf at node 0): from the nodes' closed forms, or the table where there is one."""
+    if f.log_f is None:
+        return _search(lambda k: _log_f(f, k), None, y, jnp.less)
+    return _table_search(f, f.log_f, f.log_f_coarse, y, jnp.less)
 
 
-def _search(f: Frontier, table: Array, coarse: Array | None, y: Array, before) -> Array:
-    """The last grid node k (from 0) with ``before(table[k], y)``, the table increasing: a
-    binary search, one lookup a halving, no branches; first over every BLOCK-th node
-    (``coarse``) and then inside the block (the same node: a table is 32 kB a draw, and the
-    block's 64 neighbours share a few cache lines)."""
+def _table_search(f: Frontier, table: Array, coarse: Array | None, y: Array, before) -> Array:
+    """:func:`_search` over one of the draw's tables and its every-BLOCK-th coarse copy."""
+    coarse_at = None if coarse is None else (lambda c: _lookup(f, coarse, c))
+    return _search(lambda k: _lookup(f, table, k), coarse_at, y, before)
+
+
+def _search(at, coarse_at, y: Array, before) -> Array:
+    """The last grid node k (from 0) with ``before(at(k), y)``, ``at`` increasing in k: a
+    binary search, one lookup a halving, no branches; with ``coarse_at`` (the value at every
+    BLOCK-th node) first over the blocks and then inside one (the same node: a table is 32
+    kB a draw, and the block's 64 neighbours share a few cache lines)."""
     k = jnp.zeros_like(y)
     half = GRID // 2
-    if coarse is not None:
+    if coarse_at is not None:
         while half >= BLOCK:
-            c = (k + half) // BLOCK
-            k = jnp.where(before(_lookup(f, coarse, c), y), k + half, k)
+            k = jnp.where(before(coarse_at((k + half) // BLOCK), y), k + half, k)
             half //= 2
     while half:
-        k = jnp.where(before(_lookup(f, table, k + half), y), k + half, k)
+        k = jnp.where(before(at(k + half), y), k + half, k)
         half //= 2
     return k
 
