@@ -21,7 +21,7 @@ from typing import Any, cast
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh
+from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
@@ -33,10 +33,10 @@ from ._accumulate import (
     zeros_like_stats,
 )
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpoint
-from ._config import SHARD_ALIGNMENT, ForecastPlan
+from ._config import ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
 from ._kernel import solve_batch, summarise_batch
-from ._priors import effective_uniforms, row_pickers, transform, uniforms_at
+from ._priors import effective_uniforms, prior_inputs, row_pickers, transform, uniforms_at
 from ._settings import precision_scope
 from .models.timelines import start_years
 
@@ -102,14 +102,51 @@ def select_devices(requested: Any) -> list[Any]:
     return devices[:requested]
 
 
+def kernel_inputs(plan: ForecastPlan, dtype: Any) -> dict[str, Any]:
+    """The kernel's runtime inputs: the seed's key and the priors' values
+    (:func:`~forecaster._priors.prior_inputs`, the start-date stage's too). Everything else the
+    kernel computes is fixed when it compiles (:func:`kernel_structure`), so another seed or a
+    changed prior value runs the same compiled program."""
+    inputs = {
+        "key": np.asarray(jax.random.PRNGKey(plan.seed)),
+        "priors": prior_inputs(plan.priors, dtype),
+    }
+    if plan.timelines is not None:
+        inputs["timelines"] = prior_inputs(plan.timelines.priors, dtype)
+    return inputs
+
+
+def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
+    """What a compiled kernel of ``plan`` depends on besides :func:`kernel_inputs`: the
+    model's settings (its grid and specialisations), the priors' structure (kinds, point
+    masses, formulas, posterior files, a copula), the start-date stage's, the precision."""
+    timelines = plan.timelines
+    return {
+        "model": plan.model.describe(),
+        "priors": plan.priors.structure(),
+        "precision": plan.precision,
+        "progress_years": plan.progress_years,
+        "path_sample": plan.path_sample,
+        "start_year": plan.start_year,
+        "timelines": None
+        if timelines is None
+        else {
+            **{k: v for k, v in dataclasses.asdict(timelines).items() if k != "priors"},
+            "priors": timelines.priors.structure(),
+        },
+    }
+
+
 def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Callable]:
     """The kernel call as two jitted programs (see :func:`~forecaster._kernel.summarise_batch`):
-    ``draw_paths(start_hi, start_lo)`` samples draws [start, start + block x devices) and
-    integrates their paths; ``count(start_hi, start_lo, n_valid, drawn)`` computes their
-    outcomes and counts the first ``n_valid`` (the rest is padding). Each device takes a
+    ``draw_paths(start_hi, start_lo, inputs)`` samples draws [start, start + block x devices)
+    and integrates their paths; ``count(start_hi, start_lo, n_valid, drawn, inputs)`` computes
+    their outcomes and counts the first ``n_valid`` (the rest is padding). Each device takes a
     contiguous block; the paths stay on it in between; counts are summed over devices.
+    ``inputs`` (:func:`kernel_inputs`) holds the seed and the priors' values: only the plan's
+    structure (:func:`kernel_structure`) is compiled in.
     """
-    priors, model = plan.priors, plan.model
+    model = plan.model
     declared = model.outcomes()
     size = block * mesh.size
 
@@ -117,20 +154,25 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
         lo = start_lo + jnp.arange(size, dtype=jnp.uint32)  # wraps modulo 2^32
         return start_hi + (lo < start_lo).astype(jnp.uint32), lo
 
-    def paths_on_device(index_hi, index_lo):
-        u = uniforms_at(priors, plan.seed, index_hi, index_lo, dtype)
+    def paths_on_device(index_hi, index_lo, inputs):
+        priors = plan.priors.bind(inputs["priors"])
+        u = uniforms_at(priors, inputs["key"], index_hi, index_lo, dtype)
         sampled = transform(priors, u, dtype)
         params, solutions = solve_batch(model, sampled, dtype)
         return u, sampled, params, solutions
 
-    def counts_on_device(index_hi, index_lo, in_range, u, sampled, params, solutions):
+    def counts_on_device(index_hi, index_lo, in_range, u, sampled, params, solutions, inputs):
+        priors = plan.priors.bind(inputs["priors"])
         out = summarise_batch(model, params, solutions)
         start = None
         if plan.timelines is not None:
-            u_t = uniforms_at(
-                plan.timelines.priors, plan.seed, index_hi, index_lo, dtype, stream=1, extra=1
+            stage = dataclasses.replace(
+                plan.timelines, priors=plan.timelines.priors.bind(inputs["timelines"])
             )
-            start = start_years(plan.timelines, u_t, dtype, row_pickers(priors, u))
+            u_t = uniforms_at(
+                stage.priors, inputs["key"], index_hi, index_lo, dtype, stream=1, extra=1
+            )
+            start = start_years(stage, u_t, dtype, row_pickers(priors, u))
             # A start date that is NaN (a formula of the stage, say) makes the draw
             # non-finite: counted and left out of every statistic, like any other.
             out = {**out, "non_finite": out["non_finite"] | jnp.isnan(start)}
@@ -153,20 +195,22 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
         return jax.lax.psum(stats, "draws"), per_draw
 
     def sharded(fn: Callable, n_in: int, out_specs: Any) -> Callable:
-        # check_vma=False: the kernel's scans start from per-device constants.
-        return jax.shard_map(
-            fn, mesh=mesh, in_specs=(P("draws"),) * n_in, out_specs=out_specs, check_vma=False
-        )
+        # check_vma=False: the kernel's scans start from per-device constants. The inputs
+        # (last) are the same on every device.
+        in_specs = (*(P("draws"),) * n_in, P())
+        return jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=out_specs, check_vma=False)
 
     @jax.jit
-    def draw_paths(start_hi: jax.Array, start_lo: jax.Array):
-        return sharded(paths_on_device, 2, P("draws"))(*indices(start_hi, start_lo))
+    def draw_paths(start_hi: jax.Array, start_lo: jax.Array, inputs: dict):
+        return sharded(paths_on_device, 2, P("draws"))(*indices(start_hi, start_lo), inputs)
 
     @jax.jit
-    def count(start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array, drawn: tuple):
+    def count(
+        start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array, drawn: tuple, inputs: dict
+    ):
         in_range = jnp.arange(size) < n_valid
         on_device = sharded(counts_on_device, 7, (P(), P("draws")))
-        return on_device(*indices(start_hi, start_lo), in_range, *drawn)
+        return on_device(*indices(start_hi, start_lo), in_range, *drawn, inputs)
 
     return draw_paths, count
 
@@ -176,11 +220,12 @@ _PROGRAMS_KEPT = 8  # compiled kernels kept warm in a process (a server, a sweep
 
 
 def _program_key(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> str:
-    """What a compiled kernel depends on: the plan as the fingerprint sees it but for the
-    number of draws and the shard (they set how often it is called, not what it computes),
-    the posterior files' draws (their content is in the program), the block, devices, dtype."""
-    general = dataclasses.replace(plan, n_draws=SHARD_ALIGNMENT, shard_index=0, num_shards=1)
-    h = hashlib.sha256(fingerprint(general).encode())
+    """What a compiled kernel depends on: the plan's structure (:func:`kernel_structure`: not
+    the seed, the priors' values, the number of draws or the shard, which are its inputs or
+    set how often it is called), the posterior files' draws (their content is in the
+    program), the block, devices, dtype."""
+    text = json.dumps(kernel_structure(plan), sort_keys=True, default=str)
+    h = hashlib.sha256(text.encode())
     stages = [plan.priors] + ([plan.timelines.priors] if plan.timelines is not None else [])
     for prior_set in stages:
         for prior in prior_set.priors:
@@ -209,13 +254,15 @@ def _compile(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Ca
     draw_paths, count = _programs(plan, block, mesh, dtype)
     draw_paths, count = cast(Any, draw_paths), cast(Any, count)  # jitted: they lower
     args = (*_split_index(plan.draw_range[0]), np.int32(0))
-    drawn = jax.eval_shape(draw_paths, *args[:2])
-    paths_program = draw_paths.lower(*args[:2]).compile()
-    count_program = count.lower(*args, drawn).compile()
-    shapes = jax.eval_shape(count, *args, drawn)
+    inputs = kernel_inputs(plan, dtype)
+    drawn = jax.eval_shape(draw_paths, *args[:2], inputs)
+    paths_program = draw_paths.lower(*args[:2], inputs).compile()
+    count_program = count.lower(*args, drawn, inputs).compile()
+    shapes = jax.eval_shape(count, *args, drawn, inputs)
 
-    def call(start_hi, start_lo, n_valid):
-        return count_program(start_hi, start_lo, n_valid, paths_program(start_hi, start_lo))
+    def call(start_hi, start_lo, n_valid, inputs):
+        drawn = paths_program(start_hi, start_lo, inputs)
+        return count_program(start_hi, start_lo, n_valid, drawn, inputs)
 
     return call, shapes
 
@@ -245,8 +292,9 @@ def plan_shapes(plan: ForecastPlan) -> tuple[Shapes, SampleShapes]:
         mesh = Mesh(np.array([device]), ("draws",))
         draw_paths, count = _programs(plan, plan.model.block_size(device.platform), mesh, dtype)
         args = (*_split_index(plan.draw_range[0]), np.int32(0))
-        drawn = jax.eval_shape(draw_paths, *args[:2])
-        return _as_shapes(jax.eval_shape(count, *args, drawn))
+        inputs = kernel_inputs(plan, dtype)
+        drawn = jax.eval_shape(draw_paths, *args[:2], inputs)
+        return _as_shapes(jax.eval_shape(count, *args, drawn, inputs))
 
 
 def _split_index(start: int) -> tuple[np.uint32, np.uint32]:
@@ -329,6 +377,7 @@ def _run(
     t0 = time.perf_counter()
     compiled, traced = _compiled(plan, block, mesh, dtype)
     compile_seconds = time.perf_counter() - t0
+    inputs = jax.device_put(kernel_inputs(plan, dtype), NamedSharding(mesh, P()))
 
     if "totals" not in state:  # (a resumed run's state was checked by saved_state)
         state["totals"] = zeros_like_stats(traced[0])
@@ -356,7 +405,7 @@ def _run(
         counts = None
         for call_start in range(position, chunk_stop, call):
             n_valid = min(call, chunk_stop - call_start)
-            stats, per_draw = compiled(*_split_index(call_start), np.int32(n_valid))
+            stats, per_draw = compiled(*_split_index(call_start), np.int32(n_valid), inputs)
             counts = stats if counts is None else _add_counts(counts, stats)
             if call_start - start < plan.sample_size:
                 _collect_sample(state["sample"], per_draw, n_valid, sample_caps(plan))

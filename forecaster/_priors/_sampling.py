@@ -8,12 +8,15 @@ These are pure JAX functions over a :class:`~forecaster._priors.PriorSet` (host-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import betainc, ndtr, ndtri
+from numpyro.distributions.util import clamp_probs
+from scipy import special
 
 from ._expressions import evaluate
 
@@ -22,12 +25,142 @@ if TYPE_CHECKING:
 
 _BISECTION_STEPS = 40  # halves [0, 1] below float64 resolution of u
 
+#: A prior's numbers as its quantile function reads them on the device: a tuple of arrays.
+Inputs = tuple[Any, ...]
 
-def icdf(prior: Prior, u: jax.Array) -> jax.Array:
-    """Quantile function of one prior: maps uniform draws to parameter values."""
-    if prior.kind == "beta":
-        return beta_icdf(u, float(prior.args["a"]), float(prior.args["b"]))
-    return prior.distribution.icdf(u)
+
+def _host(value: Any, dtype: Any) -> np.ndarray:
+    """A number computed on the host, as the device reads it (a constant in ``dtype``)."""
+    return np.asarray(value, np.dtype(dtype))
+
+
+def _uniform_inputs(prior: Prior, dtype: Any) -> Inputs:
+    low, high = float(prior.args["low"]), float(prior.args["high"])
+    return _host(low, dtype), _host(high - low, dtype)  # the span in float64, as NumPyro's
+
+
+def _uniform(inputs: Inputs, u: jax.Array) -> jax.Array:
+    low, span = inputs
+    return low + u * span
+
+
+def _log_uniform_inputs(prior: Prior, dtype: Any) -> Inputs:
+    base = prior.distribution.base_dist  # NumPyro's logarithms of the bounds, as it took them
+    return np.asarray(base.low), np.asarray(base.high)
+
+
+def _log_uniform(inputs: Inputs, u: jax.Array) -> jax.Array:
+    log_low, log_high = inputs
+    return jnp.exp(log_low + u * (log_high - log_low))
+
+
+def _normal_inputs(prior: Prior, dtype: Any) -> Inputs:
+    d = prior.distribution
+    base = getattr(d, "base_dist", d)  # a log-normal's normal
+    return _host(float(base.loc), dtype), _host(float(base.scale), dtype)
+
+
+def _normal(inputs: Inputs, u: jax.Array) -> jax.Array:
+    loc, scale = inputs
+    return loc + scale * ndtri(u)
+
+
+def _log_normal(inputs: Inputs, u: jax.Array) -> jax.Array:
+    return jnp.exp(_normal(inputs, u))
+
+
+def _truncated_normal_inputs(prior: Prior, dtype: Any) -> Inputs:
+    """NumPyro's two-sided truncation's numbers, its tail probabilities computed here in
+    float64 (on the side of the location away from ``low``: precise where ``low`` is far out)."""
+    a = prior.args
+    loc, scale, low, high = (float(a[k]) for k in ("loc", "scale", "low", "high"))
+    sign = 1.0 if loc >= low else -1.0
+
+    def tail(bound: float) -> float:
+        return float(special.ndtr((loc - sign * (loc - bound) - loc) / scale))
+
+    return tuple(_host(v, dtype) for v in (loc, scale, sign, tail(low), tail(high)))
+
+
+def _truncated_normal(inputs: Inputs, u: jax.Array) -> jax.Array:
+    """NumPyro's ``TwoSidedTruncatedDistribution.icdf`` of a normal, from its inputs."""
+    loc, scale, sign, tail_low, tail_high = inputs
+    inner = loc + scale * ndtri(clamp_probs((1 - u) * tail_low + u * tail_high))
+    ppf = (1 - sign) * loc + sign * inner
+    return jnp.where((u < 0) | (u > 1), jnp.nan, ppf)
+
+
+def _beta_inputs(prior: Prior, dtype: Any) -> Inputs:
+    return _host(float(prior.args["a"]), dtype), _host(float(prior.args["b"]), dtype)
+
+
+def _beta(inputs: Inputs, u: jax.Array) -> jax.Array:
+    return beta_icdf(u, *inputs)
+
+
+def _choice_inputs(prior: Prior, dtype: Any) -> Inputs:
+    choice = prior.distribution
+    return _host(choice.values, dtype), _host(choice.cumulative, dtype)
+
+
+def _choice(inputs: Inputs, u: jax.Array) -> jax.Array:
+    values, cumulative = inputs
+    index = jnp.searchsorted(cumulative, u, side="left")
+    return values[jnp.minimum(index, values.shape[0] - 1)]
+
+
+def _fixed_inputs(prior: Prior, dtype: Any) -> Inputs:
+    return (_host(float(prior.args["value"]), dtype),)
+
+
+#: Each kind a forecast draws by its uniform, on the device: (the prior's numbers from its
+#: spec, host-side; its quantile function of those numbers and u). Posterior files are
+#: drawn from their own rows (not here); fixed values have no quantile function.
+QUANTILES: dict[str, tuple[Callable[[Prior, Any], Inputs], Callable[..., jax.Array] | None]] = {
+    "fixed": (_fixed_inputs, None),
+    "uniform": (_uniform_inputs, _uniform),
+    "log_uniform": (_log_uniform_inputs, _log_uniform),
+    "normal": (_normal_inputs, _normal),
+    "log_normal": (_normal_inputs, _log_normal),
+    "truncated_normal": (_truncated_normal_inputs, _truncated_normal),
+    "beta": (_beta_inputs, _beta),
+    "choice": (_choice_inputs, _choice),
+}
+
+
+def prior_inputs(prior_set: PriorSet, dtype: Any) -> dict[str, Any]:
+    """The priors' values as the device reads them (a pytree of arrays): each prior's numbers
+    (:data:`QUANTILES`), each point mass's (probability, value) and the copula's Cholesky
+    factor. Passed to the compiled kernel as an argument, so a changed bound, median, fixed
+    value or correlation runs the same program (:meth:`PriorSet.bind`)."""
+    numbers = {
+        p.name: QUANTILES[p.kind][0](p, dtype) for p in prior_set.priors if p.kind in QUANTILES
+    }
+    masses = {p.name: (_host(p.p_mass, dtype), _host(p.mass_at, dtype)) for p in prior_set.masses}
+    lower = prior_set.cholesky
+    return {
+        "numbers": numbers,
+        "masses": masses,
+        "cholesky": None if lower is None else _host(lower, dtype),
+    }
+
+
+def _inputs_of(prior_set: PriorSet, dtype: Any) -> dict[str, Any]:
+    """The values device code reads: those bound to the set (the kernel's argument) or,
+    unbound, the specs' own as constants."""
+    return prior_set.bound if prior_set.bound is not None else prior_inputs(prior_set, dtype)
+
+
+def icdf(prior: Prior, u: jax.Array, inputs: Inputs | None = None) -> jax.Array:
+    """Quantile function of one prior: maps uniform draws to parameter values (``inputs``:
+    its numbers as the kernel was given them; by default its spec's)."""
+    make, quantile = QUANTILES.get(prior.kind, (None, None))
+    if make is None:
+        return prior.distribution.icdf(u)  # a posterior file's draws
+    numbers = make(prior, u.dtype) if inputs is None else inputs
+    if quantile is None:  # fixed
+        return jnp.broadcast_to(jnp.asarray(numbers[0], u.dtype), u.shape)
+    return quantile(numbers, u)
 
 
 def beta_icdf(u: jax.Array, a: float, b: float) -> jax.Array:
@@ -56,7 +189,7 @@ def draw_uniforms(
 
 def uniforms_at(
     prior_set: PriorSet,
-    seed: int,
+    seed: int | jax.Array,
     index_hi: jax.Array,
     index_lo: jax.Array,
     dtype: Any,
@@ -66,14 +199,15 @@ def uniforms_at(
     """The copula uniforms of the draws with 64-bit indices (hi, lo), shape [n, n_uncertain].
 
     Draw i gets key fold_in(fold_in(PRNGKey(seed), i_hi), i_lo) with i split into two 32-bit
-    words, so draws are a function of (seed, i) alone for up to 2^64 draws. ``stream`` > 0
+    words, so draws are a function of (seed, i) alone for up to 2^64 draws (``seed`` may be
+    given as its key, ``PRNGKey(seed)``, a kernel's argument). ``stream`` > 0
     gives an independent stream for another stage (folded in after the index). After the
     copula's columns come one independent uniform per prior mixed with a point mass (its
     coin, :attr:`PriorSet.masses`), then ``extra`` more independent uniforms.
     """
     k = len(prior_set.uncertain)
     extra = extra + len(prior_set.masses)
-    base = jax.random.PRNGKey(seed)
+    base = jax.random.PRNGKey(seed) if isinstance(seed, int) else seed
 
     def one(h, l):
         key = jax.random.fold_in(jax.random.fold_in(base, h), l)
@@ -82,18 +216,18 @@ def uniforms_at(
         return jax.random.uniform(key, (k + extra,), dtype=dtype)
 
     u = jax.vmap(one)(index_hi, index_lo)
-    if prior_set.cholesky is not None:
+    lower = _inputs_of(prior_set, dtype)["cholesky"]
+    if lower is not None:
         # Keep u strictly inside (0, 1) so ndtri stays finite in float32.
         tiny = jnp.finfo(dtype).eps
         x = ndtri(jnp.clip(u, tiny, 1 - tiny))
         # z = x @ L.T summed term by term in a fixed order: a matmul's rounding depends on the
         # batch shape, which would make a draw depend on the chunk size (or device count).
-        lower = prior_set.cholesky
         z = []
         for j in range(k):
-            zj = x[:, 0] * float(lower[j, 0])
+            zj = x[:, 0] * lower[j, 0]
             for i in range(1, j + 1):
-                zj = zj + x[:, i] * float(lower[j, i])
+                zj = zj + x[:, i] * lower[j, i]
             z.append(zj)
         u = jnp.concatenate([ndtr(jnp.stack(z, axis=1).astype(dtype)), u[:, k:]], axis=1)
     # uniform() can return 0 and ndtr() rounds to 0 or 1 in the tails, where an open-support
@@ -130,9 +264,11 @@ def transform(
     coin = len(prior_set.uncertain)
     pickers = pickers or {}
     rows: dict[str, int] = {}  # posterior file -> the column whose uniform picks its row
+    inputs = _inputs_of(prior_set, dtype)
+    numbers, masses = inputs["numbers"], inputs["masses"]
     for prior in prior_set.priors:
         if prior.fixed:
-            values[prior.name] = jnp.full((n,), float(prior.args["value"]), dtype)
+            values[prior.name] = jnp.full((n,), numbers[prior.name][0], dtype)
             continue
         if prior.derived:
             continue
@@ -143,12 +279,11 @@ def transform(
             picker = rows.setdefault(prior.distribution.path, column)
             values[prior.name] = prior.distribution.at_rows(u[:, picker]).astype(dtype)
         else:
-            values[prior.name] = icdf(prior, u[:, column]).astype(dtype)
+            values[prior.name] = icdf(prior, u[:, column], numbers.get(prior.name)).astype(dtype)
         if prior.p_mass > 0:
-            at_mass = u[:, coin] < prior.p_mass
-            values[prior.name] = jnp.where(
-                at_mass, jnp.asarray(prior.mass_at, dtype), values[prior.name]
-            )
+            p_mass, mass_at = masses[prior.name]
+            at_mass = u[:, coin] < p_mass
+            values[prior.name] = jnp.where(at_mass, mass_at, values[prior.name])
             coin += 1
         column += 1
     for name in prior_set.formulas:

@@ -237,6 +237,33 @@ class PriorSet:
     cholesky: np.ndarray | None  # of the Gaussian copula's correlation matrix
     formulas: tuple[str, ...] = ()  # derived names, in an order fit to evaluate them
     latent: tuple[str, ...] = ()  # names that only feed formulas (not model parameters)
+    #: The values device code reads instead of the specs' own (a kernel's argument: see
+    #: :meth:`bind`); None: the specs' values, as constants.
+    bound: Any = dataclasses.field(default=None, compare=False, repr=False)
+
+    def bind(self, inputs: Any) -> PriorSet:
+        """The same priors with their values read from ``inputs`` (a pytree shaped like
+        :func:`~forecaster._priors.prior_inputs` of this set, traced inside a compiled kernel):
+        the kernel then compiles once for the set's structure (:meth:`structure`), whatever the
+        values."""
+        return dataclasses.replace(self, bound=inputs)
+
+    def structure(self) -> dict[str, Any]:
+        """What a kernel compiled for this set depends on besides the values of
+        :func:`~forecaster._priors.prior_inputs`: each parameter's kind and the number of its
+        values' entries, point masses, formulas, posterior files (their draws are constants of
+        the kernel) and whether the draws are correlated."""
+        from ._sampling import QUANTILES
+
+        out: dict[str, Any] = {}
+        for p in self.priors:
+            if p.kind in QUANTILES:
+                size = len(p.args["values"]) if p.kind == "choice" else None
+                out[p.name] = [p.kind, size, p.p_mass > 0]
+            else:  # formulas and posterior files: the spec itself
+                out[p.name] = self.describe()[p.name]
+        out["correlated"] = self.cholesky is not None
+        return out
 
     @property
     def uncertain(self) -> tuple[Prior, ...]:
