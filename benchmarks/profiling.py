@@ -182,11 +182,12 @@ def profile_scenario(
         t0 = time.perf_counter()
         call, _ = engine._compile(plan, block, mesh, dtype)
         compile_s["engine_call"] = time.perf_counter() - t0
+        inputs = engine.kernel_inputs(plan, dtype)
 
         def chunk_of_calls():
             out = None
             for i in range(calls):
-                out = call(*engine._split_index(i * block), np.int32(block))
+                out = call(*engine._split_index(i * block), np.int32(block), inputs)
             return _ready(out)
 
         pieces["engine_call"] = median(time_call(chunk_of_calls, repeats))

@@ -67,9 +67,11 @@ plan = plan_forecast(compose_forecast([*json.loads(sys.argv[1]), "output.sample_
 mesh = Mesh(np.array(jax.local_devices()[:1]), ("draws",))
 paths, count = engine._programs(plan, 4096, mesh, jnp.float32)
 args = (*engine._split_index(0), np.int32(0))
-drawn = jax.eval_shape(paths, *args[:2])
+# Since issue 27 the programs take the seed and priors' values as inputs (older: none).
+inputs = (engine.kernel_inputs(plan, jnp.float32),) if hasattr(engine, "kernel_inputs") else ()
+drawn = jax.eval_shape(paths, *args[:2], *inputs)
 out = []
-for program, a in ((paths, args[:2]), (count, (*args, drawn))):
+for program, a in ((paths, (*args[:2], *inputs)), (count, (*args, drawn, *inputs))):
     text = program.lower(*a).compile().as_text()
     ops = re.findall(r"= (\S+) ([a-z][a-z0-9-]*)\(", text)
     out.append(sorted(f"{k[0]} {k[1]} x{v}" for k, v in collections.Counter(ops).items()))

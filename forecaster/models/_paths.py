@@ -208,13 +208,39 @@ def max_progress_in_windows(
 
     Windows start at nodes reached within the horizon (the far end inverted linearly), plus
     the window that ends where the path ends (its last node reached, or the horizon).
+    """
+    return window_search(path, windows_years, spacing, horizon_years)[0]
+
+
+def most_whole_steps_in_windows(
+    path: Path, windows_years: tuple[float, ...], horizon_years: float
+) -> jax.Array:
+    """The most whole steps made in less than w, for each window w [W] (whole doublings).
+
+    ``m`` with min_i (t[i + m] - t[i]) < w: the same strict rule, starts and masking as
+    :func:`fastest_time_to_gain`, so P(m >= k) is exactly P(fastest time to k doublings < w)
+    for every k at once.
+    """
+    return window_search(path, windows_years, 1.0, horizon_years)[1]
+
+
+def window_search(
+    path: Path, windows_years: tuple[float, ...], spacing: float, horizon_years: float
+) -> tuple[jax.Array, jax.Array]:
+    """For each window length w [W]: the most doublings made in any window of length w
+    (:func:`max_progress_in_windows`), and the most whole steps made in less than w
+    (:func:`most_whole_steps_in_windows`), from one search.
 
     Exact over all start nodes, without a search per start: the fastest time to make m
-    whole steps, min_i (t[i + m] - t[i]), increases with m, so the most whole steps within w
-    is found by bisection on m (each probe one shifted copy of the path); the last, partial
-    step is then interpolated from every start at once.
+    whole steps, F(m) = min_i (t[i + m] - t[i]), increases with m, so the most whole steps
+    within w (F(m) <= w) is found by bisection on m, each probe one shifted copy of the path;
+    the last, partial step is then interpolated from every start at once. The strict count
+    (F(m) < w) is the same m unless F(m) == w exactly: it steps down from there while a tie
+    holds (a loop that runs no step in a batch without a tie).
     """
     t = path.t
+    if not windows_years:
+        return jnp.zeros((0,), t.dtype), jnp.zeros((0,), t.dtype)
     n = t.shape[0]
     ok = reached(path, horizon_years)
     starts = jnp.where(ok, t, -jnp.inf)  # an unreached start makes every span +inf
@@ -222,8 +248,12 @@ def max_progress_in_windows(
     ends_within = jnp.concatenate([jnp.where(ok, t, jnp.inf), never])
     ends_all = jnp.concatenate([t, never])
 
-    def most_in(w):
-        m = largest_true(n - 1, lambda probe: fastest_span(ends_within, starts, probe) <= w)
+    def fastest(m: jax.Array) -> jax.Array:
+        return fastest_span(ends_within, starts, m)
+
+    def one(window: float) -> tuple[jax.Array, jax.Array]:
+        w = jnp.asarray(window, t.dtype)
+        m = largest_true(n - 1, lambda probe: fastest(probe) <= w)
         # End nodes of m steps and the node after (unmasked: a step may cross the horizon).
         pair = jax.lax.dynamic_slice(ends_all, (m,), (n + 1,))
         end, following = pair[:-1], pair[1:]
@@ -231,11 +261,14 @@ def max_progress_in_windows(
         part = (jnp.minimum(t + w, horizon_years) - end) / jnp.where(stepping, following - end, 1)
         part = jnp.where(stepping, jnp.clip(part, 0.0, 1.0), 0.0)
         within = ok & (end <= horizon_years) & (end - t <= w)
-        return jnp.max(jnp.where(within, m.astype(t.dtype) + part, 0.0)) * spacing
+        gain = jnp.max(jnp.where(within, m.astype(t.dtype) + part, 0.0)) * spacing
+        strict = jax.lax.while_loop(lambda k: (k > 0) & ~(fastest(k) < w), lambda k: k - 1, m)
+        return gain, strict.astype(t.dtype)
 
-    w = jnp.asarray(windows_years, t.dtype)
-    gains = jax.lax.map(most_in, w)
-    return jnp.maximum(gains, last_window_progress(path, windows_years, horizon_years))
+    # A few windows, static: unrolled (faster than a loop on a CPU).
+    gains, whole = zip(*(one(window) for window in windows_years), strict=True)
+    most = jnp.maximum(jnp.stack(gains), last_window_progress(path, windows_years, horizon_years))
+    return most, jnp.stack(whole)
 
 
 def last_window_progress(
@@ -251,30 +284,6 @@ def last_window_progress(
     t_end = jnp.where(continuing, horizon_years, jnp.max(jnp.where(ok, t, 0.0)))
     last = doublings_at_time(path, jnp.stack([jnp.full_like(w, t_end), jnp.maximum(t_end - w, 0)]))
     return last[0] - last[1]
-
-
-def most_whole_steps_in_windows(
-    path: Path, windows_years: tuple[float, ...], horizon_years: float
-) -> jax.Array:
-    """The most whole steps made in less than w, for each window w [W] (whole doublings).
-
-    ``m`` with min_i (t[i + m] - t[i]) < w: the same strict rule, starts and masking as
-    :func:`fastest_time_to_gain`, so P(m >= k) is exactly P(fastest time to k doublings < w)
-    for every k at once. The fastest time increases with m: bisection, one shifted copy of
-    the path per probe.
-    """
-    t = path.t
-    n = t.shape[0]
-    ok = reached(path, horizon_years)
-    starts = jnp.where(ok, t, -jnp.inf)  # an unreached start makes every span +inf
-    ends = jnp.concatenate([jnp.where(ok, t, jnp.inf), jnp.full((n + 1,), jnp.inf, t.dtype)])
-
-    def most_in(w):
-        return largest_true(n - 1, lambda probe: fastest_span(ends, starts, probe) < w).astype(
-            t.dtype
-        )
-
-    return jax.lax.map(most_in, jnp.asarray(windows_years, t.dtype))
 
 
 def peak_rate(path: Path, horizon_years: float, smooth: bool) -> jax.Array:

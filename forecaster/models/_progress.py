@@ -39,9 +39,9 @@ from ._paths import (
     first_completion,
     has_non_finite,
     max_progress_in_windows,
-    most_whole_steps_in_windows,
     peak_rate,
     time_at_doublings,
+    window_search,
 )
 
 _YEARS = Histogram(-6.0, 4.0, 1000)  # 1e-6 to 1e4 years, 0.01 in log10
@@ -152,9 +152,15 @@ class ProgressModel(Model):
         """Whether the draw reached its limits within the horizon (default: it has none)."""
         return jnp.zeros((), bool)
 
-    def window_progress(self, path: Path) -> Float[Array, " windows"]:
-        """The most doublings within each window (a search over every start)."""
-        return max_progress_in_windows(path, self.windows_years, self.spacing, self.horizon_years)
+    def window_progress(self, path: Path) -> tuple[Float[Array, " windows"], Any]:
+        """The most doublings within each window (a search over every start) and, for paths
+        of whole doublings, the most whole doublings made in less than each (else None)."""
+        if self.smooth:
+            progress = max_progress_in_windows(
+                path, self.windows_years, self.spacing, self.horizon_years
+            )
+            return progress, None
+        return window_search(path, self.windows_years, self.spacing, self.horizon_years)
 
     def extra_outcomes(self, params: Any, path: Path) -> Outcomes:
         """Outcomes of the model's own (declared in :meth:`outcomes`); one named like a common
@@ -289,7 +295,9 @@ class ProgressModel(Model):
                 for y in self.progress_levels_years
             ]
         )
-        windows = self.window_progress(path) if self.windows_years else jnp.zeros((0,), dtype)
+        windows, whole_steps = (
+            self.window_progress(path) if self.windows_years else (jnp.zeros((0,), dtype), None)
+        )
 
         def times_to(levels_years: tuple[float, ...]) -> jax.Array:
             levels: Any
@@ -314,10 +322,8 @@ class ProgressModel(Model):
             "time_to_fan_levels_years": times_to(self.fan_levels_years),
             **extra,
         }
-        if not smooth and self.windows_years:
-            out["max_doublings_in_windows"] = most_whole_steps_in_windows(
-                path, self.windows_years, horizon
-            )
+        if whole_steps is not None:
+            out["max_doublings_in_windows"] = whole_steps
         nan_outcome = jnp.any(jnp.stack([jnp.any(jnp.isnan(v)) for v in out.values()]))
         if self.event is not None:
             years, window = self.event

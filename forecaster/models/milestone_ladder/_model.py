@@ -132,9 +132,9 @@ class MilestoneLadder(ProgressModel):
     def pre_automation_time(self, params: LadderParams) -> jax.Array:
         return params.Ts
 
-    def window_progress(self, path: Path) -> jax.Array:
+    def window_progress(self, path: Path) -> tuple[jax.Array, Any]:
         if self.ladder.rising:  # the rate never falls: the last window is the best (exact)
-            return last_window_progress(path, self.windows_years, self.horizon_years)
+            return last_window_progress(path, self.windows_years, self.horizon_years), None
         return super().window_progress(path)
 
     def extra_outcomes(self, params: LadderParams, path: Path) -> dict[str, jax.Array]:
