@@ -276,6 +276,41 @@ def test_max_progress_in_window_against_exhaustive_search(general_paths):
         np.testing.assert_allclose(out["max_progress_years"][:, wi] * 8, expected, atol=1e-4)
 
 
+def _whole_steps_reference(t, w, horizon):
+    """Plain numpy: the most whole steps m with t[i + m] - t[i] < w from a node i reached."""
+    best = 0
+    for i in np.nonzero(t <= horizon)[0]:
+        for j in range(i, t.size):
+            if t[j] <= horizon and t[j] - t[i] < w:
+                best = max(best, j - i)
+    return best
+
+
+def test_whole_steps_in_windows_against_exhaustive_search_with_ties():
+    """The strict count (< w) comes from the bisection for <= w, stepping down on a tie: paths
+    whose spans equal a window exactly (times in quarters, windows 1 and 0.75), a stalled one
+    and a random one, against an exhaustive search."""
+    from forecaster.models._paths import Path, window_search
+
+    rng = np.random.default_rng(3)
+    quarters = np.arange(40) * 0.25
+    stalled = np.concatenate([np.arange(10) * 0.25, np.full(30, np.inf)])
+    random = np.cumsum(rng.uniform(0.01, 0.5, 40))
+    speeding = np.cumsum(np.repeat([0.5, 0.25, 0.125, 0.25], 10))
+    t = np.stack([quarters, stalled, random, speeding]).astype(np.float32)
+    windows, horizon = (1.0, 0.75, 3.0), 7.0
+    path = Path(
+        jnp.broadcast_to(jnp.arange(40, dtype=jnp.float32), t.shape),
+        jnp.asarray(t),
+        jnp.ones(t.shape, jnp.float32),
+    )
+    _, whole = jax.jit(jax.vmap(lambda p: window_search(p, windows, 1.0, horizon)))(path)
+    for row in range(t.shape[0]):
+        expected = [_whole_steps_reference(t[row], w, horizon) for w in windows]
+        np.testing.assert_array_equal(np.asarray(whole[row]), expected, err_msg=str(row))
+    assert whole[0, 0] == 3  # 4 quarters take exactly 1 year: not within it
+
+
 def test_fastest_progress_is_consistent_with_windows_and_times(general_paths):
     """fastest[Y] <= time to Y; and 'fastest[Y] <= w' iff 'max progress in w >= Y', except at
     near-ties, where the two interpolants (cubic Hermite / linear) may differ slightly."""
