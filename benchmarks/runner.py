@@ -161,6 +161,7 @@ CPU_TARGETS = {
     "decaying_draws_per_second": 4e5,
     "roofline_fraction": 0.1,  # every preset at >= 10% of its own roofline
     "explorer_changed_prior_seconds": 0.4,  # 100,000 draws, no recompile
+    "general_draws_per_second": 2e5,
     "memory_ratio_1e7_1e5": 1.5,
     "ai2027_draws_per_second": 1e5,
     "aifm_draws_per_second": 1e3,
