@@ -180,6 +180,28 @@ def test_sweep_writes_a_comparison_table(tmp_path):
     assert "scenario=amdahl" in md and "P(>=3y in 12m)" in md
 
 
+def test_a_sweep_over_a_prior_and_seeds_compiles_once(tmp_path):
+    """Hydra runs a sweep's jobs in one process: the priors' values and the seed are inputs
+    of the compiled kernel, so only the first job compiles."""
+    sweep = tmp_path / "sweep"
+    result = forecaster(
+        "forecast",
+        "-m",
+        "scenario=davidson_houlden_2025",
+        "scenario.params.f.high=16,48",
+        "seed=0,1",
+        "n_draws=2000",
+        "output.report=false",
+        "output.progress_bar=false",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    jobs = sorted(sweep.glob("*/summary.json"), key=lambda p: int(p.parent.name.split("_")[0]))
+    compiles = [json.loads(p.read_text())["timing"]["compile_seconds"] for p in jobs]
+    assert len(compiles) == 4
+    assert compiles[0] > 0.1 and max(compiles[1:]) < 0.01, compiles
+
+
 def test_one_jax_multiprocess_job_merges_to_the_single_run(tmp_path):
     import socket
 
