@@ -86,3 +86,38 @@ def test_a_changed_structure_compiles_anew(tmp_path, compose_forecast, counted_c
     _run(compose_forecast, tmp_path / "a", *base)
     _run(compose_forecast, tmp_path / "b", *base, "scenario.params.f=8")  # drawn -> fixed
     assert len(counted_compiles) == 2
+
+
+def test_the_order_of_the_priors_is_part_of_the_structure(compose_forecast):
+    """The order of the drawn priors assigns the copula's columns: two sets that differ only
+    in it compile apart (a program of one would draw the other's columns in its order)."""
+    from forecaster._priors import build_prior_set
+
+    plan = plan_forecast(compose_forecast("scenario=decaying", "n_draws=1000"))
+    table = plan.model.parameters()
+    a = {"dist": "uniform", "low": 1, "high": 2}
+    b = {"dist": "log_uniform", "low": 3, "high": 30}
+    params = {"software_share": {"dist": "derived", "expr": "a / (a + b)"}}
+    first = build_prior_set(params, table=table, latent={"a": a, "b": b})
+    second = build_prior_set(params, table=table, latent={"b": b, "a": a})
+    assert [p.name for p in first.uncertain] != [p.name for p in second.uncertain]
+    assert first.structure() != second.structure()
+
+
+def test_a_choice_draws_the_same_bound_or_not():
+    """A discrete choice's quantile: the kernel's (its numbers an input) and the one any other
+    caller jit-compiles with the numbers as constants."""
+    import jax
+    import jax.numpy as jnp
+
+    from forecaster._priors import KINDS, Prior, icdf
+    from forecaster._priors._sampling import QUANTILES
+
+    args = {"values": [1.0, 2.5, 7.0], "p": [0.2, 0.3, 0.5]}
+    prior = Prior("x", "choice", args, KINDS["choice"].build(args, "x"))
+    u = jnp.linspace(0.01, 0.99, 99, dtype=jnp.float32)
+    constant = jax.jit(lambda u: icdf(prior, u))(u)
+    numbers = QUANTILES["choice"][0](prior, jnp.float32)
+    bound = jax.jit(lambda u, numbers: icdf(prior, u, numbers))(u, numbers)
+    np.testing.assert_array_equal(constant, bound)
+    np.testing.assert_array_equal(constant, prior.distribution.icdf(u))

@@ -104,7 +104,7 @@ def _choice_inputs(prior: Prior, dtype: Any) -> Inputs:
 
 
 def _choice(inputs: Inputs, u: jax.Array) -> jax.Array:
-    values, cumulative = inputs
+    values, cumulative = jnp.asarray(inputs[0]), inputs[1]
     index = jnp.searchsorted(cumulative, u, side="left")
     return values[jnp.minimum(index, values.shape[0] - 1)]
 

@@ -255,15 +255,20 @@ class PriorSet:
         the kernel) and whether the draws are correlated."""
         from ._sampling import QUANTILES
 
-        out: dict[str, Any] = {}
+        described = self.describe()
+        priors = []  # in the set's order: it assigns the copula's columns
         for p in self.priors:
             if p.kind in QUANTILES:
                 size = len(p.args["values"]) if p.kind == "choice" else None
-                out[p.name] = [p.kind, size, p.p_mass > 0]
+                priors.append([p.name, p.kind, size, p.p_mass > 0])
             else:  # formulas and posterior files: the spec itself
-                out[p.name] = self.describe()[p.name]
-        out["correlated"] = self.cholesky is not None
-        return out
+                priors.append([p.name, described[p.name]])
+        return {
+            "priors": priors,
+            "formulas": list(self.formulas),
+            "latent": list(self.latent),
+            "correlated": self.cholesky is not None,
+        }
 
     @property
     def uncertain(self) -> tuple[Prior, ...]:
