@@ -223,9 +223,11 @@ def _program_key(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> str:
     """What a compiled kernel depends on: the plan's structure (:func:`kernel_structure`: not
     the seed, the priors' values, the number of draws or the shard, which are its inputs or
     set how often it is called), the posterior files' draws (their content is in the
-    program), the block, devices, dtype."""
+    program), the inputs' shapes and dtypes, the block, devices, dtype."""
     text = json.dumps(kernel_structure(plan), sort_keys=True, default=str)
     h = hashlib.sha256(text.encode())
+    inputs = kernel_inputs(plan, dtype)
+    h.update(repr(jax.tree.map(lambda a: (np.shape(a), str(np.asarray(a).dtype)), inputs)).encode())
     stages = [plan.priors] + ([plan.timelines.priors] if plan.timelines is not None else [])
     for prior_set in stages:
         for prior in prior_set.priors:
@@ -235,17 +237,20 @@ def _program_key(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> str:
     return h.hexdigest()
 
 
-def _compiled(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Any]:
-    """:func:`_compile`, kept for the next run of the same kernel in this process."""
+def _compiled(
+    plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any
+) -> tuple[tuple[Callable, Any], bool]:
+    """:func:`_compile`, kept for the next run of the same kernel in this process; and whether
+    it was compiled now (False: kept from before)."""
     key = _program_key(plan, block, mesh, dtype)
     if key in _PROGRAMS:
         _PROGRAMS.move_to_end(key)
-        return _PROGRAMS[key]
+        return _PROGRAMS[key], False
     program = _compile(plan, block, mesh, dtype)
     _PROGRAMS[key] = program
     while len(_PROGRAMS) > _PROGRAMS_KEPT:
         _PROGRAMS.popitem(last=False)
-    return program
+    return program, True
 
 
 def _compile(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Any]:
@@ -375,8 +380,8 @@ def _run(
         state = saved
 
     t0 = time.perf_counter()
-    compiled, traced = _compiled(plan, block, mesh, dtype)
-    compile_seconds = time.perf_counter() - t0
+    (compiled, traced), compiled_now = _compiled(plan, block, mesh, dtype)
+    compile_seconds = time.perf_counter() - t0 if compiled_now else 0.0  # 0: kept warm
     inputs = jax.device_put(kernel_inputs(plan, dtype), NamedSharding(mesh, P()))
 
     if "totals" not in state:  # (a resumed run's state was checked by saved_state)

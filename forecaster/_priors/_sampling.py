@@ -207,7 +207,7 @@ def uniforms_at(
     """
     k = len(prior_set.uncertain)
     extra = extra + len(prior_set.masses)
-    base = jax.random.PRNGKey(seed) if isinstance(seed, int) else seed
+    base = jax.random.PRNGKey(seed) if np.ndim(seed) == 0 else seed  # an int, or its key
 
     def one(h, l):
         key = jax.random.fold_in(jax.random.fold_in(base, h), l)

@@ -295,9 +295,15 @@ class ProgressModel(Model):
                 for y in self.progress_levels_years
             ]
         )
-        windows, whole_steps = (
-            self.window_progress(path) if self.windows_years else (jnp.zeros((0,), dtype), None)
-        )
+        windows, whole_steps = jnp.zeros((0,), dtype), None
+        if self.windows_years:
+            searched = self.window_progress(path)
+            if not isinstance(searched, tuple) or (not smooth and searched[1] is None):
+                raise TypeError(
+                    f"{type(self).__name__}.window_progress returns (progress, whole steps): "
+                    "the whole steps an array for paths of whole doublings, else None"
+                )
+            windows, whole_steps = searched
 
         def times_to(levels_years: tuple[float, ...]) -> jax.Array:
             levels: Any
