@@ -131,10 +131,20 @@ def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
         "timelines": None
         if timelines is None
         else {
-            **{k: v for k, v in dataclasses.asdict(timelines).items() if k != "priors"},
+            **{  # field by field: asdict would deep-copy the priors (posterior rows) first
+                f.name: _plain(getattr(timelines, f.name))
+                for f in dataclasses.fields(timelines)
+                if f.name != "priors"
+            },
             "priors": timelines.priors.structure(),
         },
     }
+
+
+def _plain(value: Any) -> Any:
+    """A setting as plain data (a nested dataclass as a dict)."""
+    is_dataclass = dataclasses.is_dataclass(value) and not isinstance(value, type)
+    return dataclasses.asdict(cast(Any, value)) if is_dataclass else value
 
 
 def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Callable, Callable]:
