@@ -25,6 +25,7 @@ from ._files import write_atomic
 from ._summaries import (
     calendar_summary,
     curve_table,
+    duration_summary,
     fan_table,
     flag_probabilities,
     milestone_summary,
@@ -68,6 +69,7 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "fan": fan_table(plan, totals),
         "calendar": calendar_summary(plan, totals),
         "milestones": milestone_summary(plan, totals),
+        "durations": duration_summary(plan, quantiles),
         "priors": plan.priors.describe(),
         "posterior_files": posterior_sources(plan),
         "model": {"name": plan.model.name, "title": plan.model.title},

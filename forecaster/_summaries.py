@@ -190,6 +190,17 @@ def quantile_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> list
     return rows
 
 
+def duration_summary(plan: ForecastPlan, quantiles: Sequence[Mapping[str, Any]]) -> dict | None:
+    """The quantities the model declares as durations, by name: their row of the quantile
+    table (``n``, ``fraction_never``, ``q05``..``q95``); None for a model without any."""
+    names = plan.model.outcomes().durations
+    if not names:
+        return None
+    rows = {row["outcome"]: row for row in quantiles}
+    kept = ("n", "fraction_never", *(f"q{round(q * 100):02d}" for q in QUANTILE_LEVELS))
+    return {name: {k: rows[name][k] for k in kept} for name in names}
+
+
 def histogram_cdf(counts: np.ndarray, spec: Histogram, value: float) -> float:
     """P(X <= value) from a histogram series (log-linear within the bin)."""
     counts = np.asarray(counts, np.int64)

@@ -6,7 +6,8 @@
   :func:`register_conf` and :func:`load_plugins`: models from outside the package
   (``FORECASTER_MODELS``, or the ``forecaster.models`` entry-point group).
 - The built-in models: :class:`GeneralLaw` (``general_law``), :class:`DavidsonHoulden`
-  (``davidson_houlden``), :class:`MilestoneLadder` (``milestone_ladder``); the start-date
+  (``davidson_houlden``), :class:`MilestoneLadder` (``milestone_ladder``),
+  :class:`AIFuturesModel` (``aifm``), :class:`EpochFTM` (``epoch_ftm``); the start-date
   stage lives in :mod:`forecaster.models.timelines`.
 - :class:`ProgressModel`: the base of models whose draws are paths on the doubling clock.
 - :func:`rk4_step`: the fixed-step RK4 over pytrees every integrating model uses.
@@ -36,10 +37,11 @@ from ._registry import get_model, register, register_schemas, registered
 from ._rk4 import rk4_step
 from .aifm import AIFuturesModel
 from .davidson_houlden import DavidsonHoulden
+from .epoch_ftm import EpochFTM
 from .general_law import GeneralLaw, ScenarioBase
 from .milestone_ladder import MilestoneLadder
 
-for _cls in (GeneralLaw, DavidsonHoulden, MilestoneLadder, AIFuturesModel):
+for _cls in (GeneralLaw, DavidsonHoulden, MilestoneLadder, AIFuturesModel, EpochFTM):
     register(_cls)
 
 #: The model of the notebook API (``simulate``, ``outcomes``, ``prior``) unless one is named.
@@ -49,6 +51,7 @@ __all__ = [
     "AIFuturesModel",
     "DEFAULT_MODEL",
     "DavidsonHoulden",
+    "EpochFTM",
     "Declared",
     "Flag",
     "GeneralLaw",

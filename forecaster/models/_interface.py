@@ -177,6 +177,9 @@ class Declared:
     #: With dated milestones: the years Y whose P(milestone reached by the end of Y) the
     #: summary gives (``p_by_year``), () for none.
     milestone_calendar_years: tuple[int, ...] = ()
+    #: Quantities [years] the summary also gives by name (summary.json ``durations``: each
+    #: one's quantiles and the fraction never reached), () for none.
+    durations: tuple[str, ...] = ()
 
     def series_kinds(self) -> dict[str, str]:
         """The outcomes with one value per series, by name: ``progress`` (the grid's progress

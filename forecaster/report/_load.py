@@ -226,6 +226,7 @@ _SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
     "fan": (False, _rows()),
     "calendar": (False, lambda v: v is None or isinstance(v, dict)),
     "milestones": (False, lambda v: v is None or isinstance(v, dict)),
+    "durations": (False, lambda v: v is None or isinstance(v, dict)),
     "priors": (False, _mapping(lambda v: isinstance(v, str))),
     "posterior_files": (False, _posterior_files),
     "settings": (False, lambda v: isinstance(v, dict)),

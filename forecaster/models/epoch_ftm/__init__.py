@@ -1,1 +1,5 @@
-"""Epoch's Full Takeoff Model (Davidson 2023): see :mod:`._model`, :mod:`._dynamics`."""
+"""Epoch's Full Takeoff Model (Davidson 2023): see :mod:`._model` and :mod:`._dynamics`."""
+
+from ._model import EpochFTM
+
+__all__ = ["EpochFTM"]
