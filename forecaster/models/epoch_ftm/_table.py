@@ -32,12 +32,13 @@ def _rate(default: float, meaning: str) -> ParameterSpec:
     return _spec(default, -INF, INF, "per year", meaning, low_open=True, high_open=True)
 
 
+_RAMPUP = 0.6699999999999999  # their 0.67 as their sheet computed it (presets.js)
 _INPUTS = {  # their fractional inputs: (best guess growth, at wake-up, ceiling, start)
     "capital_hardware_rnd": ("capital on hardware R&D", 0.01, 0.14, 0.03, 0.002),
     "labour_hardware_rnd": ("labour on hardware R&D", 0.01, 0.14, 0.03, 0.002),
-    "compute_hardware_rnd": ("compute on hardware R&D", 0.01, 0.67, 0.2, 0.002),
+    "compute_hardware_rnd": ("compute on hardware R&D", 0.01, _RAMPUP, 0.2, 0.002),
     "labour_software_rnd": ("labour on software R&D", 0.18, 0.22, 0.03, 0.0002),
-    "compute_software_rnd": ("compute on software R&D", 0.18, 0.67, 0.2, 0.0002),
+    "compute_software_rnd": ("compute on software R&D", 0.18, _RAMPUP, 0.2, 0.0002),
     "gwp_compute": ("GWP spent on compute", 0.19, 0.19, 0.1, None),
     "compute_training": (
         "compute on the largest training run",
