@@ -112,10 +112,12 @@ FRACTIONS = (
 
 
 class Sector(NamedTuple):
-    """A sector's per-draw constants: the calibrated weights, weights ** sigma, sigma."""
+    """A sector's per-draw constants: the calibrated weights, the compute task's and each
+    labour task's weight ** sigma, and sigma."""
 
     weights: tk.Weights
-    beta_sigma: tk.Tasks
+    b0: Scalar
+    b1: Scalar
     sigma: Scalar
 
 
@@ -123,9 +125,11 @@ class Setup(NamedTuple):
     """What a draw fixes before its first step (their ``process_input_parameters``)."""
 
     training_goods: tk.Tasks
-    runtime_goods: tk.Tasks
     training_rnd: tk.Tasks
-    runtime_rnd: tk.Tasks
+    log_training_goods: tk.Tasks  # natural logs, for the compute-to-labour ratios
+    log_runtime_goods: tk.Tasks
+    log_training_rnd: tk.Tasks
+    log_runtime_rnd: tk.Tasks
     hardware_returns: Scalar  # over the parallelisation penalty
     software_returns: Scalar
     capital_substitution_rnd: Scalar  # times the penalty
@@ -170,9 +174,11 @@ def setup(p: Params, t_step: float) -> Setup:
     )  # fmt: skip
     return Setup(
         training_goods=training_goods,
-        runtime_goods=runtime_goods_tasks,
         training_rnd=training_rnd,
-        runtime_rnd=runtime_rnd,
+        log_training_goods=jnp.log(training_goods),
+        log_runtime_goods=jnp.log(runtime_goods_tasks),
+        log_training_rnd=jnp.log(training_rnd),
+        log_runtime_rnd=jnp.log(runtime_rnd),
         hardware_returns=p.hardware_returns / penalty,
         software_returns=p.software_returns / penalty,
         capital_substitution_rnd=p.capital_substitution_rnd * penalty,
@@ -226,54 +232,48 @@ class Economy(NamedTuple):
 
 def _sector(weights: tk.Weights, rho: Scalar) -> Sector:
     sigma = 1.0 / (1.0 - rho)
-    return Sector(weights, weights.inner**sigma, sigma)
-
-
-class Ratios(NamedTuple):
-    """A step's compute-to-labour ratios and their powers, per family of tasks."""
-
-    eta: tk.Tasks
-    eta_sigma: tk.Tasks
-    eta_sigma_1: tk.Tasks
-
-
-def _ratios(eta: tk.Tasks, sigma: Scalar) -> Ratios:
-    return Ratios(eta, eta**sigma, eta ** (sigma - 1))
+    return Sector(weights, weights.inner[0] ** sigma, weights.inner[1] ** sigma, sigma)
 
 
 def _allocate(
-    labour: Scalar, compute: Scalar, sector: Sector, r: Ratios, automatable: Array
-) -> tuple[tk.Allocation, tk.Tasks]:
-    alloc = tk.allocate(labour, compute, sector.beta_sigma, sector.sigma, r.eta, r.eta_sigma,
-                        r.eta_sigma_1, automatable)  # fmt: skip
-    return alloc, alloc.labour + r.eta * alloc.compute
+    labour: Scalar, compute: Scalar, sector: Sector, r: tk.Ratios, automatable: Array
+) -> tuple[tk.Tasks, Scalar]:
+    """ln of each task's input, and their frac_tasks_automated: the labour tasks where
+    compute does more than 10x labour's work."""
+    alloc = tk.allocate(labour, compute, sector.b0, sector.b1, sector.sigma, r, automatable)
+    return alloc.log_input, (alloc.automated - 1) / tk.N_TASKS
+
+
+def _without_automation(
+    labour: Scalar, compute: Scalar, sector: Sector, r: tk.Ratios, rho: Scalar
+) -> Scalar:
+    return tk.without_automation(labour, compute, sector.weights.inner, sector.b0, sector.b1,
+                                 r.eta[0], rho)  # fmt: skip
 
 
 def _nested(
-    capital: Scalar, task_input: tk.Tasks, w: tk.Weights, outer: Scalar, inner: Scalar
+    capital: Scalar, log_input: tk.Tasks, w: tk.Weights, outer: Scalar, inner: Scalar
 ) -> Scalar:
-    cognitive = tk.ces(task_input, w.inner, inner)
+    cognitive = tk.ces_of_logs(log_input, w.inner, inner)
     return tk.ces(jnp.stack([capital, cognitive]), w.outer, outer)
-
-
-def _automated(alloc: tk.Allocation, eta: tk.Tasks) -> Scalar:
-    """Their frac_tasks_automated: labour tasks where compute does > 10x labour's work."""
-    done = jnp.sum(eta * alloc.compute > 10 * alloc.labour) - 1
-    return done / tk.N_TASKS
 
 
 def automate(
     p: Params, s: Setup, inputs: Inputs
 ) -> tuple[Scalar, Array, Array, Scalar, tk.Tasks, tk.Tasks]:
     """Their ``automate_tasks``: the largest run, the automatable tasks (with the trade-off's
-    factor) of goods and R&D, the fraction without it, and the compute-to-labour ratios."""
+    factor) of goods and R&D, the fraction without it, and the compute-to-labour ratios (in
+    logs)."""
     run = inputs.compute * inputs.fractions[6]
     goods = tk.automatable(s.training_goods, run, s.max_tradeoff)
     rnd = tk.automatable(s.training_rnd, run, s.max_tradeoff)
     no_tradeoff = (tk.automatable(s.training_goods, run, jnp.ones_like(run)) - 1) / tk.N_TASKS
-    eta_goods = tk.compute_to_labour(s.training_goods, s.runtime_goods, run, s.tradeoff)
-    eta_rnd = tk.compute_to_labour(s.training_rnd, s.runtime_rnd, run, s.tradeoff)
-    return run, goods, rnd, no_tradeoff, eta_goods, eta_rnd
+    log_run = jnp.log(run)
+    log_eta_goods = tk.log_compute_to_labour(s.log_training_goods, s.log_runtime_goods,
+                                             log_run, s.tradeoff)  # fmt: skip
+    log_eta_rnd = tk.log_compute_to_labour(s.log_training_rnd, s.log_runtime_rnd, log_run,
+                                           s.tradeoff)  # fmt: skip
+    return run, goods, rnd, no_tradeoff, log_eta_goods, log_eta_rnd
 
 
 def produce(
@@ -282,7 +282,7 @@ def produce(
     """Their ``automate_tasks`` and ``production`` for one step; with ``economy`` None (step
     0) the weights and scale factors are calibrated first and returned."""
     f = inputs.fractions
-    run, at_goods, at_rnd, no_tradeoff, eta_goods, eta_rnd = automate(p, s, inputs)
+    run, at_goods, at_rnd, no_tradeoff, log_eta_goods, log_eta_rnd = automate(p, s, inputs)
     capital_goods = inputs.capital * (1 - f[1])
     labour_goods = inputs.labour * (1 - f[2] - f[4])
     compute_goods = inputs.compute * (1 - f[3] - f[5] - f[6])
@@ -300,6 +300,7 @@ def produce(
         comp_g = p.initial_compute_share_goods * cog_g  # their "TERRIBLE HACK"s
         comp_h = p.initial_compute_share_rnd * cog_h
         comp_s = p.initial_compute_share_rnd * cog_s
+        eta_goods, eta_rnd = jnp.exp(log_eta_goods), jnp.exp(log_eta_rnd)
         w_goods = tk.calibrate(capital_goods, labour_goods, compute_goods, eta_goods,
                                p.capital_substitution_goods, rho_g, (1 - cog_g) / cog_g,
                                comp_g / (cog_g - comp_g))  # fmt: skip
@@ -313,28 +314,27 @@ def produce(
         economy = Economy(_sector(w_goods, rho_g), _sector(w_hw, rho_r), _sector(w_sw, rho_r),
                           one, one, one)  # fmt: skip
 
-    r_goods = _ratios(eta_goods, economy.goods.sigma)
-    r_rnd = _ratios(eta_rnd, economy.hardware.sigma)
-    one_task = jnp.ones_like(at_goods)
+    r_goods = tk.ratios(log_eta_goods, economy.goods.sigma)
+    r_rnd = tk.ratios(log_eta_rnd, economy.hardware.sigma)
 
-    alloc_g, input_g = _allocate(labour_goods, compute_goods, economy.goods, r_goods, at_goods)
+    input_g, automated_g = _allocate(labour_goods, compute_goods, economy.goods, r_goods, at_goods)
     outer_g = p.capital_substitution_goods
     output_g = inputs.tfp_goods * _nested(capital_goods, input_g, economy.goods.weights,
                                           outer_g, rho_g)  # fmt: skip
-    _, base_g = _allocate(labour_goods, compute_goods, economy.goods, r_goods, one_task)
-    plain_g = inputs.tfp_goods * _nested(capital_goods, base_g, economy.goods.weights,
-                                         outer_g, rho_g)  # fmt: skip
+    base_g = _without_automation(labour_goods, compute_goods, economy.goods, r_goods, rho_g)
+    plain_g = inputs.tfp_goods * tk.ces(jnp.stack([capital_goods, base_g]),
+                                        economy.goods.weights.outer, outer_g)  # fmt: skip
 
-    alloc_h, input_h = _allocate(labour_hw, compute_hw, economy.hardware, r_rnd, at_rnd)
+    input_h, automated_h = _allocate(labour_hw, compute_hw, economy.hardware, r_rnd, at_rnd)
     outer_h = s.capital_substitution_rnd
     output_h = inputs.tfp_rnd * _nested(capital_hw, input_h, economy.hardware.weights,
                                         outer_h, rho_r)  # fmt: skip
-    _, base_h = _allocate(labour_hw, compute_hw, economy.hardware, r_rnd, one_task)
-    plain_h = inputs.tfp_rnd * _nested(capital_hw, base_h, economy.hardware.weights,
-                                       outer_h, rho_r)  # fmt: skip
+    base_h = _without_automation(labour_hw, compute_hw, economy.hardware, r_rnd, rho_r)
+    plain_h = inputs.tfp_rnd * tk.ces(jnp.stack([capital_hw, base_h]),
+                                      economy.hardware.weights.outer, outer_h)  # fmt: skip
 
-    _, input_s = _allocate(labour_sw, compute_sw, economy.software, r_rnd, at_rnd)
-    research = tk.ces(input_s, economy.software.weights.inner, rho_r)
+    input_s, _ = _allocate(labour_sw, compute_sw, economy.software, r_rnd, at_rnd)
+    research = tk.ces_of_logs(input_s, economy.software.weights.inner, rho_r)
     output_s = inputs.tfp_rnd * tk.ces(jnp.stack([experiments, research]),
                                        economy.software.weights.outer, rho_exp)  # fmt: skip
 
@@ -348,8 +348,8 @@ def produce(
         gwp=output_g * economy.gwp_factor,
         rnd_input_hardware=output_h * economy.hardware_factor,
         rnd_input_software=output_s * economy.software_factor,
-        frac_automated_goods=_automated(alloc_g, eta_goods),
-        frac_automated_rnd=_automated(alloc_h, eta_rnd),
+        frac_automated_goods=automated_g,
+        frac_automated_rnd=automated_h,
         frac_automatable_goods_no_tradeoff=no_tradeoff,
         automation_multiplier_goods=output_g / plain_g,
         automation_multiplier_rnd=output_h / plain_h,

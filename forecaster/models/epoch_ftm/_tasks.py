@@ -49,16 +49,16 @@ def increasing(tasks: Tasks) -> Bool[Array, ""]:
     return jnp.all(jnp.diff(tasks) >= 0.0)
 
 
-def compute_to_labour(
-    training: Tasks, runtime: Tasks, biggest_run: Float[Array, ""], tradeoff: Float[Array, ""]
+def log_compute_to_labour(
+    log_training: Tasks, log_runtime: Tasks, log_run: Float[Array, ""], tradeoff: Float[Array, ""]
 ) -> Tasks:
-    """Each task's compute-to-labour ratio (1 / its runtime FLOP per year of a worker) with
-    the largest training run so far: their ``compute_runtime_requirements`` (a bigger run
-    than a task needs cuts its runtime by ``(training / run) ** tradeoff``; ``tradeoff``
-    <= 0 or NaN: no trade-off), never below 1 FLOP."""
+    """ln of each task's compute-to-labour ratio (1 / its runtime FLOP per year of a worker)
+    with the largest training run so far: their ``compute_runtime_requirements`` in logs (a
+    bigger run than a task needs cuts its runtime by ``(training / run) ** tradeoff``;
+    ``tradeoff`` <= 0 or NaN: no trade-off; never below 1 FLOP). In logs the ratio and its
+    powers are one ``exp`` each (:func:`ratios`) instead of a power each."""
     on = tradeoff > 0  # NaN compares False: off, as their `<= 0 or isnan`
-    scaled = runtime * (training / biggest_run) ** jnp.where(on, tradeoff, 1.0)
-    return 1.0 / jnp.maximum(1.0, jnp.where(on, scaled, runtime))
+    return -jnp.maximum(0.0, log_runtime + jnp.where(on, tradeoff, 0.0) * (log_training - log_run))
 
 
 def automatable(
@@ -69,72 +69,130 @@ def automatable(
     return jnp.sum(training < biggest_run * factor)
 
 
-class Allocation(NamedTuple):
-    labour: Tasks
-    compute: Tasks
+class Ratios(NamedTuple):
+    """A family of tasks' compute-to-labour ratios eta at a step, with what every sector
+    using them needs: ln eta, eta ** (sigma - 1), eta ** sigma, and ``cum[I]`` the sum of
+    eta ** (sigma - 1) over the labour tasks before I ([tasks + 1]); hardware and software
+    R&D share one."""
+
+    log_eta: Tasks
+    eta: Tasks
+    eta_sigma: Tasks
+    eta_sigma_1: Tasks
+    cum: Float[Array, " tasks1"]
+
+
+def ratios(log_eta: Tasks, sigma: Float[Array, ""]) -> Ratios:
+    eta = jnp.exp(log_eta)
+    eta_sigma_1 = jnp.exp((sigma - 1) * log_eta)
+    labour_tasks = jnp.where(jnp.arange(log_eta.shape[0]) >= 1, eta_sigma_1, 0.0)
+    cum = jnp.concatenate([jnp.zeros((1,), log_eta.dtype), jnp.cumsum(labour_tasks)])
+    return Ratios(log_eta, eta, eta * eta_sigma_1, eta_sigma_1, cum)
+
+
+class Allocated(NamedTuple):
+    """The optimal allocation as production reads it: ln of each task's input (labour plus
+    eta times compute), and how many tasks (the compute task included) get more than 10x as
+    much work from compute as from labour (their frac_tasks_automated count)."""
+
+    log_input: Tasks
+    automated: Int[Array, ""]
 
 
 def allocate(
     labour: Float[Array, ""],
     compute: Float[Array, ""],
-    beta_sigma: Tasks,
+    b0: Float[Array, ""],
+    b1: Float[Array, ""],
     sigma: Float[Array, ""],
-    eta: Tasks,
-    eta_sigma: Tasks,
-    eta_sigma_1: Tasks,
+    r: Ratios,
     automatable_tasks: Int[Array, ""],
-) -> Allocation:
+) -> Allocated:
     """Their ``solve_allocation``: the labour and compute on each task maximising the inner
     CES, with compute allowed on the first ``automatable_tasks`` only (the compute task 0 is
-    always among them). ``beta_sigma`` is the task weights ** sigma, ``eta_sigma`` and
-    ``eta_sigma_1`` the ratios ** sigma and ** (sigma - 1), precomputed by the caller.
+    always among them). ``b0`` and ``b1`` are the compute task's weight and every labour
+    task's (their weights are equal) to the power ``sigma``.
 
     Their loop tries each critical index I < ``automatable_tasks`` in turn and keeps the
     first whose labour on task I is >= 0; here every I is tried at once and the first kept,
-    which is the same choice."""
-    n = beta_sigma.shape[0]
+    which is the same choice. Their prefix sums of the weights are closed forms (the labour
+    tasks' weights are equal), those of the weighted ratios come from ``r``. Every task but
+    at most one gets compute only (a constant times beta ** sigma * eta ** (sigma - 1)) or
+    labour only (a constant times beta ** sigma), so each task's input is known in logs
+    without forming the allocation: one ``exp`` a task in the CES instead of a power."""
+    n = r.eta.shape[0]
     index = jnp.arange(n)
-    w = beta_sigma * eta_sigma_1
+    edges = jnp.arange(n + 1)
+    beta_sigma = jnp.where(index == 0, b0, b1)
+    eta = r.eta
     # sums_beta[I] = sum(beta[I:] ** sigma); sums_beta_eta[I] = sum(w[:I]); both [n + 1]
-    sums_beta = jnp.concatenate([jnp.cumsum(beta_sigma[::-1])[::-1], jnp.zeros((1,), w.dtype)])
-    sums_beta_eta = jnp.concatenate([jnp.zeros((1,), w.dtype), jnp.cumsum(w)])
-    a = eta_sigma * sums_beta[:n]
+    sums_beta = jnp.where(edges == 0, b0 + (n - 1) * b1, (n - edges) * b1)
+    sums_beta_eta = jnp.where(edges == 0, 0.0, b0 * r.eta_sigma_1[0] + b1 * r.cum)
+    a = r.eta_sigma * sums_beta[:n]
     b = sums_beta_eta[:n]
     c_crit = (compute * a - labour * b) / (a + eta * b)  # their equation 20
     l_crit = (labour + eta * c_crit) * (beta_sigma / sums_beta[:n]) - eta * c_crit  # eq. 18
     kept = (l_crit >= 0) & (index < automatable_tasks)
     found = jnp.any(kept)
-    first = jnp.argmax(kept)
-    last = automatable_tasks - 1
-    crit = jnp.where(found, first, last)
+    crit = jnp.where(found, jnp.argmax(kept), automatable_tasks - 1)
     c_i, l_i, eta_i = c_crit[crit], l_crit[crit], eta[crit]
-    before, at, after = index < crit, index == crit, index > crit
+    # The three cases of their code: found (equations 17 and 14), found with negative compute
+    # on task I > 0 (compute on the tasks before I only), none found (I the last automatable
+    # task, no labour on it: equations 14, 15, 22). Each: the tasks with compute only (those
+    # before `split`), the compute constant, the labour constant, and task I mixed or not.
+    negative = found & (crit > 0) & (c_i < 0)
+    mixed = found & ~negative
+    split = jnp.where(found, crit, crit + 1)
+    per_compute = jnp.where(
+        mixed,
+        (compute + l_i / eta_i) / sums_beta_eta[crit + 1],
+        compute / sums_beta_eta[split],
+    )
+    per_labour = jnp.where(
+        mixed, (labour + eta_i * c_i) / sums_beta[crit], labour / sums_beta[split]
+    )
+    log_beta_sigma = jnp.log(beta_sigma)
+    log_compute_only = jnp.log(per_compute) + log_beta_sigma + sigma * r.log_eta
+    log_labour_only = jnp.log(per_labour) + log_beta_sigma
+    # Their fix of a rounding error: no labour anywhere puts it all on the last task (none
+    # found with every task automatable, or task I the last with exactly no labour).
+    last = n - 1
+    no_labour = (crit == last) & jnp.where(mixed, l_i == 0, ~negative)
+    mixed_at = jnp.where(no_labour, last, crit)
+    mixed_labour = jnp.where(no_labour, labour, l_i)
+    mixed_compute = jnp.where(mixed, c_i, per_compute * beta_sigma[last] * r.eta_sigma_1[last])
+    has_mixed = mixed | no_labour
+    mixed_work = eta[mixed_at] * mixed_compute
+    log_input = jnp.where(index < split, log_compute_only, log_labour_only)
+    log_input = jnp.where(
+        has_mixed & (index == mixed_at), jnp.log(mixed_labour + mixed_work), log_input
+    )
+    compute_only = jnp.where(has_mixed, mixed_at, split)
+    automated = compute_only + (has_mixed & (mixed_work > 10 * mixed_labour))
+    return Allocated(log_input, automated)
 
-    # Found, the usual case: equations 17 and 14.
-    labour_found = jnp.where(
-        after, (labour + eta_i * c_i) * (beta_sigma / sums_beta[crit]), jnp.where(at, l_i, 0.0)
-    )
-    compute_found = jnp.where(
-        before,
-        (compute + l_i / eta_i) * w / sums_beta_eta[crit + 1],
-        jnp.where(at, c_i, 0.0),
-    )
-    # Found with negative compute on task I (I > 0): compute on the tasks before I only.
-    negative = (crit > 0) & (c_i < 0)
-    compute_negative = jnp.where(before, compute * w / sums_beta_eta[crit], 0.0)
-    labour_negative = jnp.where(before, 0.0, labour * (beta_sigma / sums_beta[crit]))
-    # None found: I is the last automatable task, no labour on it (equations 14, 15, 22).
-    compute_none = jnp.where(before | at, compute * w / sums_beta_eta[crit + 1], 0.0)
-    labour_none = jnp.where(after, labour * (beta_sigma / sums_beta[crit + 1]), 0.0)
 
-    labour_out = jnp.where(found, jnp.where(negative, labour_negative, labour_found), labour_none)
-    compute_out = jnp.where(
-        found, jnp.where(negative, compute_negative, compute_found), compute_none
-    )
-    # Their fix of a rounding error: no labour anywhere puts it all on the last task.
-    none = jnp.all(labour_out == 0)
-    labour_out = jnp.where(none & (index == n - 1), labour, labour_out)
-    return Allocation(labour_out, compute_out)
+def without_automation(
+    labour: Float[Array, ""],
+    compute: Float[Array, ""],
+    weights: Float[Array, " tasks"],
+    b0: Float[Array, ""],
+    b1: Float[Array, ""],
+    eta0: Float[Array, ""],
+    rho: Float[Array, ""],
+) -> Float[Array, ""]:
+    """The inner CES output with compute on the compute task only: their
+    ``solve_allocation(..., AT=1)`` and ``ces_production_function`` in closed form (the
+    labour tasks are alike: one gets what each gets)."""
+    n = weights.shape[0] - 1  # labour tasks
+    total = b0 + n * b1
+    l0 = (labour + eta0 * compute) * (b0 / total) - eta0 * compute  # their I = 0
+    found = l0 >= 0
+    each = jnp.where(found, (labour + eta0 * compute) * (b1 / total), labour * (b1 / (n * b1)))
+    first = jnp.where(found, l0, 0.0) + eta0 * compute
+    beta0, beta1 = weights[0], weights[1]
+    mean = (beta0 * first**rho + n * beta1 * each**rho) / (beta0 + n * beta1)
+    return mean ** (1.0 / rho)
 
 
 def ces(
@@ -142,6 +200,13 @@ def ces(
 ) -> Float[Array, ""]:
     """Their ``ces_production_function`` (tfp 1): ``sum(w * x ** rho / sum(w)) ** (1/rho)``."""
     return jnp.sum(weights * inputs**rho / jnp.sum(weights)) ** (1.0 / rho)
+
+
+def ces_of_logs(
+    log_inputs: Float[Array, " k"], weights: Float[Array, " k"], rho: Float[Array, ""]
+) -> Float[Array, ""]:
+    """:func:`ces` of inputs given by their logs."""
+    return jnp.sum(weights * jnp.exp(rho * log_inputs) / jnp.sum(weights)) ** (1.0 / rho)
 
 
 def odds_to_probs(odds: Float[Array, ""]) -> tuple[Float[Array, ""], Float[Array, ""]]:
