@@ -22,7 +22,7 @@ from forecaster.models.epoch_ftm import _tasks as tk
 N = tk.N_TASKS + 1
 
 
-def _their_allocation(L, C, beta, rho, eta, AT):  # noqa: N803: their names
+def _their_allocation(L, C, beta, rho, eta, AT):  # noqa: N803
     """Their solve_allocation, line for line (returns labour, compute and the case)."""
     sigma = 1.0 / (1.0 - rho)
     n = len(beta)
