@@ -170,6 +170,107 @@ def _choice(a: Args, field: str) -> Choice:
     return Choice([float(v) for v in values], [float(q) for q in p])
 
 
+#: The transforms of :class:`SkewedLogUniform`, by name: each maps the parameter to a positive
+#: number whose logarithm is uniform piece by piece.
+TRANSFORMS = ("pos", "neg", "frac", "inv_frac")
+
+
+class SkewedLogUniform:
+    """Epoch's ``SkewedLogUniform`` (their Full Takeoff Model's marginals): a parameter whose
+    transform (``pos``: itself, ``neg``: minus itself, ``frac``: x / (1 - x), ``inv_frac``:
+    that of 1 / x) is log-uniform between ``low`` and ``med`` with probability 1/2 and
+    between ``med`` and ``high`` with 1/2; ``low`` and ``high`` are swapped when ``high`` is
+    the smaller, as theirs are. ``logs`` holds their ln of the transformed low, med, high
+    (computed as they compute them, in float64)."""
+
+    def __init__(self, low: float, med: float, high: float, transform: str):
+        if high < low:
+            low, high = high, low
+        self.support = (low, high)
+        self.code = TRANSFORMS.index(transform)
+        values = np.asarray([low, med, high], float)
+        if transform == "frac":
+            values = values / (1.0 - values)
+        elif transform == "neg":
+            values = -values
+        elif transform == "inv_frac":
+            values = np.where(values == 1, values + 1e-8, values)  # theirs: no division by 0
+            values = 1 / values
+            values = values / (1.0 - values)
+        self.logs = np.log(values)
+
+    def icdf(self, u: Any) -> Any:
+        return skewed_log_uniform_icdf(u, jnp.asarray(self.logs, u.dtype), self.code)
+
+    def sample(self, key: Any, sample_shape: tuple[int, ...] = ()) -> Any:
+        return self.icdf(jax.random.uniform(key, sample_shape))
+
+
+def skewed_log_uniform_icdf(u: Any, logs: Any, code: Any) -> Any:
+    """Their ``SkewedLogUniform._ppf``: the log of the transformed value is linear in u from
+    ``logs[0]`` to ``logs[1]`` on [0, 1/2] and on to ``logs[2]`` on [1/2, 1]; then the
+    transform is undone (``code``: its index in :data:`TRANSFORMS`)."""
+    low, med, high = logs[0], logs[1], logs[2]
+    y = jnp.where(u <= 0.5, low + 2 * u * (med - low), med + 2 * (u - 0.5) * (high - med))
+    y = jnp.exp(jnp.where(u <= 0, low, jnp.where(u >= 1, high, y)))
+    frac = y / (1.0 + y)
+    return jnp.select([code == 1, code == 2, code == 3], [-y, frac, 1 / frac], y)
+
+
+def _skewed_log_uniform(a: Args, field: str) -> SkewedLogUniform:
+    transform = check.choice(f"{field}.transform", a.get("transform", "pos"), TRANSFORMS)
+    low, med, high = (check.finite(f"{field}.{k}", a[k]) for k in ("low", "med", "high"))
+    inside = min(low, high) <= med <= max(low, high)
+    if not inside:
+        raise ConfigError(
+            f"{field}.med", med, f"a number between low ({low:g}) and high ({high:g})"
+        )
+    domain = {"pos": (0.0, math.inf), "neg": (-math.inf, 0.0), "frac": (0.0, 1.0),
+              "inv_frac": (1.0, math.inf)}[transform]  # fmt: skip
+    for key, value in (("low", low), ("med", med), ("high", high)):
+        if not domain[0] < value < domain[1] and not (transform == "inv_frac" and value == 1):
+            raise ConfigError(f"{field}.{key}", value,
+                              f"a number in ({domain[0]:g}, {domain[1]:g}) for transform "
+                              f"{transform}")  # fmt: skip
+    return SkewedLogUniform(low, med, high, transform)
+
+
+class PiecewiseLogUniform:
+    """A distribution given by its CDF at knots: log-uniform between consecutive knots
+    (``values`` increasing and positive, ``cdf`` non-decreasing from 0 to 1). Epoch's
+    ``AjeyaDistribution`` (the training compute their Full Takeoff Model draws, Cotra's
+    bio-anchors CDF): its quantile is 10 ** interp(u, cdf, log10 values)."""
+
+    def __init__(self, values: Sequence[float], cdf: Sequence[float]):
+        self.log10_values = np.log10(np.asarray(values, float))
+        self.cdf = np.asarray(cdf, float)
+        self.support = (float(values[0]), float(values[-1]))
+
+    def icdf(self, u: Any) -> Any:
+        return 10 ** jnp.interp(u, jnp.asarray(self.cdf, u.dtype),
+                                jnp.asarray(self.log10_values, u.dtype))  # fmt: skip
+
+    def sample(self, key: Any, sample_shape: tuple[int, ...] = ()) -> Any:
+        return self.icdf(jax.random.uniform(key, sample_shape))
+
+
+def _piecewise_log_uniform(a: Args, field: str) -> PiecewiseLogUniform:
+    values, cdf = a["values"], a["cdf"]
+    if not isinstance(values, Sequence) or isinstance(values, str) or len(values) < 2:
+        raise ConfigError(f"{field}.values", values, "a list of at least 2 increasing numbers > 0")
+    for v in values:
+        check.positive(f"{field}.values", v)
+    if any(b <= a_ for a_, b in zip(values, values[1:], strict=False)):
+        raise ConfigError(f"{field}.values", values, "increasing numbers > 0")
+    if not isinstance(cdf, Sequence) or isinstance(cdf, str) or len(cdf) != len(values):
+        raise ConfigError(f"{field}.cdf", cdf, f"a list of {len(values)} probabilities")
+    for q in cdf:
+        check.number(f"{field}.cdf", q, 0.0, 1.0, low_open=False, high_open=False)
+    if any(b < a_ for a_, b in zip(cdf, cdf[1:], strict=False)) or cdf[0] != 0 or cdf[-1] != 1:
+        raise ConfigError(f"{field}.cdf", cdf, "non-decreasing probabilities from 0 to 1")
+    return PiecewiseLogUniform([float(v) for v in values], [float(q) for q in cdf])
+
+
 def _scale_kind(arg: str, make: Callable[[float], Any], scipy: Callable[[float], Any]) -> Kind:
     """A calibration-only kind on (0, inf) with one positive argument (a scale or a rate)."""
     return Kind(
@@ -243,6 +344,22 @@ KINDS: dict[str, Kind] = {
         lambda a: (float(min(a["values"])), float(max(a["values"]))),
         None,
         density=False,
+    ),
+    "skewed_log_uniform": Kind(
+        ("low", "med", "high"),
+        _skewed_log_uniform,
+        lambda a: (float(min(a["low"], a["high"])), float(max(a["low"], a["high"]))),
+        None,
+        density=False,
+        optional_args=("transform",),
+    ),
+    "piecewise_log_uniform": Kind(
+        ("values", "cdf"),
+        _piecewise_log_uniform,
+        lambda a: (float(a["values"][0]), float(a["values"][-1])),
+        None,
+        density=False,
+        positive=True,
     ),
     "posterior": Kind(
         ("path", "variable"),

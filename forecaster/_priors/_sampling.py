@@ -19,6 +19,7 @@ from numpyro.distributions.util import clamp_probs
 from scipy import special
 
 from ._expressions import evaluate
+from ._kinds import skewed_log_uniform_icdf
 
 if TYPE_CHECKING:
     from ._specs import Prior, PriorSet
@@ -109,6 +110,25 @@ def _choice(inputs: Inputs, u: jax.Array) -> jax.Array:
     return values[jnp.minimum(index, values.shape[0] - 1)]
 
 
+def _skewed_inputs(prior: Prior, dtype: Any) -> Inputs:
+    d = prior.distribution
+    return _host(d.logs, dtype), _host(d.code, np.int32)
+
+
+def _skewed(inputs: Inputs, u: jax.Array) -> jax.Array:
+    return skewed_log_uniform_icdf(u, *inputs)
+
+
+def _piecewise_inputs(prior: Prior, dtype: Any) -> Inputs:
+    d = prior.distribution
+    return _host(d.cdf, dtype), _host(d.log10_values, dtype)
+
+
+def _piecewise(inputs: Inputs, u: jax.Array) -> jax.Array:
+    cdf, log10_values = inputs
+    return 10 ** jnp.interp(u, cdf, log10_values)
+
+
 def _fixed_inputs(prior: Prior, dtype: Any) -> Inputs:
     return (_host(float(prior.args["value"]), dtype),)
 
@@ -125,6 +145,8 @@ QUANTILES: dict[str, tuple[Callable[[Prior, Any], Inputs], Callable[..., jax.Arr
     "truncated_normal": (_truncated_normal_inputs, _truncated_normal),
     "beta": (_beta_inputs, _beta),
     "choice": (_choice_inputs, _choice),
+    "skewed_log_uniform": (_skewed_inputs, _skewed),
+    "piecewise_log_uniform": (_piecewise_inputs, _piecewise),
 }
 
 

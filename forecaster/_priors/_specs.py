@@ -259,7 +259,7 @@ class PriorSet:
         priors = []  # in the set's order: it assigns the copula's columns
         for p in self.priors:
             if p.kind in QUANTILES:
-                size = len(p.args["values"]) if p.kind == "choice" else None
+                size = len(p.args["values"]) if "values" in p.args else None  # a table's
                 priors.append([p.name, p.kind, size, p.p_mass > 0])
             else:  # formulas and posterior files: the spec itself
                 priors.append([p.name, described[p.name]])
