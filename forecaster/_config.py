@@ -429,6 +429,11 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         event=event,
     )
     model, priors = model_cls.plan(s, run)
+    if s.get("resample") is not None:
+        if type(model).accepts is Model.accepts:  # no rule of its own
+            allowed = f"null: model {model.name} has no rule to accept draws by"
+            raise ConfigError("scenario.resample", s["resample"], allowed)
+        priors = priors.resampled(s["resample"], "scenario.resample")
     _check_representable(priors, precision)
     if timelines is not None:
         link_joint_posteriors(priors, timelines.priors, "timelines")

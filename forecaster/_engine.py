@@ -36,8 +36,18 @@ from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpo
 from ._config import ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
 from ._kernel import solve_batch, summarise_batch
-from ._priors import effective_uniforms, prior_inputs, row_pickers, transform, uniforms_at
+from ._priors import (
+    PriorSet,
+    effective_uniforms,
+    mix,
+    prior_inputs,
+    raw_uniforms,
+    row_pickers,
+    transform,
+    uniforms_at,
+)
 from ._settings import precision_scope
+from .models import Model
 from .models.timelines import start_years
 
 
@@ -141,6 +151,37 @@ def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
     }
 
 
+#: The candidates of a resampled draw take streams from here on (the timelines stage: 1).
+RESAMPLE_STREAM = 1000
+
+
+def resampled(
+    model: Model, priors: PriorSet, key: jax.Array, index_hi: jax.Array, index_lo: jax.Array,
+    dtype: Any,
+) -> tuple[jax.Array, dict[str, jax.Array], jax.Array]:  # fmt: skip
+    """A block's draws under ``priors.resample``: each draw's candidates (the first its own
+    uniforms, the others from streams of their own, the kept priors' uniforms shared) drawn
+    and checked by :meth:`Model.accepts`; each draw keeps its first accepted candidate (its
+    uniforms and values) and whether there was one. A function of (seed, draw index) alone,
+    like every draw."""
+    spec = priors.resample
+    assert spec is not None
+    first = raw_uniforms(priors, key, index_hi, index_lo, dtype)
+    streams = RESAMPLE_STREAM + jnp.arange(1, spec.candidates, dtype=jnp.uint32)
+    others = jax.vmap(lambda stream: raw_uniforms(priors, key, index_hi, index_lo, dtype, stream))(
+        streams
+    )
+    others = others.at[:, :, : spec.keep].set(first[None, :, : spec.keep])
+    raw = jnp.concatenate([first[None], others])  # [candidates, n, columns]
+    u = jax.vmap(lambda r: mix(priors, r, dtype))(raw)
+    values = jax.vmap(lambda v: transform(priors, v, dtype))(u)
+    ok = jax.vmap(jax.vmap(model.accepts))(jax.vmap(lambda v: model.prepare(v, dtype))(values))
+    pick = jnp.argmax(ok, axis=0)  # the first accepted (0 when none is)
+    rows = jnp.arange(u.shape[1])
+    chosen = jax.tree.map(lambda a: a[pick, rows], values)
+    return u[pick, rows], chosen, jnp.any(ok, axis=0)
+
+
 def _plain(value: Any) -> Any:
     """A setting as plain data (a nested dataclass as a dict)."""
     is_dataclass = dataclasses.is_dataclass(value) and not isinstance(value, type)
@@ -166,14 +207,22 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
 
     def paths_on_device(index_hi, index_lo, inputs):
         priors = plan.priors.bind(inputs["priors"])
-        u = uniforms_at(priors, inputs["key"], index_hi, index_lo, dtype)
-        sampled = transform(priors, u, dtype)
+        if priors.resample is None:
+            u = uniforms_at(priors, inputs["key"], index_hi, index_lo, dtype)
+            sampled = transform(priors, u, dtype)
+            accepted = jnp.ones(u.shape[:1], bool)
+        else:
+            u, sampled, accepted = resampled(model, priors, inputs["key"], index_hi, index_lo,
+                                             dtype)  # fmt: skip
         params, solutions = solve_batch(model, sampled, dtype)
-        return u, sampled, params, solutions
+        return u, sampled, accepted, params, solutions
 
-    def counts_on_device(index_hi, index_lo, in_range, u, sampled, params, solutions, inputs):
+    def counts_on_device(
+        index_hi, index_lo, in_range, u, sampled, accepted, params, solutions, inputs
+    ):
         priors = plan.priors.bind(inputs["priors"])
         out = summarise_batch(model, params, solutions)
+        out = {**out, "non_finite": out["non_finite"] | ~accepted}  # no candidate accepted
         start = None
         if plan.timelines is not None:
             stage = dataclasses.replace(
@@ -219,7 +268,7 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
         start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array, drawn: tuple, inputs: dict
     ):
         in_range = jnp.arange(size) < n_valid
-        on_device = sharded(counts_on_device, 7, (P(), P("draws")))
+        on_device = sharded(counts_on_device, 8, (P(), P("draws")))
         return on_device(*indices(start_hi, start_lo), in_range, *drawn, inputs)
 
     return draw_paths, count

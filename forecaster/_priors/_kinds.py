@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
+import pandas as pd
 from scipy import stats
 
 from .. import _validate as check
@@ -239,36 +241,77 @@ class PiecewiseLogUniform:
     """A distribution given by its CDF at knots: log-uniform between consecutive knots
     (``values`` increasing and positive, ``cdf`` non-decreasing from 0 to 1). Epoch's
     ``AjeyaDistribution`` (the training compute their Full Takeoff Model draws, Cotra's
-    bio-anchors CDF): its quantile is 10 ** interp(u, cdf, log10 values)."""
+    bio-anchors CDF): its quantile is 10 ** interp(u, cdf, log10 values).
 
-    def __init__(self, values: Sequence[float], cdf: Sequence[float]):
+    With ``above``, only values >= ``above`` are drawn: the prior's uniform is restricted to
+    [F(above), 1] (``floor``), before a copula mixes it, so the other parameters see the
+    value's own normal score (their rejection of a training requirement too low to be
+    admissible; in a copula such a prior must be the first drawn, :class:`PriorSet`)."""
+
+    def __init__(self, values: Sequence[float], cdf: Sequence[float], above: float | None):
         self.log10_values = np.log10(np.asarray(values, float))
         self.cdf = np.asarray(cdf, float)
-        self.support = (float(values[0]), float(values[-1]))
+        low = float(values[0]) if above is None else max(float(values[0]), above)
+        self.floor = float(np.interp(np.log10(low), self.log10_values, self.cdf))
+        self.support = (low, float(values[-1]))
 
     def icdf(self, u: Any) -> Any:
-        return 10 ** jnp.interp(u, jnp.asarray(self.cdf, u.dtype),
-                                jnp.asarray(self.log10_values, u.dtype))  # fmt: skip
+        return piecewise_log_uniform_icdf(u, jnp.asarray(self.cdf, u.dtype),
+                                          jnp.asarray(self.log10_values, u.dtype),
+                                          jnp.asarray(self.floor, u.dtype))  # fmt: skip
 
     def sample(self, key: Any, sample_shape: tuple[int, ...] = ()) -> Any:
         return self.icdf(jax.random.uniform(key, sample_shape))
 
 
+def piecewise_log_uniform_icdf(u: Any, cdf: Any, log10_values: Any, floor: Any) -> Any:
+    """The quantile of the prior's own uniform ``u`` (restricted to [floor, 1] here)."""
+    return 10 ** jnp.interp(floor + (1 - floor) * u, cdf, log10_values)
+
+
+_TABLE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def _shipped_table(name: Any, field: str) -> tuple[list[float], list[float]]:
+    """The knots of a CDF shipped with forecaster: ``data/<name>.csv`` with columns
+    ``value,cdf`` (a name, never a path; the file is checked like a config's lists)."""
+    from .._paths import data_dir
+
+    if not isinstance(name, str) or not _TABLE_NAME.match(name):
+        raise ConfigError(f"{field}.table", name, "the name of a table in forecaster's data/")
+    path = data_dir() / f"{name}.csv"
+    try:
+        frame = pd.read_csv(path, dtype=float)
+    except (OSError, ValueError) as exc:
+        allowed = f"a readable table data/{name}.csv of numbers ({exc})"
+        raise ConfigError(f"{field}.table", name, allowed) from None
+    if list(frame.columns) != ["value", "cdf"]:
+        raise ConfigError(f"{field}.table", name, f"data/{name}.csv with columns value,cdf")
+    return frame["value"].tolist(), frame["cdf"].tolist()
+
+
 def _piecewise_log_uniform(a: Args, field: str) -> PiecewiseLogUniform:
-    values, cdf = a["values"], a["cdf"]
+    if "table" in a:
+        values, cdf = _shipped_table(a["table"], field)
+    else:
+        values, cdf = a["values"], a["cdf"]
     if not isinstance(values, Sequence) or isinstance(values, str) or len(values) < 2:
-        raise ConfigError(f"{field}.values", values, "a list of at least 2 increasing numbers > 0")
+        raise ConfigError(f"{field}.values", values, "a list of at least 2 numbers > 0")
     for v in values:
         check.positive(f"{field}.values", v)
-    if any(b <= a_ for a_, b in zip(values, values[1:], strict=False)):
-        raise ConfigError(f"{field}.values", values, "increasing numbers > 0")
+    if any(b < a_ for a_, b in zip(values, values[1:], strict=False)):
+        raise ConfigError(f"{field}.values", values, "non-decreasing numbers > 0")
     if not isinstance(cdf, Sequence) or isinstance(cdf, str) or len(cdf) != len(values):
         raise ConfigError(f"{field}.cdf", cdf, f"a list of {len(values)} probabilities")
     for q in cdf:
         check.number(f"{field}.cdf", q, 0.0, 1.0, low_open=False, high_open=False)
     if any(b < a_ for a_, b in zip(cdf, cdf[1:], strict=False)) or cdf[0] != 0 or cdf[-1] != 1:
         raise ConfigError(f"{field}.cdf", cdf, "non-decreasing probabilities from 0 to 1")
-    return PiecewiseLogUniform([float(v) for v in values], [float(q) for q in cdf])
+    above = a.get("above")
+    if above is not None:
+        above = check.number(f"{field}.above", above, float(values[0]), float(values[-1]),
+                             allowed=f"a number in ({values[0]:g}, {values[-1]:g})")  # fmt: skip
+    return PiecewiseLogUniform([float(v) for v in values], [float(q) for q in cdf], above)
 
 
 def _scale_kind(arg: str, make: Callable[[float], Any], scipy: Callable[[float], Any]) -> Kind:
@@ -356,10 +399,12 @@ KINDS: dict[str, Kind] = {
     "piecewise_log_uniform": Kind(
         ("values", "cdf"),
         _piecewise_log_uniform,
-        lambda a: (float(a["values"][0]), float(a["values"][-1])),
+        lambda a: _piecewise_log_uniform(a, "").support,
         None,
         density=False,
         positive=True,
+        optional_args=("above",),
+        alternative_args=("table",),  # a CDF shipped in data/ by name
     ),
     "posterior": Kind(
         ("path", "variable"),

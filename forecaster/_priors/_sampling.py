@@ -19,7 +19,7 @@ from numpyro.distributions.util import clamp_probs
 from scipy import special
 
 from ._expressions import evaluate
-from ._kinds import skewed_log_uniform_icdf
+from ._kinds import piecewise_log_uniform_icdf, skewed_log_uniform_icdf
 
 if TYPE_CHECKING:
     from ._specs import Prior, PriorSet
@@ -121,12 +121,11 @@ def _skewed(inputs: Inputs, u: jax.Array) -> jax.Array:
 
 def _piecewise_inputs(prior: Prior, dtype: Any) -> Inputs:
     d = prior.distribution
-    return _host(d.cdf, dtype), _host(d.log10_values, dtype)
+    return _host(d.cdf, dtype), _host(d.log10_values, dtype), _host(d.floor, dtype)
 
 
 def _piecewise(inputs: Inputs, u: jax.Array) -> jax.Array:
-    cdf, log10_values = inputs
-    return 10 ** jnp.interp(u, cdf, log10_values)
+    return piecewise_log_uniform_icdf(u, *inputs)
 
 
 def _fixed_inputs(prior: Prior, dtype: Any) -> Inputs:
@@ -218,31 +217,60 @@ def uniforms_at(
     stream: int = 0,
     extra: int = 0,
 ) -> jax.Array:
-    """The copula uniforms of the draws with 64-bit indices (hi, lo), shape [n, n_uncertain].
+    """The copula uniforms of the draws with 64-bit indices (hi, lo), shape [n, n_uncertain]:
+    :func:`mix` of :func:`raw_uniforms`."""
+    raw = raw_uniforms(prior_set, seed, index_hi, index_lo, dtype, stream, extra)
+    return mix(prior_set, raw, dtype)
+
+
+def raw_uniforms(
+    prior_set: PriorSet,
+    seed: int | jax.Array,
+    index_hi: jax.Array,
+    index_lo: jax.Array,
+    dtype: Any,
+    stream: int | jax.Array = 0,
+    extra: int = 0,
+) -> jax.Array:
+    """Independent uniforms of the draws with 64-bit indices (hi, lo), [n, columns].
 
     Draw i gets key fold_in(fold_in(PRNGKey(seed), i_hi), i_lo) with i split into two 32-bit
     words, so draws are a function of (seed, i) alone for up to 2^64 draws (``seed`` may be
-    given as its key, ``PRNGKey(seed)``, a kernel's argument). ``stream`` > 0
-    gives an independent stream for another stage (folded in after the index). After the
-    copula's columns come one independent uniform per prior mixed with a point mass (its
-    coin, :attr:`PriorSet.masses`), then ``extra`` more independent uniforms.
-    """
+    given as its key, ``PRNGKey(seed)``, a kernel's argument). ``stream`` (not 0) gives an
+    independent stream for another stage or candidate (folded in after the index). One
+    column per drawn prior (the copula's), then one per prior mixed with a point mass (its
+    coin, :attr:`PriorSet.masses`), then ``extra`` more."""
     k = len(prior_set.uncertain)
     extra = extra + len(prior_set.masses)
     base = jax.random.PRNGKey(seed) if np.ndim(seed) == 0 else seed  # an int, or its key
+    folds = not (isinstance(stream, int) and stream == 0)
 
     def one(h, l):
         key = jax.random.fold_in(jax.random.fold_in(base, h), l)
-        if stream:
+        if folds:
             key = jax.random.fold_in(key, stream)
         return jax.random.uniform(key, (k + extra,), dtype=dtype)
 
-    u = jax.vmap(one)(index_hi, index_lo)
-    lower = _inputs_of(prior_set, dtype)["cholesky"]
+    return jax.vmap(one)(index_hi, index_lo)
+
+
+def mix(prior_set: PriorSet, u: jax.Array, dtype: Any) -> jax.Array:
+    """The copula's uniforms from independent ones (:func:`raw_uniforms`): the drawn priors'
+    columns correlated by the Gaussian copula, the rest as they are. A prior drawn only above
+    a value (its uniform's ``floor``, :class:`~._kinds.PiecewiseLogUniform`) enters the copula
+    with its restricted score; its column stays its own uniform (its quantile restricts it)."""
+    k = len(prior_set.uncertain)
+    inputs = _inputs_of(prior_set, dtype)
+    floored = [j for j, p in enumerate(prior_set.uncertain) if "above" in p.args]
+    lower = inputs["cholesky"]
     if lower is not None:
+        scores = u
+        for j in floored:
+            floor = inputs["numbers"][prior_set.uncertain[j].name][2]
+            scores = scores.at[:, j].set(floor + (1 - floor) * u[:, j])
         # Keep u strictly inside (0, 1) so ndtri stays finite in float32.
         tiny = jnp.finfo(dtype).eps
-        x = ndtri(jnp.clip(u, tiny, 1 - tiny))
+        x = ndtri(jnp.clip(scores, tiny, 1 - tiny))
         # z = x @ L.T summed term by term in a fixed order: a matmul's rounding depends on the
         # batch shape, which would make a draw depend on the chunk size (or device count).
         z = []
@@ -250,8 +278,8 @@ def uniforms_at(
             zj = x[:, 0] * lower[j, 0]
             for i in range(1, j + 1):
                 zj = zj + x[:, i] * lower[j, i]
-            z.append(zj)
-        u = jnp.concatenate([ndtr(jnp.stack(z, axis=1).astype(dtype)), u[:, k:]], axis=1)
+            z.append(u[:, j] if j in floored else ndtr(zj.astype(dtype)))
+        u = jnp.concatenate([jnp.stack(z, axis=1), u[:, k:]], axis=1)
     # uniform() can return 0 and ndtr() rounds to 0 or 1 in the tails, where an open-support
     # icdf (log_normal, normal) gives 0 or +-inf: move only those values inside (0, 1).
     finfo = jnp.finfo(dtype)

@@ -230,6 +230,22 @@ def _check_support(prior: Prior, field: str, spec: ParameterSpec) -> None:
 
 
 @dataclasses.dataclass(frozen=True)
+class Resample:
+    """Rejection of draws the model does not accept, made vectorised: each draw tries
+    ``candidates`` draws of its priors and keeps the first the model accepts
+    (:meth:`~forecaster.models.Model.accepts`); the first ``keep`` drawn priors are drawn
+    once and the others redrawn given them (the copula's conditional: they come first in its
+    order). A draw with no accepted candidate is counted non-finite."""
+
+    candidates: int
+    keep: int
+
+
+#: Most candidates a draw may try (each is drawn and checked on the device).
+MAX_CANDIDATES = 256
+
+
+@dataclasses.dataclass(frozen=True)
 class PriorSet:
     """All priors of a scenario, the order of the uncertain ones and their copula."""
 
@@ -240,6 +256,25 @@ class PriorSet:
     #: The values device code reads instead of the specs' own (a kernel's argument: see
     #: :meth:`bind`); None: the specs' values, as constants.
     bound: Any = dataclasses.field(default=None, compare=False, repr=False)
+    resample: Resample | None = None
+
+    def resampled(self, spec: Any, field: str) -> PriorSet:
+        """The set with ``spec`` (``{candidates: K, keep: [names]}``) as its
+        :class:`Resample`; ``keep`` must name the first drawn priors, in order."""
+        if not isinstance(spec, Mapping) or set(spec) - {"candidates", "keep"}:
+            raise ConfigError(field, spec, "a mapping {candidates: K, keep: [parameters]}")
+        candidates = check.integer(f"{field}.candidates", spec.get("candidates"), 2,
+                                   MAX_CANDIDATES)  # fmt: skip
+        keep = spec.get("keep") or []
+        drawn = [p.name for p in self.uncertain]
+        if (
+            not isinstance(keep, Sequence)
+            or isinstance(keep, str)
+            or list(keep) != drawn[: len(keep)]
+        ):
+            allowed = f"the first drawn parameters, in order: a start of {drawn}"
+            raise ConfigError(f"{field}.keep", keep, allowed)
+        return dataclasses.replace(self, resample=Resample(candidates, len(keep)))
 
     def bind(self, inputs: Any) -> PriorSet:
         """The same priors with their values read from ``inputs`` (a pytree shaped like
@@ -268,6 +303,7 @@ class PriorSet:
             "formulas": list(self.formulas),
             "latent": list(self.latent),
             "correlated": self.cholesky is not None,
+            "resample": None if self.resample is None else dataclasses.asdict(self.resample),
         }
 
     @property
@@ -355,6 +391,11 @@ def build_prior_set(
         raise ConfigError(f"{field}.latent.{unused[0]}", unused[0], "a name a formula reads")
     _check_joint_posteriors(priors, correlations, field)
     cholesky = _copula_cholesky(uncertain, correlations, f"{field}.correlations")
+    floored = [p.name for p in priors if p.drawn and "above" in p.args]
+    if cholesky is not None and floored and floored != uncertain[:1]:
+        raise ConfigError(where(floored[-1]) + ".above", floored[-1],
+                          f"in a copula only the first drawn parameter ({uncertain[0]}) may be "
+                          "drawn above a value")  # fmt: skip
     return PriorSet(priors, cholesky, tuple(ordered), tuple(latent))
 
 

@@ -301,6 +301,12 @@ class Model(abc.ABC):
         not depend on the others in the block."""
         return jax.vmap(self.solve)(params)
 
+    def accepts(self, params: Any) -> Any:
+        """Whether the model accepts a draw's parameters (one draw: a bool array), for a
+        scenario that rejects draws (``scenario.resample``: each draw keeps the first of its
+        candidates accepted); None for a model without such a rule."""
+        return None
+
     @abc.abstractmethod
     def summarise(self, params: Any, solution: Any) -> Outcomes:
         """One draw's outcomes, keyed as :meth:`outcomes` declares; ``non_finite`` (bool)

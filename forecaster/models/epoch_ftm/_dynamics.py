@@ -395,6 +395,17 @@ def initial_inputs(p: Params, t_step: float) -> tuple[Inputs, Scalar, Scalar, Sc
     return inputs, cumulative_hw, cumulative_sw, money, fits
 
 
+def automatable_at_start(p: Params, t_step: float) -> tuple[Scalar, Scalar]:
+    """The fractions of goods and R&D tasks automatable at step 0 (their
+    ``frac_automatable_tasks_goods[0]`` and ``_rnd[0]``), for their Monte Carlo's rejection
+    of draws (and their constructor's check that the first run fits in the compute)."""
+    s = setup(p, t_step)
+    inputs, _, _, _, fits = initial_inputs(p, t_step)
+    _, goods, rnd, _, _, _ = automate(p, s, inputs)
+    fraction = lambda count: jnp.where(fits, (count - 1) / tk.N_TASKS, jnp.inf)  # noqa: E731
+    return fraction(goods), fraction(rnd)
+
+
 def improve(
     current: Scalar,
     initial: Scalar,

@@ -87,6 +87,10 @@ class FTMConfig(ScenarioBase):
 
     model: str = "epoch_ftm"
     end_year: float = 2100.0  # their t_end
+    # With scenario.resample: the most goods and R&D tasks (fractions) a draw may have
+    # automatable in 2022 (their Monte Carlo's max_frac_automatable_tasks_goods and _rnd).
+    accept_automatable_goods: float = 0.0
+    accept_automatable_rnd: float = 0.05
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +102,9 @@ class EpochFTM(Model):
 
     Attributes:
         end_year: the simulation runs from 2022 while the year is before this (their 2100).
+        accept_automatable_goods: with ``scenario.resample``, a draw is accepted when at most
+            this fraction of goods tasks is automatable in 2022 (their Monte Carlo's 0).
+        accept_automatable_rnd: the same for R&D tasks (their 0.05).
     """
 
     name: ClassVar[str] = "epoch_ftm"
@@ -112,6 +119,8 @@ class EpochFTM(Model):
     precision: ClassVar[str | None] = "float64"  # values reach 1e40 and their powers
 
     end_year: float = 2100.0
+    accept_automatable_goods: float = 0.0
+    accept_automatable_rnd: float = 0.05
 
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[EpochFTM, Any]:
@@ -125,9 +134,14 @@ class EpochFTM(Model):
             raise ConfigError("scenario.start_year", s["start_year"], f"{START:g} (their t_start)")
         if not isinstance(s["params"], Mapping):
             raise ConfigError("scenario.params", s["params"], "a mapping of parameter -> prior")
+        goods, rnd = (
+            check.number(f"scenario.{k}", s[k], 0.0, 1.0, low_open=False, high_open=False)
+            for k in ("accept_automatable_goods", "accept_automatable_rnd")
+        )
         specs = {**{n: spec.default for n, spec in TABLE.items()}, **s["params"]}
         priors = scenario_priors(s, TABLE, specs)
-        return cls(end_year=end), priors
+        return cls(end_year=end, accept_automatable_goods=goods,
+                   accept_automatable_rnd=rnd), priors  # fmt: skip
 
     def parameters(self) -> ParameterTable:
         return TABLE
@@ -152,6 +166,17 @@ class EpochFTM(Model):
 
     def per_draw_values(self, params: dyn.Params) -> dict[str, Array]:
         return dict(params._asdict())
+
+    def accepts(self, params: dyn.Params) -> Array:
+        """Their Monte Carlo's ``sample_is_good`` (and their constructor's checks): at most
+        ``accept_automatable_goods`` of goods tasks and ``accept_automatable_rnd`` of R&D
+        tasks automatable with the 2022 training run (the trade-off's factor included)."""
+        goods, rnd = dyn.automatable_at_start(params, T_STEP)
+        return (
+            dyn.setup(params, T_STEP).valid
+            & (goods <= self.accept_automatable_goods)
+            & (rnd <= self.accept_automatable_rnd)
+        )
 
     def _run(self, params: dyn.Params) -> tuple[dyn.Run, Float[Array, " steps"]]:
         times = jnp.asarray(self.times(), params.initial_gwp.dtype)

@@ -46,6 +46,9 @@ class ScenarioBase:
     latent: dict[str, Any] = dataclasses.field(default_factory=dict)
     # The calendar date of the start (decimal year) when no timelines stage gives one.
     start_year: Any = None
+    # Rejection of draws the model does not accept: {candidates: K, keep: [parameters]}
+    # (a model with an acceptance rule only; null: none).
+    resample: Any = None
 
 
 @dataclasses.dataclass
