@@ -117,6 +117,20 @@ def test_kept_draws_are_accepted_and_keep_their_requirement(block):
     assert 0.05 < redrawn.mean() < 0.3  # theirs: 13% of draws had a sample redrawn
 
 
+def test_acceptance_is_their_counts(block, plan):
+    """The acceptance read from the deciding tasks only is their test on every task: the
+    counts of automatable goods and R&D tasks in 2022 and their constructor's checks, on
+    the first candidates of the block (about a fifth of them refused)."""
+    with precision_scope("float64"):
+        params = plan.model.prepare(block["first"], jnp.float64)
+        fast = jax.vmap(plan.model.accepts)(params)
+        goods, rnd = jax.vmap(lambda p: dyn.automatable_at_start(p, T_STEP))(params)
+        valid = jax.vmap(lambda p: dyn.setup(p, T_STEP).valid)(params)
+    slow = np.asarray(valid & (goods <= 0) & (rnd <= 0.05))
+    np.testing.assert_array_equal(np.asarray(fast), slow)
+    assert 0.1 < 1 - slow.mean() < 0.35  # theirs: 19% of the samples checked were refused
+
+
 def test_resampling_does_not_depend_on_the_block(block):
     """Each draw is a function of (seed, index) alone: two half blocks give the same draws."""
     for name, value in block["values"].items():

@@ -139,6 +139,19 @@ class Setup(NamedTuple):
     valid: Bool[Array, ""]  # what their constructor checks (monotone requirements, ...)
 
 
+def setup_checks(p: Params) -> Bool[Array, ""]:
+    """Their ``check_input_validity`` (but the step's): gaps of at least 1, no negative delay,
+    ceilings of labour and compute fractions summing below 1."""
+    return (
+        (p.flop_gap_training >= 1)
+        & (p.flop_gap_runtime >= 1)
+        & (p.hardware_delay >= 0)
+        & (p.frac_labour_hardware_rnd_ceiling + p.frac_labour_software_rnd_ceiling < 1)
+        & (p.frac_compute_hardware_rnd_ceiling + p.frac_compute_software_rnd_ceiling
+           + p.frac_compute_training_ceiling < 1)
+    )  # fmt: skip
+
+
 def setup(p: Params, t_step: float) -> Setup:
     """Their ``check_input_validity``, ``process_input_parameters`` and
     ``process_automation_costs`` for one draw."""
@@ -165,13 +178,8 @@ def setup(p: Params, t_step: float) -> Setup:
         & tk.increasing(runtime_goods_tasks)
         & tk.increasing(training_rnd)
         & tk.increasing(runtime_rnd)
-        & (p.flop_gap_training >= 1)
-        & (p.flop_gap_runtime >= 1)
-        & (p.hardware_delay >= 0)
-        & (p.frac_labour_hardware_rnd_ceiling + p.frac_labour_software_rnd_ceiling < 1)
-        & (p.frac_compute_hardware_rnd_ceiling + p.frac_compute_software_rnd_ceiling
-           + p.frac_compute_training_ceiling < 1)
-    )  # fmt: skip
+        & setup_checks(p)
+    )
     return Setup(
         training_goods=training_goods,
         training_rnd=training_rnd,
@@ -404,6 +412,41 @@ def automatable_at_start(p: Params, t_step: float) -> tuple[Scalar, Scalar]:
     _, goods, rnd, _, _, _ = automate(p, s, inputs)
     fraction = lambda count: jnp.where(fits, (count - 1) / tk.N_TASKS, jnp.inf)  # noqa: E731
     return fraction(goods), fraction(rnd)
+
+
+def most_tasks(fraction: float) -> int:
+    """The most tasks (the compute task included) whose automation their ``frac <=
+    fraction`` test allows: the largest count c with (c - 1) / N <= fraction, as they
+    compute it."""
+    return max(c for c in range(1, tk.N_TASKS + 2) if (c - 1) / tk.N_TASKS <= fraction)
+
+
+def accepted_at_start(p: Params, t_step: float, goods: float, rnd: float) -> Bool[Array, ""]:
+    """:func:`automatable_at_start` within ``goods`` and ``rnd`` and their constructor's
+    checks, from the few tasks that decide it: the requirements increase along the tasks,
+    so at most c tasks are automatable when task c's requirement is not below the run (times
+    the trade-off's factor), and they increase from the compute task's 1.0 when the first
+    labour task's is at least 1 (their monotonicity check)."""
+    inputs, _, _, _, fits = initial_inputs(p, t_step)
+    run = inputs.compute * inputs.fractions[6]
+    factor = jnp.where(p.runtime_training_tradeoff > 0, p.runtime_training_max_tradeoff, 1.0)
+    top = p.full_automation_requirements_training
+    tops = (top, top / p.goods_vs_rnd_requirements_training)
+    ok = fits & setup_checks(p)
+    for top, fraction in zip(tops, (goods, rnd), strict=True):
+        c = most_tasks(fraction)
+        grid = tk.LABOUR_GRID[[0] + ([c - 1] if c <= tk.N_TASKS else [])]
+        tasks = tk.labour_requirements(top, p.flop_gap_training,
+                                       p.training_requirements_steepness, grid)  # fmt: skip
+        ok = ok & (tasks[0] >= 1.0)
+        if c <= tk.N_TASKS:
+            ok = ok & ~(tasks[1] < run * factor)
+    runtime = p.full_automation_requirements_runtime * SECONDS_PER_YEAR_F
+    for top in (runtime, runtime / p.goods_vs_rnd_requirements_runtime):
+        first = tk.labour_requirements(top, p.flop_gap_runtime, p.runtime_requirements_steepness,
+                                       tk.LABOUR_GRID[:1])  # fmt: skip
+        ok = ok & (first[0] >= 1.0)
+    return ok
 
 
 def improve(

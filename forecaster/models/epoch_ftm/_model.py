@@ -171,12 +171,8 @@ class EpochFTM(Model):
         """Their Monte Carlo's ``sample_is_good`` (and their constructor's checks): at most
         ``accept_automatable_goods`` of goods tasks and ``accept_automatable_rnd`` of R&D
         tasks automatable with the 2022 training run (the trade-off's factor included)."""
-        goods, rnd = dyn.automatable_at_start(params, T_STEP)
-        return (
-            dyn.setup(params, T_STEP).valid
-            & (goods <= self.accept_automatable_goods)
-            & (rnd <= self.accept_automatable_rnd)
-        )
+        return dyn.accepted_at_start(params, T_STEP, self.accept_automatable_goods,
+                                     self.accept_automatable_rnd)  # fmt: skip
 
     def _run(self, params: dyn.Params) -> tuple[dyn.Run, Float[Array, " steps"]]:
         times = jnp.asarray(self.times(), params.initial_gwp.dtype)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Bool, Float, Int
 
 SECONDS_PER_YEAR = 60 * 60 * 24 * 365
@@ -31,17 +32,28 @@ def requirements(
     ``quantiles_from_gap``, ``process_quantiles`` (log-linear interpolation at
     ``linspace(0, 1, N)``), ``add_steepness`` (steps ``steepness`` OOMs apart; 0: none) and
     the leading 1.0."""
+    tasks = labour_requirements(top, gap, steepness, LABOUR_GRID)
+    return jnp.concatenate([jnp.ones((1,), top.dtype), tasks])
+
+
+#: The quantiles of the N labour tasks (their ``np.linspace(0, 1, N)``).
+LABOUR_GRID = np.linspace(0.0, 1.0, N_TASKS)
+
+
+def labour_requirements(
+    top: Float[Array, ""], gap: Float[Array, ""], steepness: Float[Array, ""], grid: np.ndarray
+) -> Float[Array, " k"]:
+    """:func:`requirements` of the labour tasks at quantiles ``grid`` only (entries of
+    :data:`LABOUR_GRID`: task j is at ``LABOUR_GRID[j - 1]``)."""
     unit = gap ** (1 / 7)
     keys = jnp.asarray([q for q, _ in _GAP_QUANTILES], top.dtype)
     values = jnp.stack([top / unit**k if k else top for _, k in _GAP_QUANTILES])
-    grid = jnp.linspace(0.0, 1.0, N_TASKS, dtype=top.dtype)
-    tasks = 10 ** jnp.interp(grid, keys, jnp.log10(values))
+    tasks = 10 ** jnp.interp(jnp.asarray(grid, top.dtype), keys, jnp.log10(values))
     low = top / gap
     step = jnp.where(steepness == 0, 1.0, steepness)
     stepped = 10 ** (jnp.log10(low) + jnp.ceil((jnp.log10(tasks) - jnp.log10(low)) / step) * step)
     stepped = jnp.where(stepped > top, top, stepped)
-    tasks = jnp.where(steepness == 0, tasks, stepped)
-    return jnp.concatenate([jnp.ones((1,), top.dtype), tasks])
+    return jnp.where(steepness == 0, tasks, stepped)
 
 
 def increasing(tasks: Tasks) -> Bool[Array, ""]:
