@@ -151,6 +151,13 @@ def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
     }
 
 
+#: Kernel calls queued at most before the host waits for them: with several XLA:CPU devices,
+#: a long queue of sharded calls can leave one device's thread waiting in the counts'
+#: all-reduce for the other past XLA's 40 s rendezvous limit, which aborts the process (seen
+#: with Epoch's FTM: 256-draw blocks, 128 calls a chunk). A chunk of larger blocks is a few
+#: calls and never waits here.
+MAX_QUEUED_CALLS = 8
+
 #: The candidates of a resampled draw take streams from here on (the timelines stage: 1).
 RESAMPLE_STREAM = 1000
 
@@ -467,10 +474,12 @@ def _run(
         # counts summed on the device; the host syncs once per chunk to checkpoint.
         chunk_stop = min(position + chunk, stop)
         counts = None
-        for call_start in range(position, chunk_stop, call):
+        for queued, call_start in enumerate(range(position, chunk_stop, call), start=1):
             n_valid = min(call, chunk_stop - call_start)
             stats, per_draw = compiled(*_split_index(call_start), np.int32(n_valid), inputs)
             counts = stats if counts is None else _add_counts(counts, stats)
+            if queued % MAX_QUEUED_CALLS == 0:  # see MAX_QUEUED_CALLS
+                jax.block_until_ready(counts)
             if call_start - start < plan.sample_size:
                 _collect_sample(state["sample"], per_draw, n_valid, sample_caps(plan))
         if counts is not None:
