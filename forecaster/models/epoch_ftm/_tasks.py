@@ -163,7 +163,7 @@ def allocate(
     per_labour = jnp.where(
         mixed, (labour + eta_i * c_i) / sums_beta[crit], labour / sums_beta[split]
     )
-    log_beta_sigma = jnp.log(beta_sigma)
+    log_beta_sigma = jnp.where(index == 0, jnp.log(b0), jnp.log(b1))  # two logs, not n
     log_compute_only = jnp.log(per_compute) + log_beta_sigma + sigma * r.log_eta
     log_labour_only = jnp.log(per_labour) + log_beta_sigma
     # Their fix of a rounding error: no labour anywhere puts it all on the last task (none
