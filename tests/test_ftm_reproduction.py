@@ -165,3 +165,25 @@ def test_forecast_summary_as_their_code(name, theirs, run_plan, tmp_path):
     automated = entry["timeline_metrics"]["automation_gns_100%"] is not None
     assert summary["flags"]["full_automation"]["p"] == float(automated)
     assert summary["non_finite"] == 0
+    (section,) = EpochFTM.report_sections(summary)  # the report's table of their metrics
+    assert len(section.rows) == 10 and section.rows[0][0].startswith("20% to 100% of goods")
+
+
+def test_the_trajectory_command_draws_their_panels(tmp_path, capsys, trajectories, theirs):
+    """``forecaster trajectory`` of the best guess: the path's columns step by step as their
+    code's (the automated fractions, GWP), its milestones their dates, and the figure."""
+    from forecaster.cli import main
+
+    run = tmp_path / "run"
+    assert main(["trajectory", "scenario=epoch_ftm_2023_best_guess", f"hydra.run.dir={run}"]) == 0
+    frame = pd.read_csv(run / "trajectory.csv")
+    assert (run / "trajectory.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    their = trajectories[trajectories.preset == "best_guess"]
+    assert len(frame) == len(their) == 780
+    np.testing.assert_allclose(frame.year, their.timesteps, atol=1e-9)
+    np.testing.assert_allclose(frame.automated_goods, their.frac_tasks_automated_goods)
+    np.testing.assert_allclose(frame.gwp, their.gwp, rtol=2e-11)
+    growth = np.log(their.gwp.to_numpy()[10:] / their.gwp.to_numpy()[:-10])
+    np.testing.assert_allclose(frame.gwp_growth.to_numpy()[10:], growth, rtol=1e-9)
+    printed = capsys.readouterr().out
+    assert "automation_gns_100%" in printed and "2040" in printed

@@ -38,10 +38,11 @@ EACH_MODEL_FAST = [
 ]
 N = 64
 #: Models whose draws cost seconds of compile and many ms each (the AI Futures Model:
-#: a per-draw calibration and an adaptive ODE in float64) run fewer draws here, one preset
-#: each, in the precision they require; they have no timelines stage (their own calendar).
-HEAVY = {s for s in SCENARIOS if s.startswith("aifm_")}
-HEAVY_ONE = "aifm_dec2025"
+#: a per-draw calibration and an adaptive ODE in float64; Epoch's FTM: 780 steps of 101-task
+#: allocations in float64) run fewer draws here, one preset each, in the precision they
+#: require; they have no timelines stage (their own calendar).
+HEAVY = {s for s in SCENARIOS if s.startswith(("aifm_", "epoch_ftm_"))}
+HEAVY_ONES = ("aifm_dec2025", "epoch_ftm_2023")
 
 
 def planned(*overrides: str):
@@ -78,7 +79,7 @@ def test_a_model_class_states_the_interface(name):
 @pytest.mark.parametrize("scenario", EACH_MODEL_FAST)
 def test_outcomes_are_what_the_model_declares(scenario):
     plan = planned(f"scenario={scenario}")
-    if scenario in HEAVY and scenario != HEAVY_ONE:
+    if scenario in HEAVY and scenario not in HEAVY_ONES:
         pytest.skip("one preset of a heavy model")
     model, declared = plan.model, plan.model.outcomes()
     dtype = jnp.float64 if model.precision == "float64" else jnp.float32
@@ -111,7 +112,7 @@ def test_outcomes_are_what_the_model_declares(scenario):
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_chunk_size_changes_no_bit(scenario, tmp_path):
-    if scenario in HEAVY and scenario != HEAVY_ONE:
+    if scenario in HEAVY and scenario not in HEAVY_ONES:
         pytest.skip("one preset of a heavy model")
     n, sizes = ("300", (128, 256)) if scenario in HEAVY else ("9000", (4096, 16384))
     common = (f"scenario={scenario}", f"n_draws={n}", "seed=3", "output.sample_size=0")
@@ -173,8 +174,9 @@ def test_a_bad_value_names_its_field(scenario):
 @pytest.mark.parametrize("timelines", TIMELINES)
 def test_every_timelines_preset_runs_with_every_model(timelines, tmp_path):
     if timelines != "none":
-        with pytest.raises(ConfigError, match="timelines"):
-            planned(f"scenario={HEAVY_ONE}", f"timelines={timelines}")
+        for heavy in HEAVY_ONES:
+            with pytest.raises(ConfigError, match="timelines"):
+                planned(f"scenario={heavy}", f"timelines={timelines}")
     for scenario in sorted(set(SCENARIOS) - HEAVY):  # (HEAVY: no timelines stage)
         plan = planned(
             f"scenario={scenario}", f"timelines={timelines}", "n_draws=4096", "output.sample_size=0"

@@ -34,6 +34,7 @@ from .._interface import (
     Outcomes,
     PathPanel,
     Quantity,
+    ReportSection,
     RunSettings,
     scenario_priors,
 )
@@ -221,6 +222,47 @@ class EpochFTM(Model):
             horizon_years=self.end_year - START,
             milestone_calendar_years=tuple(y for y in CALENDAR_YEARS if y < self.end_year),
             durations=tuple(DURATION_LABELS) + DOUBLINGS,
+        )
+
+    @classmethod
+    def report_sections(cls, summary: Mapping[str, Any]) -> tuple[ReportSection, ...]:
+        """Their takeoff metrics and GWP doubling times (summary.json ``durations``), and
+        P(slow takeoff) as their Monte Carlo report prints it."""
+        durations = summary.get("durations") or {}
+        keys = ("q05", "q25", "q50", "q75", "q95")
+
+        def cells(row: Mapping[str, Any]) -> tuple[str, ...]:
+            values = tuple("-" if row.get(k) is None else f"{row[k]:.2f}" for k in keys)
+            never = row.get("fraction_never")
+            return (*values, "-" if never is None else f"{100 * never:.1f}%")
+
+        labels = {**DURATION_LABELS, DOUBLINGS[0]: "GWP doubling time at the start"}
+        labels |= {n: f"GWP doubling {k} after the wake-up" for k, n in enumerate(DOUBLINGS)
+                   if k}  # fmt: skip
+        rows = tuple((labels[n], *cells(durations[n])) for n in labels if n in durations)
+        if not rows:
+            return ()
+        flags = summary.get("flags") or {}
+        slow, full = (flags.get(k, {}).get("p") for k in ("slow_takeoff", "full_automation"))
+        paragraphs = [
+            "Their takeoff metrics: how long from one threshold to the next, in years (a "
+            "whole number of their 0.1-year steps), and the GWP doubling times. A quantile "
+            'that is "-" lies among the draws where the metric is undefined (never reached).'
+        ]
+        if isinstance(slow, float) and isinstance(full, float) and full > 0:
+            paragraphs.append(
+                f"P(slow takeoff), a full 4-year GWP doubling before the first 1-year "
+                f"doubling: {slow:.3f} of all draws. Their Monte Carlo report prints the "
+                f"slow draws over the draws with full automation by the end: {slow / full:.3f}."
+            )
+        return (
+            ReportSection(
+                "Takeoff durations (their metrics)",
+                tuple(paragraphs),
+                ("metric", "5%", "25%", "50%", "75%", "95%", "undefined"),
+                rows,
+                "Quantiles over the finite draws (summary.json durations).",
+            ),
         )
 
     def path(self, params: dyn.Params) -> tuple[dict[str, Array], dict[str, Array]]:
