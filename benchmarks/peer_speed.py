@@ -2,7 +2,9 @@
 of the AI Futures Model on forecaster's engine, beside their own code's speed (measured side
 by side by :mod:`benchmarks.peers.ai2027`: their seconds for their 5,000 simulations, from the
 committed ``benchmarks/results/peers/ai2027.json``; by :mod:`benchmarks.peers.aifm`: their
-mean seconds a draw in-process, from ``aifm.json``).
+mean seconds a draw in-process, from ``aifm.json``), and of Epoch's Full Takeoff Model's
+Monte Carlo (their sampler and model, mean seconds a draw by :mod:`benchmarks.peers.ftm_mc`,
+``ftm_mc.json``).
 
 Rows: ``scenario=ai2027_takeoff`` (their takeoff), and the same with ``timelines=ai2027`` and
 ``timelines=ai2027_may2025`` (the SC date drawn, then the takeoff from it: more work than their
@@ -37,6 +39,7 @@ ROWS = (
 
 
 AIFM_ROW = ("aifm_dec2025", "aifm")
+FTM_ROW = ("epoch_ftm_2023", "ftm")
 
 
 def their_speed() -> dict[str, float]:
@@ -45,6 +48,8 @@ def their_speed() -> dict[str, float]:
     speeds = {model: meta["draws"] / seconds for model, seconds in meta["seconds"].items()}
     aifm = json.loads((PEERS / "aifm.json").read_text())
     speeds["aifm"] = 1.0 / aifm["seconds_per_draw"]["mean"]
+    ftm = json.loads((PEERS / "ftm_mc.json").read_text())
+    speeds["ftm"] = 1.0 / ftm["seconds_per_draw"]["mean"]
     return speeds
 
 
@@ -55,6 +60,7 @@ def peers_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None]) ->
     runs = [(name, "ai2027_takeoff", overrides, model, cfg["peer_draws"])
             for name, overrides, model in ROWS]  # fmt: skip
     runs.append((AIFM_ROW[0], AIFM_ROW[0], (), AIFM_ROW[1], cfg["aifm_draws"]))
+    runs.append((FTM_ROW[0], FTM_ROW[0], (), FTM_ROW[1], cfg["ftm_draws"]))
     rows = []
     for name, scenario, overrides, model, n in runs:
         plan = make_plan(scenario, n, cfg["chunk_size"], overrides)
@@ -80,9 +86,11 @@ def peers_section(cfg: dict[str, Any], tmp: Path, log: Callable[[str], None]) ->
             }
         )
         log(f"  {name}: {ours:,.0f} draws/s, {ours / theirs[model]:,.0f}x their code")
-    ai2027 = [r["draws_per_second"] for r in rows if r["their_model"] != "aifm"]
+    by_model = {r["their_model"]: r["draws_per_second"] for r in rows}
+    ai2027 = [r["draws_per_second"] for r in rows if r["their_model"] not in ("aifm", "ftm")]
     return {
         "rows": rows,
         "lowest_ai2027_draws_per_second": min(ai2027),
-        "aifm_draws_per_second": rows[-1]["draws_per_second"],
+        "aifm_draws_per_second": by_model["aifm"],
+        "ftm_draws_per_second": by_model["ftm"],
     }

@@ -100,6 +100,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sizes": [1_024, 4_096, 16_384, 65_536],
         "peer_draws": 1 << 20,
         "aifm_draws": 16_384,
+        "ftm_draws": 16_384,
         "explorer_draws": 100_000,
     },
     "gpu": {
@@ -124,6 +125,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sizes": [1 << 16, 1 << 18, 1 << 20, 1 << 22],
         "peer_draws": 1 << 26,
         "aifm_draws": 1 << 20,
+        "ftm_draws": 1 << 20,
         "explorer_draws": 100_000,
     },
     "quick": {
@@ -148,6 +150,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "block_sizes": [],
         "peer_draws": 8_192,
         "aifm_draws": 2_048,
+        "ftm_draws": 2_048,
         "explorer_draws": 8_192,
     },
 }
@@ -165,6 +168,7 @@ CPU_TARGETS = {
     "memory_ratio_1e7_1e5": 1.5,
     "ai2027_draws_per_second": 1e5,
     "aifm_draws_per_second": 1e3,
+    "ftm_draws_per_second": 500.0,  # issue 26: the whole forecast of epoch_ftm_2023
 }
 GPU_TARGETS = {"dh_draws_per_second": 1e8, "general_draws_per_second": 1e7}
 
@@ -702,6 +706,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             peers["lowest_ai2027_draws_per_second"])  # fmt: skip
         add("AI Futures Model: draws/s (cpu)", CPU_TARGETS["aifm_draws_per_second"],
             peers["aifm_draws_per_second"])  # fmt: skip
+        add("Epoch FTM (epoch_ftm_2023): draws/s (cpu)", CPU_TARGETS["ftm_draws_per_second"],
+            peers["ftm_draws_per_second"])  # fmt: skip
     agreement = comp.get("agreement")
     if agreement:
         rows.append(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +27,9 @@ from forecaster._priors import transform, uniforms_at
 from forecaster._settings import precision_scope
 from forecaster.models.epoch_ftm import _dynamics as dyn
 from forecaster.models.epoch_ftm._model import T_STEP
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INPUTS = json.loads(gen.INPUTS.read_text())
 TRAINING = gen.TRAINING
@@ -184,3 +188,72 @@ def test_their_sampler_s_draws_give_their_metrics():
     gap = np.abs(ours - theirs)[defined]
     assert gap.max() <= T_STEP + 1e-9
     assert np.mean(gap <= 1e-9) >= 0.995
+
+
+def _theirs() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_csv(gen.INPUTS.parent / "ftm_mc_draws.csv.gz")
+
+
+def _assert_like_theirs(ours: dict, n_ours: int, theirs: pd.DataFrame) -> float:
+    """P(milestone by the end of Y) and the quantiles of the 20%-to-100% durations of a run
+    of ours against their draws, each within 4 combined standard errors; the largest |z|.
+
+    A quantile is compared where its standard error is defined, in probability: our value
+    at level p, on their 0.1-year grid v, must have their P(D < v) - 4 se <= p <= P(D <= v)
+    + 4 se with se = sqrt(p (1 - p) (1/n_theirs + 1/n_ours)) (their durations are whole
+    steps, so P jumps at v; undefined durations count as never, as on our side)."""
+    n_theirs = len(theirs)
+    worst = 0.0
+    for name, entry in ours["milestones"].items():
+        dates = theirs[f"metric:{name}"].to_numpy(float)
+        for year, p in entry["p_by_year"].items():
+            p_theirs = float(np.mean(dates < float(year) + 1.0))  # NaN (never) counts as no
+            pooled = (p_theirs * n_theirs + p * n_ours) / (n_theirs + n_ours)
+            se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / n_theirs + 1 / n_ours))
+            z = (p - p_theirs) / se
+            worst = max(worst, abs(z))
+            assert abs(z) < 4, f"{name} by {year}: ours {p:.4f}, theirs {p_theirs:.4f}"
+    for name, row in ours["durations"].items():
+        values = np.nan_to_num(theirs[f"metric:{name}"].to_numpy(float), nan=np.inf)
+        for key, x in row.items():
+            if not key.startswith("q") or x is None:
+                continue
+            p = int(key[1:]) / 100
+            v = round(x / T_STEP) * T_STEP
+            below = float(np.mean(values < v - T_STEP / 2))
+            upto = float(np.mean(values <= v + T_STEP / 2))
+            se = math.sqrt(p * (1 - p) * (1 / n_theirs + 1 / n_ours))
+            z = max(below - p, p - upto, 0.0) / se
+            worst = max(worst, z)
+            assert z < 4, f"{name} {key}: ours {x:.2f}, theirs P(<{v:.1f}) {below:.3f}, " \
+                f"P(<={v:.1f}) {upto:.3f}"  # fmt: skip
+    return worst
+
+
+def test_a_million_draws_match_their_monte_carlo():
+    """forecaster's epoch_ftm_2023 at 1,000,000 draws (``ftm_forecaster.json``, written by
+    ``python -m benchmarks.peers.ftm_mc --ours <run dir>``) against their Monte Carlo's 1,000
+    draws: P(full automation of goods and of R&D tasks, and AGI, by the end of each year) and
+    the quantiles of the 20%-to-100% durations, each within 4 combined standard errors."""
+    ours = json.loads((gen.INPUTS.parent / "ftm_forecaster.json").read_text())
+    theirs = _theirs()
+    assert ours["scenario"] == "epoch_ftm_2023" and ours["n_draws"] >= 16_000
+    assert ours["non_finite"] <= ours["n_draws"] / 1000 and len(theirs) >= 1000
+    assert _assert_like_theirs(ours, ours["finite_draws"], theirs) > 0  # it compared
+
+
+@pytest.mark.slow
+def test_the_preset_as_it_runs_matches_their_monte_carlo():
+    """The same comparison with forecaster's code as it runs now: 4,096 draws, seed 1."""
+    import forecaster
+
+    f = forecaster.forecast("epoch_ftm_2023", n_draws=4096, seed=1, progress=False)
+    s = f.summary
+    ours = {
+        "milestones": {k: s["milestones"][k] for k in ("automation_gns_100%", "agi_year")},
+        "durations": {k: s["durations"][k] for k in ("full_automation_gns", "full_automation_rnd")},
+    }
+    assert s["non_finite"] <= 8
+    assert _assert_like_theirs(ours, s["finite_draws"], _theirs()) > 0

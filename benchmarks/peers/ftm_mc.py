@@ -750,6 +750,49 @@ def summarise(repo: Path, inputs_path: Path, seed: int, draws_file: Path, out: P
                                            "overflows", "summary")}, indent=1))  # fmt: skip
 
 
+#: What the distribution test compares: the milestones whose P(by the end of each year) and
+#: the durations whose quantiles are recorded from forecaster's run.
+COMPARED_MILESTONES = ("automation_gns_100%", "automation_rnd_100%", "agi_year")
+COMPARED_DURATIONS = ("full_automation_gns", "full_automation_rnd")
+
+
+def record_ours(run_dir: Path) -> None:
+    """``ftm_forecaster.json``: forecaster's run of ``scenario=epoch_ftm_2023`` (its
+    summary.json): P(milestone by the end of each year), the 20%-to-100% durations'
+    quantiles and P(full automation), P(slow takeoff), with its draws, seed and this
+    checkout's commit (run it at the commit that made the run), for the distribution test
+    against their Monte Carlo (tests/test_ftm_monte_carlo.py)."""
+    from ..common import code_version
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    model = summary.get("model", {}).get("name")
+    if model != "epoch_ftm" or summary.get("draws_done") != summary.get("n_draws"):
+        raise SystemExit(f"{run_dir}: not a complete run of model epoch_ftm")
+    milestones = {}
+    for name in COMPARED_MILESTONES:
+        entry = summary["milestones"][name]
+        by_year = {str(y): float(p) for y, p in entry["p_by_year"].items()}
+        if not all(0.0 <= p <= 1.0 for p in by_year.values()):
+            raise SystemExit(f"{run_dir}: p_by_year of {name} outside [0, 1]")
+        milestones[name] = {"n": int(entry["n"]), "p_by_year": by_year}
+    record = {
+        "scenario": str(summary["scenario"]),
+        "n_draws": int(summary["n_draws"]),
+        "seed": int(summary["seed"]),
+        "non_finite": int(summary["non_finite"]),
+        "finite_draws": int(summary["finite_draws"]),
+        "draws_per_second": summary["timing"].get("draws_per_second"),
+        "device": summary.get("device"),
+        "code": code_version(),
+        "milestones": milestones,
+        "durations": {name: summary["durations"][name] for name in COMPARED_DURATIONS},
+        "flags": {k: v["p"] for k, v in summary["flags"].items()},
+    }
+    path = RESULTS / "ftm_forecaster.json"
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", type=Path, help="their repository checkout")
@@ -761,7 +804,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--summarise", action="store_true")
     parser.add_argument("--rebuild-inputs", action="store_true")
     parser.add_argument("--mirror", type=Path, help="bare clone of their repository")
+    parser.add_argument("--ours", type=Path, default=None,
+                        help="a run directory of forecaster's epoch_ftm_2023: record its "
+                             "numbers to ftm_forecaster.json")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.ours is not None:
+        record_ours(args.ours.resolve())
+        return
     if args.rebuild_inputs:
         if args.mirror is None:
             parser.error("--rebuild-inputs needs --mirror")

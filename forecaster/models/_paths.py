@@ -212,24 +212,14 @@ def max_progress_in_windows(
     return window_search(path, windows_years, spacing, horizon_years)[0]
 
 
-def most_whole_steps_in_windows(
-    path: Path, windows_years: tuple[float, ...], horizon_years: float
-) -> jax.Array:
-    """The most whole steps made in less than w, for each window w [W] (whole doublings).
-
-    ``m`` with min_i (t[i + m] - t[i]) < w: the same strict rule, starts and masking as
-    :func:`fastest_time_to_gain`, so P(m >= k) is exactly P(fastest time to k doublings < w)
-    for every k at once.
-    """
-    return window_search(path, windows_years, 1.0, horizon_years)[1]
-
-
 def window_search(
     path: Path, windows_years: tuple[float, ...], spacing: float, horizon_years: float
 ) -> tuple[jax.Array, jax.Array]:
     """For each window length w [W]: the most doublings made in any window of length w
-    (:func:`max_progress_in_windows`), and the most whole steps made in less than w
-    (:func:`most_whole_steps_in_windows`), from one search.
+    (:func:`max_progress_in_windows`), and the most whole steps made in less than w (m with
+    min_i (t[i + m] - t[i]) < w: the strict rule, starts and masking of
+    :func:`fastest_time_to_gain`, so P(m >= k) is exactly P(fastest time to k doublings < w)
+    for every k at once), from one search.
 
     Exact over all start nodes, without a search per start: the fastest time to make m
     whole steps, F(m) = min_i (t[i + m] - t[i]), increases with m, so the most whole steps
