@@ -160,6 +160,10 @@ MAX_QUEUED_CALLS = 8
 
 #: The candidates of a resampled draw take streams from here on (the timelines stage: 1).
 RESAMPLE_STREAM = 1000
+#: Candidates every block tries before it tries the rest (only when one of its draws needs
+#: them): Epoch's FTM accepts 81% of candidates, and a block of 256 draws has one needing more
+#: than 16 about a time in four.
+FIRST_CANDIDATES = 16
 
 
 def resampled(
@@ -170,23 +174,46 @@ def resampled(
     uniforms, the others from streams of their own, the kept priors' uniforms shared) drawn
     and checked by :meth:`Model.accepts`; each draw keeps its first accepted candidate (its
     uniforms and values) and whether there was one. A function of (seed, draw index) alone,
-    like every draw."""
+    like every draw.
+
+    The first :data:`FIRST_CANDIDATES` are tried for the whole block; the rest only when a
+    draw of the block has none of those accepted (their results are added to the first
+    ones', never recomputed: each candidate's numbers come from one program)."""
     spec = priors.resample
     assert spec is not None
     first = raw_uniforms(priors, key, index_hi, index_lo, dtype)
-    streams = RESAMPLE_STREAM + jnp.arange(1, spec.candidates, dtype=jnp.uint32)
-    others = jax.vmap(lambda stream: raw_uniforms(priors, key, index_hi, index_lo, dtype, stream))(
-        streams
-    )
-    others = others.at[:, :, : spec.keep].set(first[None, :, : spec.keep])
-    raw = jnp.concatenate([first[None], others])  # [candidates, n, columns]
-    u = jax.vmap(lambda r: mix(priors, r, dtype))(raw)
-    values = jax.vmap(lambda v: transform(priors, v, dtype))(u)
-    ok = jax.vmap(jax.vmap(model.accepts))(jax.vmap(lambda v: model.prepare(v, dtype))(values))
-    pick = jnp.argmax(ok, axis=0)  # the first accepted (0 when none is)
-    rows = jnp.arange(u.shape[1])
-    chosen = jax.tree.map(lambda a: a[pick, rows], values)
-    return u[pick, rows], chosen, jnp.any(ok, axis=0)
+    rows = jnp.arange(first.shape[0])
+
+    def candidates(lo: int, hi: int) -> tuple[jax.Array, dict[str, jax.Array], jax.Array]:
+        """Candidates lo .. hi - 1: uniforms [c, n, columns], values [c, n], accepted [c, n]."""
+        streams = RESAMPLE_STREAM + jnp.arange(lo, hi, dtype=jnp.uint32)
+        raw = jax.vmap(lambda stream: raw_uniforms(priors, key, index_hi, index_lo, dtype, stream))(
+            streams
+        )
+        raw = raw.at[:, :, : spec.keep].set(first[None, :, : spec.keep])
+        if lo == 0:  # candidate 0 is the draw's own uniforms
+            raw = raw.at[0].set(first)
+        u = jax.vmap(lambda r: mix(priors, r, dtype))(raw)
+        values = jax.vmap(lambda v: transform(priors, v, dtype))(u)
+        params = jax.vmap(lambda v: model.prepare(v, dtype))(values)
+        return u, values, jax.vmap(jax.vmap(model.accepts))(params)
+
+    def pick(u: jax.Array, values: dict[str, jax.Array], ok: jax.Array) -> Any:
+        index = jnp.argmax(ok, axis=0)  # the first accepted (0 when none is)
+        chosen = jax.tree.map(lambda a: a[index, rows], values)
+        return u[index, rows], chosen, jnp.any(ok, axis=0)
+
+    few = min(FIRST_CANDIDATES, spec.candidates)
+    head = candidates(0, few)
+    if few == spec.candidates:
+        return pick(*head)
+
+    def all_of_them() -> Any:
+        tail = candidates(few, spec.candidates)
+        joined = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), head, tail)
+        return pick(*joined)
+
+    return jax.lax.cond(jnp.all(jnp.any(head[2], axis=0)), lambda: pick(*head), all_of_them)
 
 
 def _plain(value: Any) -> Any:
