@@ -278,8 +278,11 @@ def mix(prior_set: PriorSet, u: jax.Array, dtype: Any) -> jax.Array:
             zj = x[:, 0] * lower[j, 0]
             for i in range(1, j + 1):
                 zj = zj + x[:, i] * lower[j, i]
-            z.append(u[:, j] if j in floored else ndtr(zj.astype(dtype)))
-        u = jnp.concatenate([jnp.stack(z, axis=1), u[:, k:]], axis=1)
+            z.append(zj)
+        mixed = ndtr(jnp.stack(z, axis=1).astype(dtype))
+        for j in floored:  # its own uniform: its quantile restricts it
+            mixed = mixed.at[:, j].set(u[:, j])
+        u = jnp.concatenate([mixed, u[:, k:]], axis=1)
     # uniform() can return 0 and ndtr() rounds to 0 or 1 in the tails, where an open-support
     # icdf (log_normal, normal) gives 0 or +-inf: move only those values inside (0, 1).
     finfo = jnp.finfo(dtype)
