@@ -125,8 +125,13 @@ def write(candidates: int) -> None:
     rows = inputs["cotra_training_flop_cdf"]["rows"]
     last_zero = max(i for i, (_, p) in enumerate(rows) if p == 0)
     table = rows[last_zero:]
+    source = (
+        '"Epoch FTM Monte Carlo report, website/src/reports.html@1cccff1 '
+        '(github.com/epoch-research/ftm), ajeya-modal table"'
+    )
     TABLE.write_text(
-        "value,cdf\n" + "".join(f"{repr(10.0**v)},{repr(float(p))}\n" for v, p in table)
+        "value,cdf,source\n"
+        + "".join(f"{repr(10.0**v)},{repr(float(p))},{source}\n" for v, p in table)
     )
     bound = admissible_bound(parameters, goods=0.0, rnd=0.05)
     lines = [

@@ -274,19 +274,21 @@ _TABLE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
 
 def _shipped_table(name: Any, field: str) -> tuple[list[float], list[float]]:
     """The knots of a CDF shipped with forecaster: ``data/<name>.csv`` with columns
-    ``value,cdf`` (a name, never a path; the file is checked like a config's lists)."""
+    ``value,cdf`` and the row's ``source`` (a name, never a path; the file is checked like a
+    config's lists)."""
     from .._paths import data_dir
 
     if not isinstance(name, str) or not _TABLE_NAME.match(name):
         raise ConfigError(f"{field}.table", name, "the name of a table in forecaster's data/")
     path = data_dir() / f"{name}.csv"
     try:
-        frame = pd.read_csv(path, dtype=float)
+        frame = pd.read_csv(path, dtype={"value": float, "cdf": float})
     except (OSError, ValueError) as exc:
         allowed = f"a readable table data/{name}.csv of numbers ({exc})"
         raise ConfigError(f"{field}.table", name, allowed) from None
-    if list(frame.columns) != ["value", "cdf"]:
-        raise ConfigError(f"{field}.table", name, f"data/{name}.csv with columns value,cdf")
+    if list(frame.columns)[:2] != ["value", "cdf"]:
+        raise ConfigError(f"{field}.table", name,
+                          f"data/{name}.csv with columns value,cdf (then source)")  # fmt: skip
     return frame["value"].tolist(), frame["cdf"].tolist()
 
 
