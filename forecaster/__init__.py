@@ -4,6 +4,8 @@ Public API:
 
 - :func:`forecast`, :func:`load`, :func:`sweep`: whole forecasts from Python (the command
   line's engine and numbers), as :class:`Forecast` objects and tables.
+- :func:`compare`: several forecasts (run directories or presets) side by side on the
+  outcomes every model shares, as DataFrames (``forecaster compare``).
 - :func:`prior`, :func:`scenario_priors`: priors as NumPyro distributions.
 - :func:`simulate` and :func:`outcomes`: one parameter set, for notebooks.
 - :mod:`forecaster.models`: every takeoff model behind one interface (:class:`Model`), and
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the names below are imported on first use (:func:`__getattr__`)
     from . import models
     from ._api import outcomes, simulate
+    from ._compare_command import compare
     from ._errors import ConfigError
     from ._forecasts import Forecast, forecast, load, prior, scenario_priors, sweep
     from ._kernel import batched_outcomes, draw_outcomes
@@ -49,6 +52,7 @@ _LAZY = {
     "outcomes": "._api",
     "simulate": "._api",
     "ConfigError": "._errors",
+    "compare": "._compare_command",
     "Forecast": "._forecasts",
     "forecast": "._forecasts",
     "load": "._forecasts",
@@ -95,6 +99,7 @@ __all__ = [
     "SpeedUp",
     "balanced_growth_speedup",
     "batched_outcomes",
+    "compare",
     "configure_cpu_devices",
     "configure_cpu_scheduler",
     "draw_outcomes",

@@ -70,11 +70,42 @@ def whole_steps_histogram(max_steps: int) -> Histogram:
     return Histogram(-0.5, max_steps + 0.5, max_steps + 1, log=False)
 
 
+def counted_draws(
+    outcomes: Mapping[str, jax.Array], in_range: jax.Array, kept: jax.Array | None = None
+) -> jax.Array:
+    """The draws every statistic counts: in the run's range, finite and, under a condition,
+    meeting it (``kept``)."""
+    finite = in_range & ~outcomes["non_finite"]
+    return finite if kept is None else finite & kept
+
+
+def nothing_before(
+    declared: Declared,
+    start_year: jax.Array | None,
+    outcomes: Mapping[str, jax.Array],
+    dated_stage: bool,
+    year: float,
+) -> jax.Array:
+    """Per draw, whether nothing dated happened before ``year`` (``condition.not_before``):
+    not the start of automation (a start-date stage's date) nor any milestone. A milestone
+    never reached (+inf years) happened at no date; NaN neither."""
+    dates = []
+    if start_year is not None and dated_stage:
+        dates.append(start_year[:, None])
+    if start_year is not None and declared.milestones is not None:
+        dates.append(start_year[:, None] + outcomes["milestone_years"])
+    if not dates:  # the plan refuses a condition on a run with nothing dated
+        raise ValueError("a condition on the dates of a run with no dates")
+    every = jnp.concatenate(dates, axis=1)
+    return ~jnp.any(every < jnp.asarray(year, every.dtype), axis=1)
+
+
 def chunk_statistics(
     declared: Declared,
     outcomes: Mapping[str, jax.Array],
     uniforms: jax.Array,
     in_range: jax.Array,
+    kept: jax.Array | None = None,
 ) -> dict[str, jax.Array]:
     """Reduce one chunk's outcomes to integer counts (inside jit), as the model declares them.
 
@@ -83,17 +114,24 @@ def chunk_statistics(
     stepper's steps) gives the most whole doublings within each window one exact cell each:
     the continuous P(>= Y years within w) curve. Milestones add their own counts
     (:func:`milestone_statistics`).
+
+    Under a condition (``kept``: the draws meeting it), ``finite`` counts the finite draws
+    kept, ``excluded`` the finite draws not kept, and every statistic is over the kept ones:
+    each probability is conditional on the condition.
     """
-    finite = in_range & ~outcomes["non_finite"]
+    finite = counted_draws(outcomes, in_range, kept)
     weight = finite.astype(jnp.float32)
     events = event_matrix(declared, outcomes, in_range.shape[0]).astype(jnp.float32)
     events = events * weight[:, None]
     stats = {
         "draws": jnp.sum(in_range.astype(jnp.int32), keepdims=True),
         "finite": jnp.sum(finite.astype(jnp.int32), keepdims=True),
-        "non_finite": jnp.sum((in_range & ~finite).astype(jnp.int32), keepdims=True),
+        "non_finite": jnp.sum((in_range & outcomes["non_finite"]).astype(jnp.int32), keepdims=True),
         "events": jnp.sum(events, axis=0).astype(jnp.int32),
     }
+    if kept is not None:
+        excluded = in_range & ~outcomes["non_finite"] & ~kept
+        stats["excluded"] = jnp.sum(excluded.astype(jnp.int32), keepdims=True)
     for quantity in declared.quantities:
         stats[f"hist_{quantity.name}"] = _histogram(
             outcomes[quantity.name], finite, quantity.histogram
@@ -112,16 +150,16 @@ def chunk_statistics(
         stats["bin_draws"] = jnp.sum(onehot, axis=0).astype(jnp.int32)
         stats["bin_events"] = (onehot.T @ events).astype(jnp.int32)
     if declared.milestones is not None:
-        stats |= milestone_statistics(outcomes, in_range)
+        stats |= milestone_statistics(outcomes, finite)
     return stats
 
 
 def milestone_statistics(
-    outcomes: Mapping[str, jax.Array], in_range: jax.Array
+    outcomes: Mapping[str, jax.Array], finite: jax.Array
 ) -> dict[str, jax.Array]:
-    """Milestones' counts: histograms of the years to each milestone and of each phase, and
-    exact counts of each milestone within every Y of :data:`MILESTONE_WITHIN_YEARS`."""
-    finite = in_range & ~outcomes["non_finite"]
+    """Milestones' counts over the ``finite`` draws (:func:`counted_draws`): histograms of the
+    years to each milestone and of each phase, and exact counts of each milestone within
+    every Y of :data:`MILESTONE_WITHIN_YEARS`."""
     years = outcomes["milestone_years"]  # [n, K]
     phases = jnp.diff(years, axis=1, prepend=jnp.zeros_like(years[:, :1]))
     within = jnp.asarray(MILESTONE_WITHIN_YEARS, years.dtype)
@@ -137,14 +175,14 @@ def calendar_statistics(
     declared: Declared,
     start_year: jax.Array,
     outcomes: Mapping[str, jax.Array],
-    in_range: jax.Array,
+    finite: jax.Array,
     dated_stage: bool,
 ) -> dict[str, jax.Array]:
-    """Histograms of calendar dates (decimal years). From a start-date stage
-    (``dated_stage``): automation start, first completion of the dated event, and each
-    progress level (start + time to reach it). With milestones (a stage's start or the
-    scenario's ``start_year``): each milestone's date."""
-    finite = in_range & ~outcomes["non_finite"]
+    """Histograms of calendar dates (decimal years) of the ``finite`` draws
+    (:func:`counted_draws`). From a start-date stage (``dated_stage``): automation start,
+    first completion of the dated event, and each progress level (start + time to reach it).
+    With milestones (a stage's start or the scenario's ``start_year``): each milestone's
+    date."""
     out = {}
     if dated_stage:
         out["cal_start"] = _histogram(start_year, finite, CALENDAR)

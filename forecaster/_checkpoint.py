@@ -148,8 +148,13 @@ def check_counts(
     if draws.shape != (1,) or int(draws[0]) != done:
         raise _refuse(path, f"a checkpoint whose draws count is next_draw - start ({done})")
     n = int(finite[0]) if finite.shape == (1,) else -1
-    if n < 0 or n + int(totals["non_finite"].reshape(-1)[0]) != done:
-        raise _refuse(path, "a checkpoint whose finite and non_finite counts sum to its draws")
+    excluded = totals.get("excluded", np.zeros(1, np.int64)).reshape(-1)
+    if excluded.shape != (1,):
+        raise _refuse(path, "a checkpoint whose excluded count is one number")
+    if n < 0 or n + int(totals["non_finite"].reshape(-1)[0]) + int(excluded[0]) != done:
+        raise _refuse(
+            path, "a checkpoint whose finite, non_finite and excluded counts sum to its draws"
+        )
     if np.any(totals["events"] > n):
         raise _refuse(path, "a checkpoint whose event counts are at most its finite draws")
     within = totals.get("milestone_within")

@@ -57,6 +57,16 @@ class DistributedConfig:
 
 
 @dataclasses.dataclass
+class ConditionConfig:
+    """What the forecast is conditioned on (none by default: the model's forecast as it is)."""
+
+    # Keep only the draws in which nothing dated happened before this decimal year: no
+    # milestone and not the start of automation (a timelines stage's start). Needs dated
+    # outcomes (a timelines stage, or a model's milestones with ``scenario.start_year``).
+    not_before: float | None = None
+
+
+@dataclasses.dataclass
 class ForecastConfig:
     """A forecast run: scenario, draws, grids, devices and outputs."""
 
@@ -78,6 +88,7 @@ class ForecastConfig:
     num_shards: int = 1
     output: OutputConfig = field(default_factory=OutputConfig)
     timelines: TimelinesConfig = field(default_factory=TimelinesConfig)
+    condition: ConditionConfig = field(default_factory=ConditionConfig)
     distributed: DistributedConfig = field(default_factory=DistributedConfig)
 
 
@@ -118,6 +129,8 @@ class ForecastPlan:
     timelines: TimelinePlan | None = None
     path_sample: int = 0
     start_year: float | None = None
+    #: ``condition.not_before``: the draws kept have nothing dated before this year.
+    not_before: float | None = None
 
     @property
     def draw_range(self) -> tuple[int, int]:
@@ -435,6 +448,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
             raise ConfigError("scenario.resample", s["resample"], allowed)
         priors = priors.resampled(s["resample"], "scenario.resample")
     _check_representable(priors, precision)
+    not_before = _not_before(c.get("condition") or {}, model, timelines, start_year)
     if timelines is not None:
         link_joint_posteriors(priors, timelines.priors, "timelines")
     # A keyword constructor call, alike in shape to TimelinePlan's (duplicates lists the pair):
@@ -456,7 +470,32 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         num_shards=num_shards,
         timelines=timelines,
         start_year=start_year,
+        not_before=not_before,
     )
+
+
+def _not_before(
+    condition: Any, model: Model, timelines: TimelinePlan | None, start_year: float | None
+) -> float | None:
+    """``condition.not_before`` checked: a decimal year, for a run with dated outcomes."""
+    if not isinstance(condition, dict):
+        raise ConfigError("condition", condition, "a mapping with not_before")
+    for key in condition:
+        if key != "not_before":
+            raise ConfigError(f"condition.{key}", condition[key], "a condition: not_before")
+    value = condition.get("not_before")
+    if value is None:
+        return None
+    year = check.number("condition.not_before", value, 1900.0, 3000.0, allowed="a decimal year")
+    dated_milestones = model.outcomes().milestones is not None and start_year is not None
+    if timelines is None and not dated_milestones:
+        raise ConfigError(
+            "condition.not_before",
+            value,
+            "null for this run: nothing in it has a date (add a timelines stage, e.g. "
+            "timelines=metr_trend, or use a model with dated milestones)",
+        )
+    return year
 
 
 def _defaults(config: type) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from ._accumulate import (
     add_stats,
     calendar_statistics,
     chunk_statistics,
+    counted_draws,
+    nothing_before,
     zeros_like_stats,
 )
 from ._checkpoint import CHECKPOINT, check_counts, load_checkpoint, save_checkpoint
@@ -78,6 +80,7 @@ def fingerprint(plan: ForecastPlan) -> str:
         "sample_size": plan.sample_size,
         **({"path_sample": plan.path_sample} if plan.path_sample else {}),
         **({"start_year": plan.start_year} if plan.start_year is not None else {}),
+        **({"not_before": plan.not_before} if plan.not_before is not None else {}),
         "timelines": None
         if plan.timelines is None
         else {
@@ -138,6 +141,7 @@ def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
         "progress_years": plan.progress_years,
         "path_sample": plan.path_sample,
         "start_year": plan.start_year,
+        "not_before": plan.not_before,
         "timelines": None
         if timelines is None
         else {
@@ -269,20 +273,26 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
             # A start date that is NaN (a formula of the stage, say) makes the draw
             # non-finite: counted and left out of every statistic, like any other.
             out = {**out, "non_finite": out["non_finite"] | jnp.isnan(start)}
+        dated_stage = plan.timelines is not None
+        if start is None and plan.start_year is not None:
+            start = jnp.full(in_range.shape, plan.start_year, dtype)
+        kept = None
+        if plan.not_before is not None:
+            kept = nothing_before(declared, start, out, dated_stage, plan.not_before)
         u_values = effective_uniforms(priors, u, sampled)  # sensitivity bins of every value
-        stats = chunk_statistics(declared, out, u_values, in_range)
+        stats = chunk_statistics(declared, out, u_values, in_range, kept)
         per_draw = {
             **model.per_draw_values(params),
             **sampled,
             **{f"out_{k}": v for k, v in out.items()},
         }
+        if kept is not None:
+            per_draw["condition_met"] = kept
         if plan.path_sample:
             per_draw |= model.path_sample(solutions)
-        if start is None and plan.start_year is not None:
-            start = jnp.full(in_range.shape, plan.start_year, dtype)
         if start is not None:
-            dated_stage = plan.timelines is not None
-            stats |= calendar_statistics(declared, start, out, in_range, dated_stage)
+            counted = counted_draws(out, in_range, kept)
+            stats |= calendar_statistics(declared, start, out, counted, dated_stage)
             if dated_stage:
                 per_draw["start_year"] = start
         return jax.lax.psum(stats, "draws"), per_draw

@@ -20,10 +20,12 @@ import numpy as np
 import numpyro
 import pandas as pd
 
+from ._common import common_summary
 from ._engine import ForecastResult
 from ._files import write_atomic
 from ._summaries import (
     calendar_summary,
+    condition_summary,
     curve_table,
     duration_summary,
     fan_table,
@@ -60,6 +62,7 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         },
         "non_finite": int(totals["non_finite"][0]),
         "finite_draws": int(totals["finite"][0]),
+        "condition": condition_summary(plan, totals),
         "probabilities": probability_table(plan, totals),
         "curve": curve_table(plan, totals),
         "flags": flag_probabilities(plan, totals),
@@ -70,6 +73,7 @@ def build_summary(result: ForecastResult, extra: dict[str, Any] | None = None) -
         "calendar": calendar_summary(plan, totals),
         "milestones": milestone_summary(plan, totals),
         "durations": duration_summary(plan, quantiles),
+        "common": common_summary(plan, totals),
         "priors": plan.priors.describe(),
         "posterior_files": posterior_sources(plan),
         "model": {"name": plan.model.name, "title": plan.model.title},
@@ -268,6 +272,10 @@ def print_headline(summary: dict, run_dir: Path, out: TextIO | None = None) -> N
         f"(seed {summary['seed']}){speed} on {device['count']} {device['platform']} device(s)",
         file=out,
     )
+    if summary.get("condition"):
+        from .report._format import condition_line
+
+        print(condition_line(summary["condition"]), file=out)
     head = summary["headline"]
     if head.get("kind") == "milestones":  # the model's own headline leads
         print_milestones(summary, out)

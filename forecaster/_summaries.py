@@ -123,15 +123,22 @@ def _curve_row(window: float, years: float, k: int, n: int, doublings: int | Non
     }
 
 
+def _as_counts(counts: np.ndarray) -> np.ndarray:
+    """Integer counts as int64 (exact sums), weights as float64."""
+    counts = np.asarray(counts)
+    return counts.astype(np.float64 if counts.dtype.kind == "f" else np.int64)
+
+
 def histogram_quantiles(
     counts: np.ndarray, spec: Histogram, levels: Sequence[float] = QUANTILE_LEVELS
 ) -> list[float | None]:
     """Quantiles of one histogram series, log-linear within a bin.
 
     The underflow cell (values <= 10^low, including 0) reads as 0; overflow and +inf cells
-    read as None (beyond the range / never reached).
+    read as None (beyond the range / never reached). ``counts`` may also be weights (a
+    mixture's fractions).
     """
-    counts = np.asarray(counts, np.int64)
+    counts = _as_counts(counts)
     total = counts.sum()
     if total == 0:
         return [None for _ in levels]
@@ -147,7 +154,7 @@ def histogram_quantiles(
             out.append(None)
         else:
             below = cumulative[cell - 1]
-            frac = (target - below) / max(order[cell], 1)
+            frac = (target - below) / (order[cell] if order[cell] > 0 else 1)
             out.append(spec.value_at(cell - 1 + frac))
     return out
 
@@ -202,8 +209,9 @@ def duration_summary(plan: ForecastPlan, quantiles: Sequence[Mapping[str, Any]])
 
 
 def histogram_cdf(counts: np.ndarray, spec: Histogram, value: float) -> float:
-    """P(X <= value) from a histogram series (log-linear within the bin)."""
-    counts = np.asarray(counts, np.int64)
+    """P(X <= value) from a histogram series (log-linear within the bin); ``counts`` may
+    also be weights."""
+    counts = _as_counts(counts)
     total = counts.sum()
     if total == 0:
         return float("nan")
@@ -308,6 +316,21 @@ def sensitivity_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
                 }
             )
     return rows
+
+
+def condition_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict | None:
+    """What the run is conditioned on (None: unconditioned): ``not_before``, the finite draws
+    ``kept`` (every statistic is over them) and ``excluded``, and ``p_condition``, the
+    prior probability of the condition (kept over finite draws) with its error and interval."""
+    if plan.not_before is None:
+        return None
+    kept, excluded = int(totals["finite"][0]), int(totals["excluded"][0])
+    return {
+        "not_before": plan.not_before,
+        "kept": kept,
+        "excluded": excluded,
+        "p_condition": proportion(kept, kept + excluded),
+    }
 
 
 def flag_probabilities(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict[str, Any]:

@@ -5,6 +5,8 @@
     forecaster calibrate model=<name>      update priors against observed data (NUTS)
     forecaster report <run or sweep dir>   write report.html / report.md
     forecaster merge <shard dirs>... --out <dir>
+    forecaster compare <run dirs or presets>... --out <dir>
+    forecaster mix <run dir>=<weight>... --out <dir>
     forecaster trajectory [overrides]      one path at the prior medians: CSV and PNG
     forecaster speedup [alpha=0.4 gamma=1 r_cog=0.5 g_labour_before=0.7 g_compute=1.1]
     forecaster serve [--host 127.0.0.1] [--port 8050] [--time-limit 120] [--no-token]
@@ -38,6 +40,11 @@ commands:
                                   doubling_times, combined_r, time_horizons)
   report <run or sweep dir>       write report.html and report.md for a finished run
   merge <shard dirs>... --out D   combine shards of one run into its exact result
+  mix <run dir>=<w>... --out D    an all-things-considered mixture of runs, weighted
+                                  (a run directory: summary.json, report)
+  compare <runs>... --out D       models side by side on their common outcomes (a run:
+                                  a run directory, or a preset to run here,
+                                  <scenario>[+<timelines>]; --draws N, --labels a,b)
   trajectory [overrides]          one path at the scenario's prior medians (CSV, PNG;
                                   pin a parameter: scenario.params.f=8)
   speedup [key=value ...]         Davidson & Houlden's Speed-Up Calculator (balanced
@@ -53,6 +60,7 @@ Examples:
   forecaster forecast scenario=davidson_houlden_2025 n_draws=1000000
   forecaster forecast -m scenario=explosive,decaying,amdahl,expanding_pie
   forecaster forecast resume=outputs/forecast/decaying/2026-11-22_10-00-00
+  forecaster compare decaying+metr_trend ai2027_takeoff+ai2027 aifm_dec2025 --out cmp
 """
 
 EXIT_USER, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 2, 1, 130
@@ -291,6 +299,18 @@ def merge(args: list[str]) -> int:
     return merge_main(args)
 
 
+def compare(args: list[str]) -> int:
+    from ._compare_command import compare_main
+
+    return compare_main(args)
+
+
+def mix(args: list[str]) -> int:
+    from ._mix import mix_main
+
+    return mix_main(args)
+
+
 def _trajectory_task(cfg) -> None:
     from ._trajectory import run_trajectory_job
 
@@ -393,6 +413,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "calibrate": calibrate,
     "report": report,
     "merge": merge,
+    "compare": compare,
+    "mix": mix,
     "serve": serve,
     "speedup": speedup,
     "trajectory": trajectory,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from forecaster._config import DistributedConfig, ForecastConfig, OutputConfig
+from forecaster._config import ConditionConfig, DistributedConfig, ForecastConfig, OutputConfig
 from forecaster.models import registered
 from forecaster.models.timelines._stages import TimelinesConfig
 
@@ -78,9 +78,10 @@ def test_every_run_and_timelines_key_has_a_row():
     for field in dataclasses.fields(TimelinesConfig):
         _row(f"timelines.{field.name}")
     for field in dataclasses.fields(ForecastConfig):
-        if field.name not in ("output", "distributed", "scenario", "timelines"):
+        if field.name not in ("output", "distributed", "scenario", "timelines", "condition"):
             _row(field.name)
-    for prefix, config in (("output", OutputConfig), ("distributed", DistributedConfig)):
+    groups = (("output", OutputConfig), ("distributed", DistributedConfig))
+    for prefix, config in (*groups, ("condition", ConditionConfig)):
         for field in dataclasses.fields(config):
             _row(f"{prefix}.{field.name}")
 

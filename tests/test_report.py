@@ -409,7 +409,7 @@ def test_a_model_without_a_grid_reports_its_milestones_by_date(summary, tmp_path
     (tmp_path / "summary.json").write_text(json.dumps(edited))
     html = write_report(tmp_path).read_text()
     sections = re.findall(r'<section id="([^"]+)"', html)
-    assert sections == ["headline", "non-finite", "sensitivity", "model-0", "run-facts"]
+    assert sections == ["headline", "non-finite", "sensitivity", "model-0", "common", "run-facts"]
     assert "ASI comes around Apr 2042 (median; 10% of draws by Jul 2028, and at least 10% " \
         "not by the end of the run)." in html  # fmt: skip
     head = html[html.index('<section id="headline">') : html.index('<section id="non-finite">')]

@@ -17,6 +17,7 @@ docs/MODELS.md shows how to add a model, with a worked example.
 
 from .._table import ParameterSpec, ParameterTable
 from ._interface import (
+    Common,
     Declared,
     Flag,
     Headline,
@@ -49,6 +50,7 @@ DEFAULT_MODEL = GeneralLaw.name
 
 __all__ = [
     "AIFuturesModel",
+    "Common",
     "DEFAULT_MODEL",
     "DavidsonHoulden",
     "EpochFTM",

@@ -159,6 +159,33 @@ class Headline:
 
 
 @dataclasses.dataclass(frozen=True)
+class Common:
+    """How a model answers the questions every model is compared on (``forecaster compare``,
+    summary.json ``common``): which of its outcomes is the date AI R&D is fully automated and
+    which the date of superintelligence, each with the model's own name for it. The
+    software-intelligence-explosion question, P(>= Y years of progress within w), is the
+    model's probability grid where it has one.
+
+    Attributes:
+        automation: ``"start"`` (the run's dated start: a timelines stage's date of full
+            automation, or ``scenario.start_year``), a milestone's name, or None (the model
+            has no such date).
+        automation_label: what the model calls it (``SC``, ``AC``, ...), for tables.
+        superintelligence: a milestone's name (ASI, or the model's nearest), or None.
+        superintelligence_label: what it is, saying so where it is only the nearest.
+        between: a quantity holding each draw's years from automation to superintelligence,
+            or None where the milestones give them (superintelligence's years after the
+            start when automation is the start, or its phase when it follows automation).
+    """
+
+    automation: str | None = "start"
+    automation_label: str = "full automation of AI R&D (the model's start)"
+    superintelligence: str | None = None
+    superintelligence_label: str = ""
+    between: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Declared:
     """Everything a model's outcomes hold, declared once: the engine counts, the summaries,
     outputs, reports and the explorer read this, never a model's name."""
@@ -180,6 +207,8 @@ class Declared:
     #: Quantities [years] the summary also gives by name (summary.json ``durations``: each
     #: one's quantiles and the fraction never reached), () for none.
     durations: tuple[str, ...] = ()
+    #: The outcomes every model is compared on (:class:`Common`).
+    common: Common = Common()
 
     def series_kinds(self) -> dict[str, str]:
         """The outcomes with one value per series, by name: ``progress`` (the grid's progress

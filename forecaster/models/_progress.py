@@ -21,6 +21,7 @@ from jaxtyping import Array, Bool, Float
 
 from .._errors import ConfigError
 from ._interface import (
+    Common,
     Declared,
     Flag,
     Headline,
@@ -247,6 +248,11 @@ class ProgressModel(Model):
     def headline(self) -> Headline:
         return Headline("progress", 3.0, 12.0)
 
+    def common(self) -> Common:
+        """Which outcomes answer the questions every model is compared on (default: the
+        start is full automation of AI R&D; no superintelligence milestone)."""
+        return Common()
+
     # -- the interface ------------------------------------------------------------------------
 
     def path_sample(self, solution: Path) -> dict[str, jax.Array]:
@@ -267,6 +273,7 @@ class ProgressModel(Model):
             grid=grid,
             milestones=self.milestones(),
             headline=self.headline(),
+            common=self.common(),
             dated_event="event_completion_years" if self.event is not None else None,
             fan_levels_years=self.fan_levels_years,
             horizon_years=self.horizon_years,

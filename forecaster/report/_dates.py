@@ -9,7 +9,7 @@ from typing import Any
 from . import _date_figures as date_figs
 from ._document import Section, Table, Text, code, literal
 from ._figures import image
-from ._format import at_cap, calendar_date, milestone_duration, share, years_label
+from ._format import at_cap, calendar_date, condition_line, milestone_duration, share, years_label
 from ._load import Run
 
 #: Calendar years shown for P(milestone by the end of Y), where the run has them.
@@ -84,6 +84,10 @@ def milestone_section(run: Run, lead: bool = False) -> Section | None:
             _milestone_lead(literal(last_name), years, last.get("date") or {}, cap, calendar),
             "lead" if lead else "p",
         ),
+    ]
+    if run.summary.get("condition"):  # a conditioned run says so where its numbers lead
+        blocks.append(Text(condition_line(run.summary["condition"]), "warn"))
+    blocks += [
         image(date_figs.milestone_densities(milestones)),
         image(date_figs.phase_durations(milestones)),
     ]

@@ -192,3 +192,15 @@ def years_label(y: float) -> str:
 def months_label(w: float) -> str:
     """``1 month``, ``12 months``."""
     return f"{w:g} month" + ("" if w == 1 else "s")
+
+
+def condition_line(condition: Mapping[str, Any]) -> str:
+    """One sentence saying what a conditioned run kept (summary.json ``condition``)."""
+    kept, excluded = condition["kept"], condition["excluded"]
+    p = condition["p_condition"]
+    prior = f"{p['p']:.3g} [{p['ci_low']:.3g}, {p['ci_high']:.3g}]" if p["p"] is not None else "-"
+    return (
+        f"Conditioned on nothing dated before {condition['not_before']:g}: "
+        f"{kept:,} of {kept + excluded:,} finite draws kept (prior probability {prior}); "
+        "every probability below is conditional on it"
+    )

@@ -191,6 +191,19 @@ def _flags(value: Any) -> bool:
     )
 
 
+def _condition(value: Any) -> bool:
+    """None (unconditioned) or the condition: its year, counts and prior probability."""
+    if value is None:
+        return True
+    return (
+        isinstance(value, dict)
+        and _is_number(value.get("not_before"))
+        and _is_count(value.get("kept"))
+        and _is_count(value.get("excluded"))
+        and _flags({"p_condition": value.get("p_condition")})
+    )
+
+
 def _mapping(values: Any) -> Any:
     return lambda value: isinstance(value, dict) and all(values(v) for v in value.values())
 
@@ -225,6 +238,8 @@ _SUMMARY: dict[str, tuple[bool, Any]] = {  # field -> (required, check)
     "sensitivity": (False, _rows("event", "parameter")),
     "fan": (False, _rows()),
     "calendar": (False, lambda v: v is None or isinstance(v, dict)),
+    "condition": (False, _condition),
+    "common": (False, lambda v: v is None or isinstance(v, dict)),
     "milestones": (False, lambda v: v is None or isinstance(v, dict)),
     "durations": (False, lambda v: v is None or isinstance(v, dict)),
     "priors": (False, _mapping(lambda v: isinstance(v, str))),

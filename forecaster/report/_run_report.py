@@ -15,11 +15,13 @@ import pandas as pd
 
 from .._events import Event
 from . import _figures as figs
+from ._compare_report import common_section, mixture_section
 from ._dates import calendar_section, milestone_section
 from ._document import Bullets, Code, Document, Image, Section, Table, Text, code, literal
 from ._figures import image
 from ._format import (
     article,
+    condition_line,
     duration,
     fact,
     interval,
@@ -181,7 +183,7 @@ def _headline(run: Run) -> Section:
         )
     if items:
         blocks.append(Bullets(items))
-    blocks += _non_finite_warning(s)
+    blocks += _condition_note(s) + _non_finite_warning(s)
     if leads:
         return Section("headline", "Headline", blocks)
     return Section("progress", "Software progress", blocks)
@@ -193,6 +195,18 @@ def _accelerate_factor(run: Run) -> float:
         return float(scenario.get("accelerate_factor", 2.0))
     except (TypeError, ValueError):
         return 2.0
+
+
+def _condition_cell(condition: Mapping[str, Any] | None) -> str:
+    if not condition:
+        return "none: the forecast as the model makes it (unconditioned)"
+    return condition_line(condition)
+
+
+def _condition_note(summary: Mapping[str, Any]) -> list[Text]:
+    """A conditioned run says so wherever its probabilities lead."""
+    condition = summary.get("condition")
+    return [Text(condition_line(condition), "warn")] if condition else []
 
 
 def _non_finite_warning(summary: Mapping[str, Any]) -> list[Text]:
@@ -457,11 +471,17 @@ def _facts(run: Run) -> Section:
     rows = [
         ["run directory", code(run.path.resolve())],
         ["scenario", literal(run.scenario + (f": {run.description}" if run.description else ""))],
-        ["seed", literal(s.get("seed"))],
+        ["seed", literal(s.get("seed", "-"))],
         ["draws requested", f"{s.get('n_draws', 0):,}"],
         ["draws done", f"{s.get('draws_done', 0):,}"],
         ["finite draws (used)", f"{s.get('finite_draws', 0):,}"],
         ["non-finite draws (left out)", f"{s.get('non_finite', 0):,}"],
+        [
+            "condition",
+            "each part's own (see Mixture)"
+            if s.get("mixture")
+            else _condition_cell(s.get("condition")),
+        ],  # fmt: skip
     ]
     if shard and shard.get("count", 1) > 1:
         rows.append(
@@ -550,14 +570,20 @@ def run_document(run: Run) -> Document:
     # A model without a progress grid (one that dates milestones only) has no grid
     # sections: its report is its milestones, its sensitivity and its own sections.
     if s.get("probabilities"):
-        own = [_headline(run), _curve(run), _fan(run), _distributions(run)]
+        own = [_headline(run), _curve(run)]
+        own += [_fan(run)] if s.get("fan") or not s.get("mixture") else []
+        own += [_distributions(run)] if s.get("quantiles") else []
     else:
         own = [_non_finite(run)]
-    sections = [x for x in (*first, *own, _sensitivity(run)) if x is not None]
+    own = [mixture_section(run), *own]
+    sensitivity = None if s.get("mixture") else _sensitivity(run)  # a mixture has no priors
+    sections = [x for x in (*first, *own, sensitivity) if x is not None]
     later = [] if first else [milestones]
     for extra in (*later, calendar_section(run), _calibration(run), *model_sections(run)):
         if extra is not None:
             sections.append(extra)
+    common = common_section(run)  # the questions every model is compared on
+    sections += [common] if common is not None else []
     sections.append(_facts(run))
     subtitle = (
         f"Scenario {code(run.scenario)}"

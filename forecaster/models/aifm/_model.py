@@ -26,6 +26,7 @@ from ..._errors import ConfigError
 from ..._paths import data_dir
 from ..._table import ParameterSpec, ParameterTable
 from .._interface import (
+    Common,
     Declared,
     Flag,
     Headline,
@@ -372,6 +373,9 @@ class AIFuturesModel(Model):
             grid=None,
             milestones=MilestoneSet(CHAIN, phases),
             headline=Headline("milestones"),
+            common=Common(
+                "AC", "AC (automated coder)", "ASI", "ASI (superintelligence)", "years_ac_to_asi"
+            ),
             horizon_years=self.end_year - START,
             milestone_calendar_years=tuple(y for y in CALENDAR_YEARS if y < self.end_year),
         )

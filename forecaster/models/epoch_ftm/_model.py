@@ -25,6 +25,7 @@ from ... import _validate as check
 from ..._errors import ConfigError
 from ..._table import ParameterTable
 from .._interface import (
+    Common,
     Declared,
     Flag,
     Headline,
@@ -219,6 +220,12 @@ class EpochFTM(Model):
             grid=None,
             milestones=MilestoneSet(MILESTONES, phases),
             headline=Headline("milestones"),
+            common=Common(
+                "automation_rnd_100%",
+                "100% of R&D tasks automatable",
+                "agi_year",
+                "AGI, 100% of all tasks automatable (the FTM's nearest to superintelligence)",
+            ),
             horizon_years=self.end_year - START,
             milestone_calendar_years=tuple(y for y in CALENDAR_YEARS if y < self.end_year),
             durations=tuple(DURATION_LABELS) + DOUBLINGS,

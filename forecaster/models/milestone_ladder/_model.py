@@ -14,7 +14,14 @@ from jaxtyping import Array, Float
 from ... import _validate as check
 from ..._errors import ConfigError
 from ..._priors import PriorSet
-from .._interface import Headline, MilestoneSet, ParameterTable, RunSettings, scenario_priors
+from .._interface import (
+    Common,
+    Headline,
+    MilestoneSet,
+    ParameterTable,
+    RunSettings,
+    scenario_priors,
+)
 from .._paths import Path, last_window_progress
 from .._progress import ProgressModel, check_grid, run_fields, with_fan_levels
 from ..general_law._model import ScenarioBase
@@ -159,3 +166,11 @@ class MilestoneLadder(ProgressModel):
 
     def headline(self) -> Headline:
         return Headline("milestones")
+
+    def common(self) -> Common:
+        """The ladder's first milestone (its start: AI 2027's superhuman coder) is full
+        automation of AI R&D's stand-in; ASI, or the last milestone, superintelligence."""
+        names = self.ladder.names
+        last = "ASI" if "ASI" in names[1:] else names[-1]
+        label = last if last == "ASI" else f"{last} (the ladder's last milestone, its nearest)"
+        return Common("start", f"{names[0]} (the ladder's start)", last, label)

@@ -1,0 +1,260 @@
+"""All-things-considered mixtures of finished runs (``forecaster mix <run dir>=<weight> ...
+--out DIR``): a standard run directory whose numbers are the weighted mixture of its parts.
+
+A mixture with weights w_i (normalised to sum to 1) of runs with n_i finite draws each is the
+distribution that draws run i with probability w_i. Its probability of an event is
+p = sum w_i p_i, exactly the weighted average of the parts' (each p_i = k_i / n_i is an exact
+count), and its Monte Carlo variance is the estimator's own, sum w_i^2 p_i (1 - p_i) / n_i
+(independent runs); the 95% interval is Wilson's at the mixture's effective sample size
+(Kish's, 1 / sum w_i^2 / n_i: one part gives its own interval). Dates and durations are
+mixed as histograms (the weighted fractions of the parts' exact counts, summary.json
+``common``), so their quantiles are the mixture's own. What the mixture has is what every
+part answers: the probability grid's cells all parts have, their shared flags, the common
+outcomes (a question any part cannot answer stays unanswered, with which part and why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._common import (
+    BY_YEARS,
+    CDF_STEP,
+    CDF_YEARS,
+    QUESTIONS,
+    WITHIN_YEARS,
+    histogram_from_record,
+    histogram_record,
+    quantile_interval,
+)
+from ._errors import ConfigError
+from ._summaries import QUANTILE_LEVELS, histogram_cdf, histogram_quantiles, wilson_interval
+
+USAGE = "mix <run dir>=<weight> <run dir>=<weight> ... --out <dir>"
+
+
+def mixed_proportion(
+    ps: Sequence[float], ns: Sequence[int], weights: Sequence[float]
+) -> dict[str, float | None]:
+    """The mixture's p = sum w_i p_i, its standard error sqrt(sum w_i^2 p_i (1 - p_i) / n_i)
+    and the Wilson interval at the effective sample size 1 / sum w_i^2 / n_i."""
+    if any(n == 0 or p is None for p, n in zip(ps, ns, strict=True)):
+        return {"p": None, "se": None, "ci_low": None, "ci_high": None, "n_effective": None}
+    p = float(sum(w * q for w, q in zip(weights, ps, strict=True)))
+    p = min(max(p, 0.0), 1.0)  # rounding of a sum of weights
+    variance = sum(w * w * q * (1 - q) / n for w, q, n in zip(weights, ps, ns, strict=True))
+    n_eff = 1.0 / sum(w * w / n for w, n in zip(weights, ns, strict=True))
+    low, high = wilson_interval(p * n_eff, n_eff)
+    return {
+        "p": p,
+        "se": math.sqrt(variance),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "n_effective": n_eff,
+    }
+
+
+def _mixed_histogram(records: Sequence[Mapping], weights: Sequence[float]):
+    """The weighted fractions of the parts' histograms (each normalised by its own n)."""
+    total = None
+    spec = None
+    for record, w in zip(records, weights, strict=True):
+        values, this = histogram_from_record(record)
+        if spec is not None and this != spec:
+            return None, None
+        spec = this
+        n = values.sum()
+        if n == 0:
+            return None, None
+        total = w * values / n if total is None else total + w * values / n
+    return total, spec
+
+
+def _mixed_quantiles(fractions: np.ndarray, spec: Any, n_eff: float) -> dict[str, Any]:
+    values = histogram_quantiles(fractions, spec)
+    out = {}
+    for level, value in zip(QUANTILE_LEVELS, values, strict=True):
+        low, high = quantile_interval(fractions, spec, level, max(int(n_eff), 1))
+        out[f"q{round(level * 100):02d}"] = {"value": value, "ci_low": low, "ci_high": high}
+    return out
+
+
+def _effective(ns: Sequence[int], weights: Sequence[float]) -> float:
+    return 1.0 / sum(w * w / n for w, n in zip(weights, ns, strict=True))
+
+
+def _mixed_answer(question: str, entries: Sequence[Mapping], weights: Sequence[float]):
+    """One common question mixed, or why not."""
+    if not all(isinstance(e.get("histogram"), dict) for e in entries):
+        return "a part's summary.json has no histogram of it (written before mixtures)"
+    fractions, spec = _mixed_histogram([e["histogram"] for e in entries], weights)
+    if fractions is None:
+        return "the parts' histograms differ (or a part has no draws)"
+    ns = [int(e["n"]) for e in entries]
+    n_eff = _effective(ns, weights)
+    labels = list(dict.fromkeys(str(e.get("label", "")) for e in entries))
+    out: dict[str, Any] = {
+        "label": " / ".join(labels),
+        "source": "mixture",
+        "n": sum(ns),
+        "n_effective": n_eff,
+        "histogram": histogram_record(fractions, spec),
+    }
+    if question == "between":
+        out["years"] = _mixed_quantiles(fractions, spec, n_eff)
+        out["p_within_years"] = {str(y): histogram_cdf(fractions, spec, float(y))
+                                 for y in WITHIN_YEARS}  # fmt: skip
+        return out
+    quarters = np.arange(CDF_YEARS[0], CDF_YEARS[1] + 1e-9, CDF_STEP)
+    out["date"] = _mixed_quantiles(fractions, spec, n_eff)
+    out["p_by_year"] = {str(y): histogram_cdf(fractions, spec, y + 1.0) for y in BY_YEARS}
+    out["cdf"] = {
+        "years": [float(y) for y in quarters],
+        "p": [histogram_cdf(fractions, spec, float(y)) for y in quarters],
+    }
+    return out
+
+
+def _mixed_common(parts: Sequence[Mapping], labels: Sequence[str], weights: Sequence[float]):
+    out: dict[str, Any] = {"unanswered": {}}
+    for question in QUESTIONS:
+        entries = [(p.get("common") or {}).get(question) for p in parts]
+        missing = [label for label, e in zip(labels, entries, strict=True) if not e]
+        if missing:
+            out[question] = None
+            out["unanswered"][question] = f"part(s) {', '.join(missing)} cannot answer it"
+        elif question == "sie":
+            out[question] = {"label": entries[0]["label"], "source": "probabilities"}
+        else:
+            answer = _mixed_answer(question, entries, weights)
+            out[question] = answer if isinstance(answer, dict) else None
+            if isinstance(answer, str):
+                out["unanswered"][question] = answer
+    return out
+
+
+def _mixed_probabilities(parts: Sequence[Mapping], weights: Sequence[float]) -> list[dict]:
+    """The grid's cells every part has, mixed."""
+    tables = [{(r["years"], r["window_months"]): r for r in p.get("probabilities") or []}
+              for p in parts]  # fmt: skip
+    rows = []
+    for key in tables[0]:
+        cells = [t.get(key) for t in tables]
+        if any(c is None for c in cells):
+            continue
+        ns = [int(c["n"]) for c in cells]
+        mixed = mixed_proportion([c["p"] for c in cells], ns, weights)
+        rows.append({"years": key[0], "window_months": key[1], "n": sum(ns), **mixed})
+    return rows
+
+
+def _mixed_flags(parts: Sequence[Mapping], weights: Sequence[float]) -> dict[str, Any]:
+    names = [set(p.get("flags") or {}) for p in parts]
+    shared = [n for n in (parts[0].get("flags") or {}) if all(n in s for s in names)]
+    out = {}
+    for name in shared:
+        ps = [p["flags"][name]["p"] for p in parts]
+        ns = [int(p.get("finite_draws") or 0) for p in parts]
+        mixed = mixed_proportion(ps, ns, weights)
+        out[name] = {k: mixed[k] for k in ("p", "se", "ci_low", "ci_high")}
+    return out
+
+
+def parse_parts(items: Sequence[str]) -> list[tuple[Path, float]]:
+    """``<run dir>=<weight>`` arguments, each weight a positive finite number."""
+    parts = []
+    for item in items:
+        path, sep, weight = item.rpartition("=")
+        try:
+            value = float(weight) if sep else math.nan
+        except ValueError:
+            value = math.nan
+        if not sep or not path or not (math.isfinite(value) and value > 0):
+            raise ConfigError("mix.parts", item, f"<run dir>=<positive weight>: {USAGE}")
+        parts.append((Path(path), value))
+    if len(parts) < 2:
+        raise ConfigError("mix.parts", list(items), f"two or more runs with weights: {USAGE}")
+    return parts
+
+
+def mix_runs(parts: Sequence[tuple[Path, float]], out_dir: Path) -> dict[str, Any]:
+    """Write the mixture of ``parts`` (run directory, weight) into ``out_dir`` as a run
+    directory (summary.json, probabilities.csv, report) and return its summary.
+
+    Raises:
+        ConfigError: a part that is not a finished run, the output inside a part.
+    """
+    from ._files import refuse_linked_directory, write_atomic
+    from .report._load import load_run
+
+    runs = [load_run(path) for path, _ in parts]
+    total = sum(w for _, w in parts)
+    weights = [w / total for _, w in parts]
+    out_dir = Path(out_dir)
+    for path, _ in parts:
+        if out_dir.resolve() == path.resolve():
+            raise ConfigError("--out", str(out_dir), "a directory other than the parts'")
+    summaries = [run.summary for run in runs]
+    labels = [f"{s.get('scenario', 'run')} ({i + 1})" for i, s in enumerate(summaries)]
+    probabilities = _mixed_probabilities(summaries, weights)
+    settings = {"windows_months": sorted({r["window_months"] for r in probabilities}),
+                "progress_years": sorted({r["years"] for r in probabilities})}  # fmt: skip
+    record = [
+        {
+            "path": str(run.path.resolve()),
+            "scenario": s.get("scenario"),
+            "model": (s.get("model") or {}).get("title"),
+            "weight": w,
+            "finite_draws": s.get("finite_draws"),
+            "fingerprint": s.get("fingerprint"),
+            "condition": s.get("condition"),
+        }
+        for run, s, w in zip(runs, summaries, weights, strict=True)
+    ]
+    fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+    summary = {
+        "scenario": "mixture",
+        "model": {
+            "name": "mixture",
+            "title": "Mixture of " + ", ".join(str(s.get("scenario")) for s in summaries),
+        },  # fmt: skip
+        "mixture": {"parts": record},
+        "n_draws": sum(int(s.get("n_draws") or 0) for s in summaries),
+        "draws_done": sum(int(s.get("draws_done") or 0) for s in summaries),
+        "finite_draws": sum(int(s.get("finite_draws") or 0) for s in summaries),
+        "non_finite": sum(int(s.get("non_finite") or 0) for s in summaries),
+        "probabilities": probabilities,
+        "flags": _mixed_flags(summaries, weights),
+        "common": _mixed_common(summaries, labels, weights),
+        "headline": {"kind": "progress" if probabilities else "milestones"},
+        "settings": settings,
+        "fingerprint": fingerprint,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    refuse_linked_directory(out_dir, "--out")
+    write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False))
+    return summary
+
+
+def mix_main(args: list[str]) -> int:
+    """``forecaster mix <run dir>=<weight> ... --out <dir>``."""
+    if "--out" not in args or args.index("--out") == len(args) - 1:
+        raise ConfigError("--out", None, f"an output directory: {USAGE}")
+    at = args.index("--out")
+    out_dir = Path(args[at + 1])
+    parts = parse_parts(args[:at] + args[at + 2 :])
+    summary = mix_runs(parts, out_dir)
+    from .report import write_report
+
+    write_report(out_dir)
+    weights = ", ".join(f"{p['scenario']} {p['weight']:.3g}" for p in summary["mixture"]["parts"])
+    print(f"mixture of {weights}: {out_dir}", file=sys.stdout)
+    return 0
