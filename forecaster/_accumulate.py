@@ -100,6 +100,18 @@ def nothing_before(
     return ~jnp.any(every < jnp.asarray(year, every.dtype), axis=1)
 
 
+def horizon_within(
+    declared: Declared, outcomes: Mapping[str, jax.Array], low: float, high: float
+) -> jax.Array:
+    """Per draw, whether its coding time horizon at the condition's year is within
+    [low, high] minutes (``condition.horizon_*``). A horizon past the model's own range (the
+    AI Futures Model's is undefined past its AC horizon: NaN) counts as above every bound."""
+    assert declared.horizon_at is not None  # the plan refuses the condition otherwise
+    minutes = outcomes[declared.horizon_at]
+    minutes = jnp.where(jnp.isnan(minutes), jnp.inf, minutes)
+    return (minutes >= low) & (minutes <= high)
+
+
 def chunk_statistics(
     declared: Declared,
     outcomes: Mapping[str, jax.Array],

@@ -64,6 +64,11 @@ class ConditionConfig:
     # milestone and not the start of automation (a timelines stage's start). Needs dated
     # outcomes (a timelines stage, or a model's milestones with ``scenario.start_year``).
     not_before: float | None = None
+    # Keep only the draws whose coding time horizon at ``horizon_year`` (a decimal year) is
+    # within ``horizon_minutes`` ([low, high], an observation's interval, e.g. METR's). Needs
+    # a model with a time-horizon trajectory (the AI Futures Model).
+    horizon_year: float | None = None
+    horizon_minutes: list[float] | None = None
 
 
 @dataclasses.dataclass
@@ -131,6 +136,9 @@ class ForecastPlan:
     start_year: float | None = None
     #: ``condition.not_before``: the draws kept have nothing dated before this year.
     not_before: float | None = None
+    #: ``condition.horizon_*``: (year, low, high): the draws kept have a coding time horizon
+    #: in [low, high] minutes at the year.
+    horizon: tuple[float, float, float] | None = None
 
     @property
     def draw_range(self) -> tuple[int, int]:
@@ -431,6 +439,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
             "scenario.start_year", start_year, 1900.0, 3000.0, allowed="a decimal year"
         )
     timelines = plan_timelines(c.get("timelines"))
+    observed = _horizon_condition(c.get("condition") or {})
     event = None
     if timelines is not None:
         event = (timelines.explosion_years, timelines.explosion_window_years)
@@ -440,6 +449,7 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         progress_years=levels,
         fan_points=fan_points,
         event=event,
+        horizon_year=None if observed is None else observed[0],
     )
     model, priors = model_cls.plan(s, run)
     if s.get("resample") is not None:
@@ -449,6 +459,13 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         priors = priors.resampled(s["resample"], "scenario.resample")
     _check_representable(priors, precision)
     not_before = _not_before(c.get("condition") or {}, model, timelines, start_year)
+    if observed is not None and model.outcomes().horizon_at is None:
+        raise ConfigError(
+            "condition.horizon_year",
+            observed[0],
+            f"null for model {model.name}: it has no time-horizon trajectory (the AI Futures "
+            "Model has: scenario=aifm_dec2025)",
+        )
     if timelines is not None:
         link_joint_posteriors(priors, timelines.priors, "timelines")
     # A keyword constructor call, alike in shape to TimelinePlan's (duplicates lists the pair):
@@ -471,7 +488,29 @@ def plan_forecast(cfg: Any) -> ForecastPlan:
         timelines=timelines,
         start_year=start_year,
         not_before=not_before,
+        horizon=observed,
     )
+
+
+def _horizon_condition(condition: Any) -> tuple[float, float, float] | None:
+    """``condition.horizon_year`` and ``horizon_minutes`` checked: both or neither."""
+    if not isinstance(condition, dict):
+        raise ConfigError("condition", condition, "a mapping of conditions")
+    year, minutes = condition.get("horizon_year"), condition.get("horizon_minutes")
+    if year is None and minutes is None:
+        return None
+    if year is None:
+        raise ConfigError("condition.horizon_year", None, "a decimal year with horizon_minutes")
+    year = check.number("condition.horizon_year", year, 1900.0, 3000.0, allowed="a decimal year")
+    if (
+        not isinstance(minutes, list | tuple)
+        or len(minutes) != 2
+        or not all(check.is_number(m) for m in minutes)
+        or not 0 <= float(minutes[0]) < float(minutes[1])
+    ):
+        allowed = "[low, high]: the observed horizon's interval in minutes, 0 <= low < high"
+        raise ConfigError("condition.horizon_minutes", minutes, allowed)
+    return year, float(minutes[0]), float(minutes[1])
 
 
 def _not_before(
@@ -480,9 +519,6 @@ def _not_before(
     """``condition.not_before`` checked: a decimal year, for a run with dated outcomes."""
     if not isinstance(condition, dict):
         raise ConfigError("condition", condition, "a mapping with not_before")
-    for key in condition:
-        if key != "not_before":
-            raise ConfigError(f"condition.{key}", condition[key], "a condition: not_before")
     value = condition.get("not_before")
     if value is None:
         return None

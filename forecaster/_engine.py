@@ -31,6 +31,7 @@ from ._accumulate import (
     calendar_statistics,
     chunk_statistics,
     counted_draws,
+    horizon_within,
     nothing_before,
     zeros_like_stats,
 )
@@ -39,11 +40,9 @@ from ._config import ForecastPlan
 from ._errors import ConfigError, EnvironmentFault
 from ._kernel import solve_batch, summarise_batch
 from ._priors import (
-    PriorSet,
     effective_uniforms,
-    mix,
     prior_inputs,
-    raw_uniforms,
+    resampled,
     row_pickers,
     transform,
     uniforms_at,
@@ -81,6 +80,7 @@ def fingerprint(plan: ForecastPlan) -> str:
         **({"path_sample": plan.path_sample} if plan.path_sample else {}),
         **({"start_year": plan.start_year} if plan.start_year is not None else {}),
         **({"not_before": plan.not_before} if plan.not_before is not None else {}),
+        **({"horizon": plan.horizon} if plan.horizon is not None else {}),
         "timelines": None
         if plan.timelines is None
         else {
@@ -142,6 +142,7 @@ def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
         "path_sample": plan.path_sample,
         "start_year": plan.start_year,
         "not_before": plan.not_before,
+        "horizon": plan.horizon,
         "timelines": None
         if timelines is None
         else {
@@ -162,62 +163,16 @@ def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
 #: calls and never waits here.
 MAX_QUEUED_CALLS = 8
 
-#: The candidates of a resampled draw take streams from here on (the timelines stage: 1).
-RESAMPLE_STREAM = 1000
-#: Candidates every block tries before it tries the rest (only when one of its draws needs
-#: them): Epoch's FTM accepts 81% of candidates, and a block of 256 draws has one needing more
-#: than 16 about a time in four.
-FIRST_CANDIDATES = 16
 
+def accepted_by(model: Model, dtype: Any) -> Callable[[dict[str, jax.Array]], jax.Array]:
+    """The model's acceptance of candidates' values [candidates, draws] (its parameters
+    prepared from them): :func:`~forecaster._priors.resampled`'s ``accepts``."""
 
-def resampled(
-    model: Model, priors: PriorSet, key: jax.Array, index_hi: jax.Array, index_lo: jax.Array,
-    dtype: Any,
-) -> tuple[jax.Array, dict[str, jax.Array], jax.Array]:  # fmt: skip
-    """A block's draws under ``priors.resample``: each draw's candidates (the first its own
-    uniforms, the others from streams of their own, the kept priors' uniforms shared) drawn
-    and checked by :meth:`Model.accepts`; each draw keeps its first accepted candidate (its
-    uniforms and values) and whether there was one. A function of (seed, draw index) alone,
-    like every draw.
-
-    The first :data:`FIRST_CANDIDATES` are tried for the whole block; the rest only when a
-    draw of the block has none of those accepted (their results are added to the first
-    ones', never recomputed: each candidate's numbers come from one program)."""
-    spec = priors.resample
-    assert spec is not None
-    first = raw_uniforms(priors, key, index_hi, index_lo, dtype)
-    rows = jnp.arange(first.shape[0])
-
-    def candidates(lo: int, hi: int) -> tuple[jax.Array, dict[str, jax.Array], jax.Array]:
-        """Candidates lo .. hi - 1: uniforms [c, n, columns], values [c, n], accepted [c, n]."""
-        streams = RESAMPLE_STREAM + jnp.arange(lo, hi, dtype=jnp.uint32)
-        raw = jax.vmap(lambda stream: raw_uniforms(priors, key, index_hi, index_lo, dtype, stream))(
-            streams
-        )
-        raw = raw.at[:, :, : spec.keep].set(first[None, :, : spec.keep])
-        if lo == 0:  # candidate 0 is the draw's own uniforms
-            raw = raw.at[0].set(first)
-        u = jax.vmap(lambda r: mix(priors, r, dtype))(raw)
-        values = jax.vmap(lambda v: transform(priors, v, dtype))(u)
+    def accepts(values: dict[str, jax.Array]) -> jax.Array:
         params = jax.vmap(lambda v: model.prepare(v, dtype))(values)
-        return u, values, jax.vmap(jax.vmap(model.accepts))(params)
+        return jax.vmap(jax.vmap(model.accepts))(params)
 
-    def pick(u: jax.Array, values: dict[str, jax.Array], ok: jax.Array) -> Any:
-        index = jnp.argmax(ok, axis=0)  # the first accepted (0 when none is)
-        chosen = jax.tree.map(lambda a: a[index, rows], values)
-        return u[index, rows], chosen, jnp.any(ok, axis=0)
-
-    few = min(FIRST_CANDIDATES, spec.candidates)
-    head = candidates(0, few)
-    if few == spec.candidates:
-        return pick(*head)
-
-    def all_of_them() -> Any:
-        tail = candidates(few, spec.candidates)
-        joined = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), head, tail)
-        return pick(*joined)
-
-    return jax.lax.cond(jnp.all(jnp.any(head[2], axis=0)), lambda: pick(*head), all_of_them)
+    return accepts
 
 
 def _plain(value: Any) -> Any:
@@ -250,8 +205,9 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
             sampled = transform(priors, u, dtype)
             accepted = jnp.ones(u.shape[:1], bool)
         else:
-            u, sampled, accepted = resampled(model, priors, inputs["key"], index_hi, index_lo,
-                                             dtype)  # fmt: skip
+            u, sampled, accepted = resampled(
+                priors, inputs["key"], index_hi, index_lo, dtype, accepted_by(model, dtype)
+            )
         params, solutions = solve_batch(model, sampled, dtype)
         return u, sampled, accepted, params, solutions
 
@@ -279,6 +235,9 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
         kept = None
         if plan.not_before is not None:
             kept = nothing_before(declared, start, out, dated_stage, plan.not_before)
+        if plan.horizon is not None:
+            within = horizon_within(declared, out, *plan.horizon[1:])
+            kept = within if kept is None else kept & within
         u_values = effective_uniforms(priors, u, sampled)  # sensitivity bins of every value
         stats = chunk_statistics(declared, out, u_values, in_range, kept)
         per_draw = {

@@ -319,14 +319,20 @@ def sensitivity_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> l
 
 
 def condition_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict | None:
-    """What the run is conditioned on (None: unconditioned): ``not_before``, the finite draws
+    """What the run is conditioned on (None: unconditioned): ``not_before`` and ``horizon``
+    (each None when not a condition), the finite draws
     ``kept`` (every statistic is over them) and ``excluded``, and ``p_condition``, the
     prior probability of the condition (kept over finite draws) with its error and interval."""
-    if plan.not_before is None:
+    if plan.not_before is None and plan.horizon is None:
         return None
     kept, excluded = int(totals["finite"][0]), int(totals["excluded"][0])
+    horizon = None
+    if plan.horizon is not None:
+        year, low, high = plan.horizon
+        horizon = {"year": year, "low_minutes": low, "high_minutes": high}
     return {
         "not_before": plan.not_before,
+        "horizon": horizon,
         "kept": kept,
         "excluded": excluded,
         "p_condition": proportion(kept, kept + excluded),

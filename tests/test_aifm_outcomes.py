@@ -17,7 +17,13 @@ def test_durations_from_ac_and_not_reached():
     dates["AC"] = jnp.asarray([2030.0, 2031.0, nan])
     dates["TED-AI"] = jnp.asarray([2034.25, nan, 2040.0])
     model = AIFuturesModel()
-    out = model.summarise(None, (dates, jnp.zeros(3, bool), jnp.ones(3), jnp.ones(3)))
+    fastest = jnp.full((3, 4), 0.5)  # the fastest times to the grid's progress levels
+    horizon = jnp.zeros(3)  # no condition on the horizon: not an outcome
+    out = model.summarise(
+        None, (dates, jnp.zeros(3, bool), jnp.ones(3), jnp.ones(3), fastest, horizon)
+    )
+    assert "horizon_minutes_at" not in out
+    np.testing.assert_array_equal(out["fastest_years_to_progress"], fastest)
     asi = 2030.0 + 0.5 * MILESTONES.index("ASI")
     np.testing.assert_allclose(out["years_ac_to_asi"], [asi - 2030.0, np.inf, np.inf])
     np.testing.assert_allclose(out["years_ac_to_ted_ai"], [4.25, np.inf, np.inf])

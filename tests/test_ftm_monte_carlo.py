@@ -22,8 +22,8 @@ import pytest
 
 from benchmarks.peers import ftm_mc_preset as gen
 from forecaster._config import plan_forecast
-from forecaster._engine import resampled
-from forecaster._priors import transform, uniforms_at
+from forecaster._engine import accepted_by
+from forecaster._priors import resampled, transform, uniforms_at
 from forecaster._settings import precision_scope
 from forecaster.models.epoch_ftm import _dynamics as dyn
 from forecaster.models.epoch_ftm._model import T_STEP
@@ -95,7 +95,8 @@ def block(plan):
         priors = plan.priors
         key = jax.random.PRNGKey(0)
         hi, lo = jnp.zeros(n, jnp.uint32), jnp.arange(n, dtype=jnp.uint32)
-        fn = jax.jit(lambda h, l: resampled(plan.model, priors, key, h, l, jnp.float64))
+        accepts = accepted_by(plan.model, jnp.float64)
+        fn = jax.jit(lambda h, l: resampled(priors, key, h, l, jnp.float64, accepts))
         u, values, accepted = fn(hi, lo)
         first = transform(priors, uniforms_at(priors, key, hi, lo, jnp.float64), jnp.float64)
         halves = [fn(hi[s], lo[s]) for s in (slice(0, n // 2), slice(n // 2, n))]

@@ -209,6 +209,9 @@ class Declared:
     durations: tuple[str, ...] = ()
     #: The outcomes every model is compared on (:class:`Common`).
     common: Common = Common()
+    #: The per-draw outcome holding the coding time horizon (minutes) at the run's
+    #: ``RunSettings.horizon_year`` (a model with a horizon trajectory), else None.
+    horizon_at: str | None = None
 
     def series_kinds(self) -> dict[str, str]:
         """The outcomes with one value per series, by name: ``progress`` (the grid's progress
@@ -255,6 +258,9 @@ class RunSettings:
     fan_points: int
     #: (Y years, w years): a start-date stage dates the first completion of this event.
     event: tuple[float, float] | None = None
+    #: A decimal year: a model with a time-horizon trajectory gives each draw's horizon then
+    #: (``condition.horizon_year``; :attr:`Declared.horizon_at`).
+    horizon_year: float | None = None
 
 
 class Model(abc.ABC):

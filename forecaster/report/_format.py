@@ -199,8 +199,17 @@ def condition_line(condition: Mapping[str, Any]) -> str:
     kept, excluded = condition["kept"], condition["excluded"]
     p = condition["p_condition"]
     prior = f"{p['p']:.3g} [{p['ci_low']:.3g}, {p['ci_high']:.3g}]" if p["p"] is not None else "-"
+    parts = []
+    if condition.get("not_before") is not None:
+        parts.append(f"nothing dated before {condition['not_before']:g}")
+    horizon = condition.get("horizon")
+    if horizon:
+        parts.append(
+            f"a coding time horizon of {horizon['low_minutes']:g} to "
+            f"{horizon['high_minutes']:g} minutes in {horizon['year']:g}"
+        )
     return (
-        f"Conditioned on nothing dated before {condition['not_before']:g}: "
+        f"Conditioned on {' and '.join(parts)}: "
         f"{kept:,} of {kept + excluded:,} finite draws kept (prior probability {prior}); "
         "every probability below is conditional on it"
     )

@@ -195,9 +195,19 @@ def _condition(value: Any) -> bool:
     """None (unconditioned) or the condition: its year, counts and prior probability."""
     if value is None:
         return True
+    horizon = value.get("horizon") if isinstance(value, dict) else None
     return (
         isinstance(value, dict)
-        and _is_number(value.get("not_before"))
+        and (value.get("not_before") is None or _is_number(value.get("not_before")))
+        and (
+            horizon is None
+            or (
+                isinstance(horizon, dict)
+                and all(
+                    _is_number(horizon.get(k)) for k in ("year", "low_minutes", "high_minutes")
+                )  # fmt: skip
+            )
+        )
         and _is_count(value.get("kept"))
         and _is_count(value.get("excluded"))
         and _flags({"p_condition": value.get("p_condition")})

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from ... import _validate as check
 from ..._errors import ConfigError
 from ..._paths import data_dir
 from ..._table import ParameterSpec, ParameterTable
+from .._grid_progress import FASTEST, fastest_gains
 from .._interface import (
     Common,
     Declared,
@@ -35,6 +37,7 @@ from .._interface import (
     Model,
     Outcomes,
     PathPanel,
+    ProgressGrid,
     Quantity,
     ReportSection,
     RunSettings,
@@ -42,7 +45,9 @@ from .._interface import (
 )
 from ..general_law._model import ScenarioBase
 from . import _dynamics as dyn
+from ._calibration import horizon as horizon_at_progress
 from ._path import path as draw_path
+from ._path import software_efficiency
 
 INF = float("inf")
 #: ``forecaster trajectory``'s panels: their site's (the first is the explorer's).
@@ -245,6 +250,11 @@ class AIFuturesModel(Model):
     end_year: float = 2050.0
     tolerance: float = dyn.TOLERANCE
     automation_schedule: str = "linear"
+    #: The run's grid (RunSettings): P(>= Y years of present-day software progress within w).
+    windows_years: tuple[float, ...] = (1 / 3, 1.0)
+    progress_years: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0)
+    #: A decimal year (``condition.horizon_year``): each draw's coding time horizon then.
+    horizon_year: float | None = None
 
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[AIFuturesModel, Any]:
@@ -269,7 +279,13 @@ class AIFuturesModel(Model):
         # draw's values always hold all of them.
         specs = {**{n: spec.default for n, spec in TABLE.items()}, **s["params"]}
         priors = scenario_priors(s, TABLE, specs)
-        return cls(end_year=end, tolerance=tolerance, automation_schedule=schedule), priors
+        model = cls(end_year=end, tolerance=tolerance, automation_schedule=schedule,
+                    windows_years=run.windows_years, progress_years=run.progress_years,
+                    horizon_year=run.horizon_year)  # fmt: skip
+        if run.horizon_year is not None and not START <= run.horizon_year <= end:
+            raise ConfigError("condition.horizon_year", run.horizon_year,
+                              f"a year of the model's run, in [{START:g}, {end:g}]")  # fmt: skip
+        return model, priors
 
     @property
     def logistic(self) -> bool:
@@ -297,9 +313,10 @@ class AIFuturesModel(Model):
     def solve(self, params: dyn.Draw) -> Any:
         dtype = params.present_day.dtype
         data = _series(dtype, self.end_year)
-        dates, failed, model, _ = dyn.run(params, data, self.times(dtype), self.tolerance,
-                                          self.logistic)  # fmt: skip
-        return dates, failed, model.anchor.r_software, model.ac_progress
+        dates, failed, model, tr = dyn.run(params, data, self.times(dtype), self.tolerance,
+                                           self.logistic)  # fmt: skip
+        fastest, horizon = self._fastest(model, tr), self._horizon(params, model, tr)
+        return dates, failed, model.anchor.r_software, model.ac_progress, fastest, horizon
 
     def solve_many(self, params: dyn.Draw) -> Any:
         """A block's trajectories side by side, each lane taking the next draw when its own
@@ -307,9 +324,28 @@ class AIFuturesModel(Model):
         dtype = params.present_day.dtype
         lanes = max(1, params.present_day.shape[0] // 4)
         data = _series(dtype, self.end_year)
-        dates, failed, model, _ = dyn.run_many(params, data, self.times(dtype), self.tolerance,
-                                               lanes, self.logistic)  # fmt: skip
-        return dates, failed, model.anchor.r_software, model.ac_progress
+        dates, failed, model, tr = dyn.run_many(params, data, self.times(dtype), self.tolerance,
+                                                lanes, self.logistic)  # fmt: skip
+        fastest = jax.vmap(self._fastest)(model, tr)
+        horizon = jax.vmap(self._horizon)(params, model, tr)
+        return dates, failed, model.anchor.r_software, model.ac_progress, fastest, horizon
+
+    def _horizon(self, params: dyn.Draw, model: Any, tr: Any) -> Array:
+        """The coding time horizon (minutes) at ``horizon_year``, from the progress there
+        (linear between grid points); NaN past the AC horizon (their fit's range)."""
+        if self.horizon_year is None:
+            return jnp.zeros((), tr.progress.dtype)
+        year = jnp.asarray(self.horizon_year, tr.times.dtype)
+        return horizon_at_progress(params, model.anchor, jnp.interp(year, tr.times, tr.progress))
+
+    def _fastest(self, model: Any, tr: Any) -> Array:
+        """The fastest time to make each Y of ``progress_years`` years of present-day
+        software progress: Y times the software efficiency's growth at the present (their
+        ``present_day``, OOMs a year) gained in software efficiency on the grid."""
+        rate = model.anchor.software_rate
+        gains = rate * jnp.asarray(self.progress_years, rate.dtype)
+        fastest = fastest_gains(tr.times, software_efficiency(model, tr), gains)
+        return jnp.where(rate > 0, fastest, jnp.inf)  # no present progress: no years of it
 
     def path(self, params: dyn.Draw) -> tuple[dict[str, Array], dict[str, Array]]:
         """One draw's path as their site plots it (``_path.COLUMNS``) and the dates of the
@@ -323,7 +359,7 @@ class AIFuturesModel(Model):
         return PATH_PANELS
 
     def summarise(self, params: dyn.Draw, solution: Any) -> Outcomes:
-        dates, failed, r_software, ac_progress = solution
+        dates, failed, r_software, ac_progress, fastest, horizon = solution
         never = {k: jnp.where(jnp.isnan(v), jnp.inf, v) for k, v in dates.items()}  # not by the end
         years = jnp.stack([never[name] - START for name in CHAIN])
         return {
@@ -341,6 +377,8 @@ class AIFuturesModel(Model):
             "ac_progress": ac_progress,
             "reached_ac": jnp.isfinite(years[0]),
             "reached_asi": jnp.isfinite(years[4]),
+            "fastest_years_to_progress": fastest,
+            **({"horizon_minutes_at": horizon} if self.horizon_year is not None else {}),
             "non_finite": failed | ~jnp.isfinite(r_software),
         }
 
@@ -352,6 +390,7 @@ class AIFuturesModel(Model):
                         for outcome, name in FROM_AC.items())  # fmt: skip
         return Declared(
             quantities=others
+            + (FASTEST,)
             + (
                 Quantity(
                     "r_software",
@@ -370,7 +409,8 @@ class AIFuturesModel(Model):
                 Flag("reached_ac", "AC by the end year"),
                 Flag("reached_asi", "ASI by the end year"),
             ),  # fmt: skip
-            grid=None,
+            grid=ProgressGrid(self.windows_years, self.progress_years),
+            horizon_at="horizon_minutes_at" if self.horizon_year is not None else None,
             milestones=MilestoneSet(CHAIN, phases),
             headline=Headline("milestones"),
             common=Common(

@@ -31,13 +31,27 @@ COLUMNS = {
 }
 
 
+def training_compute(
+    m: Model, times: Float[Array, " grid"]
+) -> tuple[Float[Array, " grid"], Float[Array, " grid"]]:
+    """Training compute (OOMs since the grid's first year) and its growth (OOMs a year) on
+    the grid: the growth is linear between input years on the grid, so the trapezoid rule
+    is exact."""
+    growth = jax.vmap(lambda s: m.inputs.at(s)[3])(times)
+    steps = 0.5 * (growth[1:] + growth[:-1]) * jnp.diff(times)
+    return jnp.concatenate([jnp.zeros((1,), times.dtype), jnp.cumsum(steps)]), growth
+
+
+def software_efficiency(m: Model, tr: Trajectory) -> Float[Array, " grid"]:
+    """Software efficiency (OOMs since the grid's first year): progress less training
+    compute."""
+    return tr.progress - training_compute(m, tr.times)[0]
+
+
 def path(m: Model, draw: Draw, tr: Trajectory) -> dict[str, Float[Array, " grid"]]:
     """The columns of :data:`COLUMNS` on the trajectory's grid."""
     t = tr.times
-    growth = jax.vmap(lambda s: m.inputs.at(s)[3])(t)
-    # the growth is linear between input years on the grid: the trapezoid rule is exact
-    steps = 0.5 * (growth[1:] + growth[:-1]) * jnp.diff(t)
-    training = jnp.concatenate([jnp.zeros((1,), t.dtype), jnp.cumsum(steps)])
+    training, growth = training_compute(m, t)
     state = jnp.stack([tr.progress, jnp.log(tr.stock)], axis=1)
     rate = jax.vmap(lambda s, y: rates(m, s, y)[0])(t, state)
     return {

@@ -24,6 +24,7 @@ from jaxtyping import Array, Float
 from ... import _validate as check
 from ..._errors import ConfigError
 from ..._table import ParameterTable
+from .._grid_progress import FASTEST, fastest_gains
 from .._interface import (
     Common,
     Declared,
@@ -34,6 +35,7 @@ from .._interface import (
     Model,
     Outcomes,
     PathPanel,
+    ProgressGrid,
     Quantity,
     ReportSection,
     RunSettings,
@@ -123,6 +125,9 @@ class EpochFTM(Model):
     end_year: float = 2100.0
     accept_automatable_goods: float = 0.0
     accept_automatable_rnd: float = 0.05
+    #: The run's grid (RunSettings): P(>= Y years of 2022's software progress within w).
+    windows_years: tuple[float, ...] = (1 / 3, 1.0)
+    progress_years: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0)
 
     @classmethod
     def plan(cls, scenario: Mapping[str, Any], run: RunSettings) -> tuple[EpochFTM, Any]:
@@ -142,8 +147,9 @@ class EpochFTM(Model):
         )
         specs = {**{n: spec.default for n, spec in TABLE.items()}, **s["params"]}
         priors = scenario_priors(s, TABLE, specs)
-        return cls(end_year=end, accept_automatable_goods=goods,
-                   accept_automatable_rnd=rnd), priors  # fmt: skip
+        model = cls(end_year=end, accept_automatable_goods=goods, accept_automatable_rnd=rnd,
+                    windows_years=run.windows_years, progress_years=run.progress_years)  # fmt: skip
+        return model, priors
 
     def parameters(self) -> ParameterTable:
         return TABLE
@@ -180,13 +186,23 @@ class EpochFTM(Model):
         times = jnp.asarray(self.times(), params.initial_gwp.dtype)
         return dyn.run(params, times, T_STEP), times
 
-    def solve(self, params: dyn.Params) -> tuple[met.Metrics, Array]:
+    def solve(self, params: dyn.Params) -> tuple[met.Metrics, Array, Array]:
         r, times = self._run(params)
         finite = jnp.all(jnp.isfinite(r.steps.produced.gwp))
-        return met.metrics(r, times, START, T_STEP), r.valid & finite
+        return met.metrics(r, times, START, T_STEP), r.valid & finite, self._fastest(r, times)
+
+    def _fastest(self, r: dyn.Run, times: Array) -> Array:
+        """The fastest time to make each Y of ``progress_years`` years of present-day software
+        progress: Y times the software's log growth over their first step (2022, their
+        present) gained in the log of the software level on their grid."""
+        level = jnp.log(r.steps.software)
+        rate = (level[1] - level[0]) / T_STEP
+        gains = rate * jnp.asarray(self.progress_years, level.dtype)
+        fastest = fastest_gains(times, level, gains)
+        return jnp.where(rate > 0, fastest, jnp.inf)  # no present progress: no years of it
 
     def summarise(self, params: dyn.Params, solution: Any) -> Outcomes:
-        m, valid = solution
+        m, valid, fastest = solution
         never = lambda v: jnp.where(jnp.isnan(v), jnp.inf, v)  # noqa: E731
         dates = never(m.timeline)
         years = jnp.stack([dates[k] - START for k in _TIMELINE_INDEX])
@@ -197,6 +213,7 @@ class EpochFTM(Model):
             **{name: never(m.doubling_times[k]) for k, name in enumerate(DOUBLINGS)},
             "full_automation": jnp.isfinite(dates[met.TIMELINE.index("automation_gns_100%")]),
             "slow_takeoff": m.slow_takeoff,
+            "fastest_years_to_progress": fastest,
             "non_finite": ~valid,
         }
 
@@ -212,12 +229,12 @@ class EpochFTM(Model):
             for k, name in enumerate(DOUBLINGS[1:], start=1)
         )  # fmt: skip
         return Declared(
-            quantities=durations + doublings,
+            quantities=durations + doublings + (FASTEST,),
             flags=(
                 Flag("full_automation", f"full automation of goods tasks by {self.end_year:g}"),
                 Flag("slow_takeoff", "slow takeoff (their Monte Carlo's definition)"),
             ),
-            grid=None,
+            grid=ProgressGrid(self.windows_years, self.progress_years),
             milestones=MilestoneSet(MILESTONES, phases),
             headline=Headline("milestones"),
             common=Common(
