@@ -6,8 +6,10 @@ numbers to ``benchmarks/results/peers/``. The tests compare forecaster against t
 with a tolerance in standard errors of both sample sizes.
 """
 
+import math
 import subprocess
 from pathlib import Path
+from typing import Any
 
 
 def commit_of(repo: Path) -> str:
@@ -20,3 +22,17 @@ def commit_of(repo: Path) -> str:
         return done.stdout.strip()
     head = repo / ".commit"
     return head.read_text().strip() if head.is_file() else "unknown"
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready: NumPy scalars and arrays as Python numbers and lists, non-finite floats
+    as None, mappings' keys as strings."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

@@ -46,14 +46,13 @@ import contextlib
 import importlib
 import io
 import json
-import math
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from . import commit_of
+from . import commit_of, plain
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "peers"
 REPOSITORY = "https://github.com/Joshuaclymer/dark_compute"
@@ -74,19 +73,6 @@ def _in_their_folder(root: Path):
         for entry in (str(root), str(root / "scripts")):
             if entry in sys.path:
                 sys.path.remove(entry)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: numpy scalars as Python numbers, non-finite floats as None."""
-    if hasattr(value, "item") and not isinstance(value, list | dict):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def their_setup(root: Path, config: str, seed: int) -> tuple[Any, tuple]:
@@ -167,18 +153,18 @@ def run_draw(batch: Any, rest: tuple, sample_id: int, timeout: float = 600.0) ->
         "sample_id": sample_id,
         "seconds": round(time.perf_counter() - start, 4),
         "success": bool(out.get("success")),
-        "parameters": _plain(out.get("parameters")),
-        "time_series_parameters": _plain(out.get("time_series_parameters")),
+        "parameters": plain(out.get("parameters")),
+        "time_series_parameters": plain(out.get("time_series_parameters")),
     }
     if not record["success"]:
         record["error"] = str(out.get("error"))[:500]
         return record
     results = out["results"]
-    record["r_software"] = _plain(record["parameters"].pop("r_software", None))
+    record["r_software"] = plain(record["parameters"].pop("r_software", None))
     for key in RESULT_KEYS:
-        record[key] = _plain(results.get(key))
+        record[key] = plain(results.get(key))
     record["milestones"] = {
-        name: _plain(m["time"]) for name, m in results["milestones"].items() if "time" in m
+        name: plain(m["time"]) for name, m in results["milestones"].items() if "time" in m
     }
     return record
 

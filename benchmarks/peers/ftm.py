@@ -77,7 +77,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import math
 import os
 import platform
 import re
@@ -86,7 +85,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import commit_of
+from . import commit_of, plain
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "peers"
 REPOSITORY = "https://github.com/epoch-research/ftm"
@@ -121,19 +120,6 @@ T0_VALUES = (
     "automation_training_flops_rnd", "automation_runtime_flops_rnd",
 )  # fmt: skip
 MAX_TABLE_BYTES = 500_000
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: NumPy scalars and arrays as Python numbers and lists, non-finite as None."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def read_presets(repo: Path) -> dict[str, dict[str, Any]]:
@@ -195,9 +181,9 @@ def metrics(sim: Any) -> dict[str, Any]:
     """Their metrics of a finished run, JSON-ready."""
     overflow = hasattr(sim, "exception")
     return {
-        "timeline_metrics": _plain(dict(sim.timeline_metrics)),
-        "takeoff_metrics": _plain(dict(sim.takeoff_metrics)),
-        "doubling_times": _plain(list(sim.doubling_times)),
+        "timeline_metrics": plain(dict(sim.timeline_metrics)),
+        "takeoff_metrics": plain(dict(sim.takeoff_metrics)),
+        "doubling_times": plain(list(sim.doubling_times)),
         "n_timesteps": int(sim.n_timesteps),
         "t_end": float(sim.t_end),
         "n_rows": len(sim.timesteps),
@@ -221,7 +207,7 @@ def trajectory(sim: Any, preset: str) -> list[dict[str, Any]]:
 
 def write_t0(sim: Any, path: Path) -> None:
     """``<preset>_t0.json``: their t=0 calibration, Python floats (repr, full precision)."""
-    values = {name: _plain(getattr(sim, name)) for name in T0_VALUES}
+    values = {name: plain(getattr(sim, name)) for name in T0_VALUES}
     path.write_text(json.dumps(values, indent=1) + "\n", encoding="utf-8")
 
 
@@ -273,7 +259,7 @@ def main(argv: list[str] | None = None) -> None:
         entry = {
             "source": PRESETS[name],
             "runtime_training_tradeoff_enabled": preset["runtime_training_tradeoff_enabled"],
-            "parameters": _plain(params),
+            "parameters": plain(params),
             **metrics(sim),
             "seconds": round(seconds, 4),
         }

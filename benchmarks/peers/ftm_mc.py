@@ -63,7 +63,6 @@ import argparse
 import datetime
 import hashlib
 import json
-import math
 import platform
 import re
 import subprocess
@@ -71,7 +70,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import commit_of
+from . import commit_of, plain
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "peers"
 INPUTS = RESULTS / "ftm_mc_inputs.json"
@@ -96,19 +95,6 @@ SUMMARY_DATES = ("automation_gns_20%", "automation_gns_100%", "automation_rnd_20
 SUMMARY_DURATIONS = ("full_automation_gns", "full_automation_rnd", "sub_agi_to_agi",
                      "gwp_growth", "cog_output_multiplier")  # fmt: skip
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: NumPy scalars and arrays as Python numbers and lists, non-finite as None."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _sha256(path: Path) -> str:
@@ -542,10 +528,10 @@ def run_draw(their: dict[str, Any], seed: int, index: int) -> dict[str, Any]:
         "inadmissible": admissible.no,
         "good_checks": good.calls,
         "not_good": good.no,
-        "parameters": {k: _plain(v) for k, v in mc_params.items()},
-        "timeline_metrics": _plain(dict(model.timeline_metrics)),
-        "takeoff_metrics": _plain(dict(model.takeoff_metrics)),
-        "doubling_times": _plain(list(model.doubling_times)),
+        "parameters": {k: plain(v) for k, v in mc_params.items()},
+        "timeline_metrics": plain(dict(model.timeline_metrics)),
+        "takeoff_metrics": plain(dict(model.takeoff_metrics)),
+        "doubling_times": plain(list(model.doubling_times)),
         "n_timesteps": int(model.n_timesteps),
         "t_end": float(model.t_end),
         "overflow": overflow,
@@ -573,7 +559,7 @@ def describe_sampler(their: dict[str, Any]) -> dict[str, Any]:
                         "x/(1-x), inv_frac: (1/x)/(1-1/x)); a, b: the support in x",
             }  # fmt: skip
         elif isinstance(marginal, dist.PointDistribution):
-            marginals[name] = {"class": "PointDistribution", "value": _plain(marginal.v)}
+            marginals[name] = {"class": "PointDistribution", "value": plain(marginal.v)}
         else:
             marginals[name] = {"class": type(marginal).__name__, "a": float(marginal.a),
                                "b": float(marginal.b), "rows": len(marginal.v),
@@ -612,7 +598,7 @@ def describe_sampler(their: dict[str, Any]) -> dict[str, Any]:
 def _quantiles(values: Any) -> dict[str, float | None]:
     import numpy as np
 
-    return {f"q{round(q * 100):02d}": _plain(float(np.quantile(values, q))) for q in QUANTILES}
+    return {f"q{round(q * 100):02d}": plain(float(np.quantile(values, q))) for q in QUANTILES}
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

@@ -284,6 +284,20 @@ def automate(
     return run, goods, rnd, no_tradeoff, log_eta_goods, log_eta_rnd
 
 
+def _sector_output(
+    tfp: Scalar, capital: Scalar, labour: Scalar, compute: Scalar, sector: Sector,
+    ratios: tk.Ratios, automatable: Array, outer: Scalar, rho: Scalar,
+) -> tuple[Scalar, Scalar, Scalar]:  # fmt: skip
+    """A sector with capital (goods, hardware R&D): its output, its output without
+    automation (their automation multiplier's denominator) and the fraction of its tasks
+    automated."""
+    task_input, automated = _allocate(labour, compute, sector, ratios, automatable)
+    output = tfp * _nested(capital, task_input, sector.weights, outer, rho)
+    base = _without_automation(labour, compute, sector, ratios, rho)
+    without = tfp * tk.ces(jnp.stack([capital, base]), sector.weights.outer, outer)
+    return output, without, automated
+
+
 def produce(
     p: Params, s: Setup, inputs: Inputs, economy: Economy | None
 ) -> tuple[Produced, Economy]:
@@ -325,21 +339,14 @@ def produce(
     r_goods = tk.ratios(log_eta_goods, economy.goods.sigma)
     r_rnd = tk.ratios(log_eta_rnd, economy.hardware.sigma)
 
-    input_g, automated_g = _allocate(labour_goods, compute_goods, economy.goods, r_goods, at_goods)
-    outer_g = p.capital_substitution_goods
-    output_g = inputs.tfp_goods * _nested(capital_goods, input_g, economy.goods.weights,
-                                          outer_g, rho_g)  # fmt: skip
-    base_g = _without_automation(labour_goods, compute_goods, economy.goods, r_goods, rho_g)
-    plain_g = inputs.tfp_goods * tk.ces(jnp.stack([capital_goods, base_g]),
-                                        economy.goods.weights.outer, outer_g)  # fmt: skip
-
-    input_h, automated_h = _allocate(labour_hw, compute_hw, economy.hardware, r_rnd, at_rnd)
-    outer_h = s.capital_substitution_rnd
-    output_h = inputs.tfp_rnd * _nested(capital_hw, input_h, economy.hardware.weights,
-                                        outer_h, rho_r)  # fmt: skip
-    base_h = _without_automation(labour_hw, compute_hw, economy.hardware, r_rnd, rho_r)
-    plain_h = inputs.tfp_rnd * tk.ces(jnp.stack([capital_hw, base_h]),
-                                      economy.hardware.weights.outer, outer_h)  # fmt: skip
+    output_g, plain_g, automated_g = _sector_output(
+        inputs.tfp_goods, capital_goods, labour_goods, compute_goods, economy.goods, r_goods,
+        at_goods, p.capital_substitution_goods, rho_g,
+    )  # fmt: skip
+    output_h, plain_h, automated_h = _sector_output(
+        inputs.tfp_rnd, capital_hw, labour_hw, compute_hw, economy.hardware, r_rnd, at_rnd,
+        s.capital_substitution_rnd, rho_r,
+    )  # fmt: skip
 
     input_s, _ = _allocate(labour_sw, compute_sw, economy.software, r_rnd, at_rnd)
     research = tk.ces_of_logs(input_s, economy.software.weights.inner, rho_r)
@@ -406,7 +413,10 @@ def initial_inputs(p: Params, t_step: float) -> tuple[Inputs, Scalar, Scalar, Sc
 def automatable_at_start(p: Params, t_step: float) -> tuple[Scalar, Scalar]:
     """The fractions of goods and R&D tasks automatable at step 0 (their
     ``frac_automatable_tasks_goods[0]`` and ``_rnd[0]``), for their Monte Carlo's rejection
-    of draws (and their constructor's check that the first run fits in the compute)."""
+    of draws (and their constructor's check that the first run fits in the compute), from
+    the full task tables. It is the reference: the forecast runs the fast
+    :func:`accepted_at_start` (two tasks read), which the tests check against this on every
+    task, and the preset generator (benchmarks/peers/ftm_mc_preset.py) uses this."""
     s = setup(p, t_step)
     inputs, _, _, _, fits = initial_inputs(p, t_step)
     _, goods, rnd, _, _, _ = automate(p, s, inputs)
