@@ -185,31 +185,42 @@ def parse_parts(items: Sequence[str]) -> list[tuple[Path, float]]:
     return parts
 
 
-def mix_runs(parts: Sequence[tuple[Path, float]], out_dir: Path) -> dict[str, Any]:
-    """Write the mixture of ``parts`` (run directory, weight) into ``out_dir`` as a run
-    directory (summary.json, probabilities.csv, report) and return its summary.
+#: The most runs a mixture of the explorer's (its page's panels) takes.
+MAX_PARTS = 8
 
-    Raises:
-        ConfigError: a part that is not a finished run, the output inside a part.
-    """
-    from ._files import refuse_linked_directory, write_atomic
-    from .report._load import load_run
 
-    runs = [load_run(path) for path, _ in parts]
-    total = sum(w for _, w in parts)
-    weights = [w / total for _, w in parts]
-    out_dir = Path(out_dir)
-    for path, _ in parts:
-        if out_dir.resolve() == path.resolve():
-            raise ConfigError("--out", str(out_dir), "a directory other than the parts'")
-    summaries = [run.summary for run in runs]
+def job_parts(value: Any) -> list[tuple[str, float]]:
+    """A page's mixture request, ``{"parts": [{"job": id, "weight": w}, ...]}`` (2 to
+    :data:`MAX_PARTS` parts, each weight a positive finite number), as (job id, weight)."""
+    parts = value.get("parts") if isinstance(value, dict) else None
+    allowed = f'{{"parts": [{{"job": <id>, "weight": <w > 0>}}, ...]}}: 2 to {MAX_PARTS} runs'
+    if not isinstance(parts, list) or not 2 <= len(parts) <= MAX_PARTS:
+        raise ConfigError("mix.parts", "(request)", allowed)
+    out = []
+    for part in parts:
+        job = part.get("job") if isinstance(part, dict) else None
+        weight = part.get("weight") if isinstance(part, dict) else None
+        number = isinstance(weight, int | float) and not isinstance(weight, bool)
+        if not isinstance(job, str) or not number or not (math.isfinite(weight) and weight > 0):
+            raise ConfigError("mix.parts", "(request)", allowed)
+        out.append((job, float(weight)))
+    return out
+
+
+def mix_summaries(
+    summaries: Sequence[Mapping[str, Any]], weights: Sequence[float], sources: Sequence[str]
+) -> dict[str, Any]:
+    """The mixture's summary (summary.json's form) of runs' checked summaries, with weights
+    (positive; normalised here) and where each came from (a path, a job)."""
+    total = sum(weights)
+    weights = [w / total for w in weights]
     labels = [f"{s.get('scenario', 'run')} ({i + 1})" for i, s in enumerate(summaries)]
     probabilities = _mixed_probabilities(summaries, weights)
     settings = {"windows_months": sorted({r["window_months"] for r in probabilities}),
                 "progress_years": sorted({r["years"] for r in probabilities})}  # fmt: skip
     record = [
         {
-            "path": str(run.path.resolve()),
+            "path": source,
             "scenario": s.get("scenario"),
             "model": (s.get("model") or {}).get("title"),
             "weight": w,
@@ -217,10 +228,10 @@ def mix_runs(parts: Sequence[tuple[Path, float]], out_dir: Path) -> dict[str, An
             "fingerprint": s.get("fingerprint"),
             "condition": s.get("condition"),
         }
-        for run, s, w in zip(runs, summaries, weights, strict=True)
+        for source, s, w in zip(sources, summaries, weights, strict=True)
     ]
     fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
-    summary = {
+    return {
         "scenario": "mixture",
         "model": {
             "name": "mixture",
@@ -238,6 +249,28 @@ def mix_runs(parts: Sequence[tuple[Path, float]], out_dir: Path) -> dict[str, An
         "settings": settings,
         "fingerprint": fingerprint,
     }
+
+
+def mix_runs(parts: Sequence[tuple[Path, float]], out_dir: Path) -> dict[str, Any]:
+    """Write the mixture of ``parts`` (run directory, weight) into ``out_dir`` as a run
+    directory (its summary.json; the command writes the report) and return its summary.
+
+    Raises:
+        ConfigError: a part that is not a finished run, the output a part's directory.
+    """
+    from ._files import refuse_linked_directory, write_atomic
+    from .report._load import load_run
+
+    runs = [load_run(path) for path, _ in parts]
+    out_dir = Path(out_dir)
+    for path, _ in parts:
+        if out_dir.resolve() == path.resolve():
+            raise ConfigError("--out", str(out_dir), "a directory other than the parts'")
+    summary = mix_summaries(
+        [run.summary for run in runs],
+        [w for _, w in parts],
+        [str(run.path.resolve()) for run in runs],
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     refuse_linked_directory(out_dir, "--out")
     write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False))

@@ -157,6 +157,33 @@ def test_concurrent_users_get_their_own_results(live):
     assert views[0]["summary"]["seed"] == 11 and views[1]["summary"]["seed"] == 12
 
 
+def test_a_mixture_of_two_runs(live):
+    """POST /api/mix: two finished runs of different models weighted, forecaster mix's
+    numbers (the weighted averages of the parts' probabilities); bad requests refused."""
+    a = live.result(SMALL)
+    b = live.result({**SMALL, "scenario": "decaying", "timelines": "metr_trend"})
+    parts = [{"job": a["id"], "weight": 1.0}, {"job": b["id"], "weight": 3.0}]
+    code, mix = live.post("/api/mix", {"parts": parts})
+    assert code == 200, mix
+    cell = lambda view: {(r["years"], r["window_months"]): r["p"]  # noqa: E731
+                         for r in view["summary"]["probabilities"]}  # fmt: skip
+    pa, pb = cell(a), cell(b)
+    assert len(mix["probabilities"]) == len(pa)
+    for row in mix["probabilities"]:
+        key = (row["years"], row["window_months"])
+        assert row["p"] == pytest.approx(0.25 * pa[key] + 0.75 * pb[key], abs=1e-15)
+    assert [p["weight"] for p in mix["mixture"]["parts"]] == [0.25, 0.75]
+    assert mix["common"]["automation"] is None  # D&H has no dated start here: unanswered
+    for body in (
+        {"parts": parts[:1]},
+        {"parts": [{"job": "no-such-job", "weight": 1.0}, parts[1]]},
+        {"parts": [{"job": a["id"], "weight": -1.0}, parts[1]]},
+        "not a request",
+    ):
+        code, error = live.post("/api/mix", body)
+        assert code == 400 and error["field"] == "mix.parts", (body, error)
+
+
 def test_download_is_the_run_directory(live, tmp_path):
     import io
     import zipfile

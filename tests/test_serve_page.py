@@ -208,3 +208,26 @@ def _rows(state) -> dict:
 
     fc = forecaster.forecast(overrides=overrides(parse_state(state)), progress=False)
     return {(r["years"], r["window_months"]): r for r in fc.summary["probabilities"]}
+
+
+def test_the_mixture_tab_weighs_a_and_b(live, browser, shots):  # noqa: F811
+    """The Mixture tab: A and B weighed by its slider, the mixture's P(>= 3 years within 12
+    months) the weighted average of the two runs' (forecaster mix's numbers, as text)."""
+    b = {**SMALL, "seed": 4}
+    _open(browser, live, SMALL, b, tab="mixture")
+
+    def rows(d):
+        cells = d.execute_script(
+            "return [...document.querySelectorAll('#mixture tr')]"
+            ".map(r => [...r.cells].map(c => c.textContent))"
+        )
+        return cells if cells and len(cells) > 4 else None
+
+    until(browser, rows, timeout=120.0)
+    table = {what: value for what, value in rows(browser)}
+    assert set(table) >= {"P(≥ 3 years within 12 months)", "P(≥ 1 years within 4 months)"}
+    a_p = cli_probabilities(SMALL)[(3.0, 12.0)]
+    b_p = cli_probabilities(b)[(3.0, 12.0)]
+    shown = table["P(≥ 3 years within 12 months)"].split("%")[0]
+    assert float(shown) == pytest.approx(100 * (a_p + b_p) / 2, abs=0.051)  # shown to 0.1 pt
+    browser.find_element("id", "tab-mixture").screenshot(str(shots / "explorer-mixture.png"))

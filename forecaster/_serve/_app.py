@@ -16,6 +16,8 @@ Routes (JSON unless said):
   as the state gives it (:mod:`._density`), for the page's preview while a prior is edited.
 - ``GET /api/posteriors``: the calibration runs of the server's calibrations directory
   (:mod:`._calibrations`) a state may use as ``posterior:<id>``, and those skipped, with why.
+- ``POST /api/mix`` (``{"parts": [{"job": <id>, "weight": <w>}, ...]}``): the weighted
+  mixture of finished jobs (``forecaster mix``'s summary), computed from their summaries.
 - ``GET /api/trajectory?state=<json>``: the median-prior path (``forecaster trajectory``).
 - ``GET /api/speedup?alpha=..``: the balanced-growth speed-up calculator.
 
@@ -75,6 +77,15 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     return value
+
+
+async def _body(request: Request, limit: int, field: str) -> bytes | JSONResponse:
+    """A POST's body, or the 413 answer past ``limit`` bytes (``field``: what it holds)."""
+    try:
+        return await read_body(request.receive, limit)
+    except TooLarge:
+        message = f"a request body of at most {limit:,} bytes (a {field} is far smaller)"
+        return JSONResponse({"field": field, "message": message}, status_code=413)
 
 
 def _bad(err: ConfigError) -> JSONResponse:
@@ -218,11 +229,9 @@ def make_app(
         return JSONResponse(_finite(catalogue.listing()))
 
     async def run(request: Request) -> JSONResponse:
-        try:
-            body = await read_body(request.receive, max_body)
-        except TooLarge:
-            message = f"a request body of at most {max_body:,} bytes (a state is far smaller)"
-            return JSONResponse({"field": "state", "message": message}, status_code=413)
+        body = await _body(request, max_body, "state")
+        if isinstance(body, JSONResponse):
+            return body
         try:
             listed = await run_in_threadpool(catalogue.priors)  # reads files: off the loop
             state = parse_state(loads("state", body), listed)
@@ -233,6 +242,27 @@ def make_app(
         except Busy as busy:
             return JSONResponse({"field": None, "message": str(busy)}, status_code=429)
         return JSONResponse({**job.view(), "command": cli_command(state)})
+
+    async def mix(request: Request) -> JSONResponse:
+        from .._mix import job_parts, mix_summaries
+
+        body = await _body(request, max_body, "mix")
+        if isinstance(body, JSONResponse):
+            return body
+        try:
+            parts = job_parts(loads("mix", body))
+        except ConfigError as err:
+            return _bad(err)
+        summaries, sources = [], []
+        for job_id, _ in parts:
+            job = jobs.get(job_id)
+            if job is None or job.status != "done" or job.summary is None:
+                allowed = "finished runs of this explorer (each job's id)"
+                return _bad(ConfigError("mix.parts", job_id[:40], allowed))
+            summaries.append(job.summary)
+            sources.append(f"explorer run {job.id} ({job.state.scenario}, seed {job.state.seed})")
+        weights = [w for _, w in parts]
+        return JSONResponse(_finite(mix_summaries(summaries, weights, sources)))
 
     def job_view(request: Request) -> JSONResponse:
         job = jobs.get(request.path_params["job_id"])
@@ -314,6 +344,7 @@ def make_app(
         Route("/api/job/{job_id}", job_view),
         Route("/api/job/{job_id}/cancel", cancel, methods=["POST"]),
         Route("/api/job/{job_id}/download", download),
+        Route("/api/mix", mix, methods=["POST"]),
         Route("/api/density", density),
         Route("/api/posteriors", posteriors),
         Route("/api/trajectory", trajectory),

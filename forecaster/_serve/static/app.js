@@ -569,9 +569,50 @@ async function drawSpeedup() {
     : `speed-up ${Number(body.speedup).toPrecision(3)}x (software growth ${(100 * body.g_before).toPrecision(3)}%/yr → ${(100 * body.g_after).toPrecision(3)}%/yr; implied r ${Number(body.r).toPrecision(3)})`;
 }
 
+function mixtureRows(mix) {  // [what, estimate] of the mixture: the grid's cells, then the common dates
+  const rows = (mix.probabilities || []).map(r => [`P(≥ ${r.years} years within ${r.window_months} months)`,
+    `${percent(r.p)} (${percent(r.ci_low)}–${percent(r.ci_high)})`]);
+  const common = mix.common || {};
+  for (const [key, title] of [["automation", "full automation of AI R&D"], ["superintelligence", "superintelligence"]]) {
+    const entry = common[key];
+    if (!entry) { rows.push([title, "cannot answer: " + ((common.unanswered || {})[key] || "")]); continue; }
+    const q = k => (entry.date[k] || {}).value;
+    rows.push([`${title}: median date (10%–90%)`, `${calendarDate(q("q50"))} (${calendarDate(q("q10"))}–${calendarDate(q("q90"))})`]);
+    for (const year of ["2027", "2030", "2035"]) {
+      if (entry.p_by_year && entry.p_by_year[year] != null) rows.push([`${title} by the end of ${year}`, percent(entry.p_by_year[year])]);
+    }
+  }
+  return rows;
+}
+
+async function drawMixture() {  // A and B weighted: POST /api/mix, the numbers of forecaster mix
+  const out = document.getElementById("mixture"), error = document.getElementById("mix-error");
+  const weight = Number(document.getElementById("mix-weight").value);
+  document.getElementById("mix-weight-value").textContent = weight.toFixed(2);
+  out.replaceChildren();
+  error.textContent = "";
+  if (enabledPanels().length !== 2) {
+    out.textContent = "Compare with a second setting and run both: the mixture weighs A and B.";
+    return;
+  }
+  const response = await fetch("/api/mix", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ parts: [{ job: panels.a.job, weight }, { job: panels.b.job, weight: 1 - weight }] }) });
+  const body = await response.json();
+  if (!response.ok) { error.textContent = body.message; return; }
+  const table = document.createElement("table");
+  table.className = "grid";
+  table.createCaption().textContent = `${weight.toFixed(2)} × A (${panels.a.state.scenario}) + ${(1 - weight).toFixed(2)} × B (${panels.b.state.scenario})`;
+  for (const [what, value] of mixtureRows(body)) {  // text, never markup: labels come from the runs
+    const tr = table.insertRow();
+    tr.insertCell().textContent = what;
+    tr.insertCell().textContent = value;
+  }
+  out.appendChild(table);
+}
+
 function drawAll() {
   const draw = { curves: drawCurves, fan: drawFan, distributions: drawDistributions, sensitivity: drawSensitivity,
-    dates: drawDates, trajectory: drawTrajectory, speedup: drawSpeedup }[activeTab];
+    dates: drawDates, mixture: drawMixture, trajectory: drawTrajectory, speedup: drawSpeedup }[activeTab];
   if (draw) draw();
 }
 
@@ -601,6 +642,7 @@ async function start() {
   });
   document.querySelectorAll("#tabs button").forEach(b => b.addEventListener("click", () => showTab(b.dataset.tab)));
   document.getElementById("speedup-form").addEventListener("change", drawSpeedup);
+  document.getElementById("mix-weight").addEventListener("change", drawMixture);
   activeTab = initial.tab;
   showTab(activeTab);
   await panels.a.loadScenario();
