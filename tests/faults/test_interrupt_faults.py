@@ -24,7 +24,9 @@ from forecaster._checkpoint import CHECKPOINT, load_checkpoint
 from .conftest import THREE_CHUNKS, process
 
 LONG_FORECAST = ("forecast", "n_draws=50000000", "output.progress_bar=false")
-LONG_CALIBRATION = ("calibrate", "model=returns", "inference.num_samples=200000", "plots=false")
+# Long enough that a Ctrl-C at 9 s still lands in the sampling on a fast machine (200,000
+# samples were done by then on CI's: the run ended first and nothing was interrupted).
+LONG_CALIBRATION = ("calibrate", "model=returns", "inference.num_samples=2000000", "plots=false")
 
 
 def _interrupted_after(args: tuple[str, ...], delay: float, cwd: Path) -> tuple[int, str]:
