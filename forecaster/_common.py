@@ -88,25 +88,39 @@ def histogram_from_record(record: Mapping[str, Any]) -> tuple[np.ndarray, Histog
     return values, spec
 
 
-def _date_answer(counts: np.ndarray, label: str, source: str) -> dict[str, Any]:
-    """A date's distribution: quantiles with intervals, P(by the end of Y), the quarterly CDF
-    (fractions of the run's draws: a date never reached counts as not by any year) and the
-    histogram itself (for a mixture of runs)."""
-    counts = np.asarray(counts, np.int64)
-    n = int(counts.sum())
+def date_distribution(values: np.ndarray, n: float) -> dict[str, Any]:
+    """A date's distribution from its calendar histogram (a run's counts, or a mixture's
+    weights): the histogram itself (for mixtures), quantiles with intervals for a sample of
+    ``n``, P(by the end of Y) and the quarterly CDF (a date never reached counts as not by
+    any year)."""
     quarters = np.arange(CDF_YEARS[0], CDF_YEARS[1] + 1e-9, CDF_STEP)
     return {
-        "label": label,
-        "source": source,
-        "n": n,
-        "histogram": histogram_record(counts, CALENDAR),
-        "date": _quantiles(counts, CALENDAR, n),
-        "p_by_year": {str(y): histogram_cdf(counts, CALENDAR, y + 1.0) for y in BY_YEARS},
+        "histogram": histogram_record(values, CALENDAR),
+        "date": _quantiles(values, CALENDAR, n),
+        "p_by_year": {str(y): histogram_cdf(values, CALENDAR, y + 1.0) for y in BY_YEARS},
         "cdf": {
             "years": [float(y) for y in quarters],
-            "p": [histogram_cdf(counts, CALENDAR, float(y)) for y in quarters],
+            "p": [histogram_cdf(values, CALENDAR, float(y)) for y in quarters],
         },
     }
+
+
+def years_distribution(values: np.ndarray, spec: Histogram, n: float) -> dict[str, Any]:
+    """The years between two dates from their histogram (counts or weights): the histogram,
+    quantiles with intervals for a sample of ``n`` and P(within Y years)."""
+    return {
+        "histogram": histogram_record(values, spec),
+        "years": _quantiles(values, spec, n),
+        "p_within_years": {str(y): histogram_cdf(values, spec, float(y)) for y in WITHIN_YEARS},
+    }
+
+
+def _date_answer(counts: np.ndarray, label: str, source: str) -> dict[str, Any]:
+    """A run's answer with a date: what the model calls it, where it comes from, its draws
+    and its distribution (:func:`date_distribution`)."""
+    counts = np.asarray(counts, np.int64)
+    n = int(counts.sum())
+    return {"label": label, "source": source, "n": n, **date_distribution(counts, n)}
 
 
 def _point(year: float, n: int) -> np.ndarray:
@@ -179,14 +193,7 @@ def _between(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict[str, 
         spec = MILESTONES
     counts = np.asarray(counts, np.int64)
     n = int(counts.sum())
-    return {
-        "label": label,
-        "source": source,
-        "n": n,
-        "histogram": histogram_record(counts, spec),
-        "years": _quantiles(counts, spec, n),
-        "p_within_years": {str(y): histogram_cdf(counts, spec, float(y)) for y in WITHIN_YEARS},
-    }
+    return {"label": label, "source": source, "n": n, **years_distribution(counts, spec, n)}
 
 
 def common_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> dict[str, Any]:

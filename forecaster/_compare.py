@@ -20,16 +20,25 @@ from typing import Any
 import pandas as pd
 from scipy import stats as st
 
+from ._common import QUESTIONS
 from ._errors import ConfigError
 from ._summaries import CONFIDENCE, wilson_interval
 
 Z = float(st.norm.ppf(0.5 + CONFIDENCE / 2))
-QUESTION_TITLES = {
-    "automation": "Full automation of AI R&D",
-    "superintelligence": "Superintelligence",
-    "between": "From full automation to superintelligence",
-    "sie": "Software intelligence explosion",
-}
+#: Each common question (summary.json ``common``, :data:`~forecaster._common.QUESTIONS`) as
+#: a title, in the order tables list them.
+QUESTION_TITLES = dict(
+    zip(
+        QUESTIONS,
+        (
+            "Full automation of AI R&D",
+            "Superintelligence",
+            "From full automation to superintelligence",
+            "Software intelligence explosion",
+        ),
+        strict=True,
+    )
+)
 #: Quantiles the table shows of each date and of the years between.
 SHOWN_QUANTILES = ("q10", "q50", "q90")
 _QUANTILE_NAMES = {"q10": "10th percentile", "q50": "median", "q90": "90th percentile"}
@@ -92,11 +101,12 @@ def _quantile_se(entry: Mapping[str, Any]) -> float:
 
 
 def _row(run: str, question: str, outcome: str, kind: str, **values: Any) -> dict[str, Any]:
-    row = {"run": run, "question": question, "outcome": outcome, "kind": kind}
-    row |= {"value": math.nan, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    row |= {"n": None, "note": ""}
-    row.update({k: (math.nan if v is None and k != "note" and k != "n" else v)
-                for k, v in values.items()})  # fmt: skip
+    """One row of ``COLUMNS``: a number not given (or None) is NaN."""
+    row = {"run": run, "question": question, "outcome": outcome, "kind": kind, "n": None,
+           "note": ""}  # fmt: skip
+    for key in ("value", "se", "ci_low", "ci_high"):
+        row[key] = math.nan if values.get(key) is None else values[key]
+    row.update({k: v for k, v in values.items() if k in ("n", "note")})
     return row
 
 
@@ -164,14 +174,6 @@ def _sie_rows(run: str, summary: Mapping[str, Any]) -> list[dict]:
         else:
             rows.append(_probability(run, "sie", outcome, cell["p"], int(cell["n"])))
     return rows
-
-
-def _unanswered(run: str, question: str, outcomes: Sequence[str], kind: str, note: str):
-    return [_row(run, question, o, kind, note=f"cannot answer: {note}") for o in outcomes]
-
-
-def _outcome_names(question: str, rows: Sequence[dict]) -> list[str]:
-    return [r["outcome"] for r in rows if r["question"] == question]
 
 
 def outcome_rows(compared: Compared) -> list[dict[str, Any]]:
@@ -262,7 +264,7 @@ def _cdfs(runs: Sequence[Compared]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def labels_for(paths: Sequence[Path], summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+def labels_for(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     """Distinct labels: each run's scenario (with its timelines stage), numbered on a clash."""
     base = []
     for summary in summaries:
@@ -290,7 +292,7 @@ def compare_runs(paths: Sequence[str | Path], labels: Sequence[str] | None = Non
     runs = [load_run(Path(p)) for p in paths]
     summaries = [run.summary for run in runs]
     if labels is None:
-        labels = labels_for([run.path for run in runs], summaries)
+        labels = labels_for(summaries)
     labels = [str(label) for label in labels]
     if len(labels) != len(runs) or len(set(labels)) != len(labels):
         raise ConfigError("compare.labels", labels, f"{len(runs)} distinct labels, one a run")

@@ -23,20 +23,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ._common import (
-    BY_YEARS,
-    CDF_STEP,
-    CDF_YEARS,
-    QUESTIONS,
-    WITHIN_YEARS,
-    histogram_from_record,
-    histogram_record,
-    quantile_interval,
-)
+from ._common import QUESTIONS, date_distribution, histogram_from_record, years_distribution
 from ._errors import ConfigError
-from ._summaries import QUANTILE_LEVELS, histogram_cdf, histogram_quantiles, wilson_interval
+from ._summaries import wilson_interval
 
 USAGE = "mix <run dir>=<weight> <run dir>=<weight> ... --out <dir>"
 
@@ -51,7 +40,7 @@ def mixed_proportion(
     p = float(sum(w * q for w, q in zip(weights, ps, strict=True)))
     p = min(max(p, 0.0), 1.0)  # rounding of a sum of weights
     variance = sum(w * w * q * (1 - q) / n for w, q, n in zip(weights, ps, ns, strict=True))
-    n_eff = 1.0 / sum(w * w / n for w, n in zip(weights, ns, strict=True))
+    n_eff = _effective(ns, weights)
     low, high = wilson_interval(p * n_eff, n_eff)
     return {
         "p": p,
@@ -78,16 +67,8 @@ def _mixed_histogram(records: Sequence[Mapping], weights: Sequence[float]):
     return total, spec
 
 
-def _mixed_quantiles(fractions: np.ndarray, spec: Any, n_eff: float) -> dict[str, Any]:
-    values = histogram_quantiles(fractions, spec)
-    out = {}
-    for level, value in zip(QUANTILE_LEVELS, values, strict=True):
-        low, high = quantile_interval(fractions, spec, level, max(int(n_eff), 1))
-        out[f"q{round(level * 100):02d}"] = {"value": value, "ci_low": low, "ci_high": high}
-    return out
-
-
 def _effective(ns: Sequence[int], weights: Sequence[float]) -> float:
+    """Kish's effective sample size of a mixture of runs of ``ns`` draws: 1 / sum w^2 / n."""
     return 1.0 / sum(w * w / n for w, n in zip(weights, ns, strict=True))
 
 
@@ -101,26 +82,19 @@ def _mixed_answer(question: str, entries: Sequence[Mapping], weights: Sequence[f
     ns = [int(e["n"]) for e in entries]
     n_eff = _effective(ns, weights)
     labels = list(dict.fromkeys(str(e.get("label", "")) for e in entries))
-    out: dict[str, Any] = {
+    sample = max(int(n_eff), 1)  # the quantiles' intervals, at the effective sample size
+    distribution = (
+        years_distribution(fractions, spec, sample)
+        if question == "between"
+        else date_distribution(fractions, sample)
+    )
+    return {
         "label": " / ".join(labels),
         "source": "mixture",
         "n": sum(ns),
         "n_effective": n_eff,
-        "histogram": histogram_record(fractions, spec),
+        **distribution,
     }
-    if question == "between":
-        out["years"] = _mixed_quantiles(fractions, spec, n_eff)
-        out["p_within_years"] = {str(y): histogram_cdf(fractions, spec, float(y))
-                                 for y in WITHIN_YEARS}  # fmt: skip
-        return out
-    quarters = np.arange(CDF_YEARS[0], CDF_YEARS[1] + 1e-9, CDF_STEP)
-    out["date"] = _mixed_quantiles(fractions, spec, n_eff)
-    out["p_by_year"] = {str(y): histogram_cdf(fractions, spec, y + 1.0) for y in BY_YEARS}
-    out["cdf"] = {
-        "years": [float(y) for y in quarters],
-        "p": [histogram_cdf(fractions, spec, float(y)) for y in quarters],
-    }
-    return out
 
 
 def _mixed_common(parts: Sequence[Mapping], labels: Sequence[str], weights: Sequence[float]):
