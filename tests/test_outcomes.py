@@ -311,6 +311,39 @@ def test_whole_steps_in_windows_against_exhaustive_search_with_ties():
     assert whole[0, 0] == 3  # 4 quarters take exactly 1 year: not within it
 
 
+def test_coarse_bracketed_window_search_against_exhaustive_search():
+    """The window search bisects on every COARSE_STRIDE-th node before the whole path: over
+    random paths whose answers cross the coarse nodes (bursts of fast steps, exact ties, a
+    stall, the horizon cutting in), the strict whole steps equal an exhaustive search and the
+    most progress the linear-inversion reference, for windows from a fraction of a step to
+    most of the path."""
+    from forecaster.models._paths import COARSE_STRIDE, Path, window_search
+
+    assert COARSE_STRIDE > 1  # else this tests the plain bisection only
+    rng = np.random.default_rng(11)
+    rows, nodes, horizon = 96, 129, 30.0
+    steps = rng.choice([0.0, 0.05, 0.25, 0.5, 1.0], size=(rows, nodes - 1))
+    steps *= rng.uniform(0.5, 2.0, size=(rows, 1))
+    steps[::7, 10:20] = 0.25  # exact ties with a window of 1 (4 quarters)
+    t = np.concatenate([np.zeros((rows, 1)), np.cumsum(steps, axis=1)], axis=1)
+    t[::5, rng.integers(20, 120) :] = np.inf  # stalls
+    t = t.astype(np.float32)
+    windows = (0.01, 1.0, 2.5, 7.0, 24.0)
+    path = Path(
+        jnp.broadcast_to(jnp.arange(nodes, dtype=jnp.float32), t.shape),
+        jnp.asarray(t),
+        jnp.ones(t.shape, jnp.float32),
+    )
+    most, whole = jax.jit(jax.vmap(lambda p: window_search(p, windows, 1.0, horizon)))(path)
+    x = np.arange(nodes, dtype=np.float64)
+    for row in range(rows):
+        expected = [_whole_steps_reference(t[row], w, horizon) for w in windows]
+        np.testing.assert_array_equal(np.asarray(whole[row]), expected, err_msg=str(row))
+        reference = [_max_window_reference(t[row].astype(float), x, w, horizon) for w in windows]
+        np.testing.assert_allclose(np.asarray(most[row]), reference, atol=1e-4, err_msg=str(row))
+    assert len(set(np.asarray(whole[:, 2]).tolist())) > 10  # answers of many sizes
+
+
 def test_fastest_progress_is_consistent_with_windows_and_times(general_paths):
     """fastest[Y] <= time to Y; and 'fastest[Y] <= w' iff 'max progress in w >= Y', except at
     near-ties, where the two interpolants (cubic Hermite / linear) may differ slightly."""

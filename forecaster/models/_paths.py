@@ -39,11 +39,18 @@ class Path:
     rate: Float[Array, "*batch nodes"]
 
 
-def largest_true(limit: int, holds: Callable[[jax.Array], jax.Array]) -> jax.Array:
-    """The largest m in [0, 2^bits) with ``holds(m)``, where bits = limit.bit_length(), for a
-    ``holds`` true up to some m and false after (``holds(0)`` taken as true): bisection on the
-    bits of m, one probe a bit, with static shapes (vmaps and jits)."""
-    m = jnp.zeros((), jnp.int32)
+#: Every how many nodes the window search's coarse pass looks (see :func:`window_search`).
+COARSE_STRIDE = 8
+
+
+def largest_true(
+    limit: int, holds: Callable[[jax.Array], jax.Array], start: jax.Array | int = 0
+) -> jax.Array:
+    """The largest m in [start, start + 2^bits) with ``holds(m)``, where bits =
+    limit.bit_length(), for a ``holds`` true up to some m and false after (``holds(start)``
+    taken as true): bisection on the bits of m - start, one probe a bit, with static shapes
+    (vmaps and jits)."""
+    m = jnp.asarray(start, jnp.int32)
     for bit in reversed(range(limit.bit_length())):
         probe = m + (1 << bit)
         m = jnp.where(holds(probe), probe, m)
@@ -67,8 +74,10 @@ def doublings_at_time(path: Path, q: jax.Array) -> jax.Array:
     Beyond the last node reached, progress stays at that node.
     """
     n = path.t.shape[0] - 1
-    # The default binary search ("scan") beat "compare_all" and "sort" 3-10x on a CPU.
-    k = jnp.clip(jnp.searchsorted(path.t, q, side="right") - 1, 0, n - 1)
+    # The binary search unrolled: 1.9x faster than JAX's default loop ("scan") for the last
+    # window's queries, which beat "compare_all" and "sort" 3-10x (2-core CPU); the same
+    # comparisons in the same order, so the same k.
+    k = jnp.clip(jnp.searchsorted(path.t, q, side="right", method="scan_unrolled") - 1, 0, n - 1)
     t0, t1 = path.t[k], path.t[k + 1]
     x0, x1 = path.x[k], path.x[k + 1]
     finite_next = jnp.isfinite(t1) & (t1 > t0)
@@ -227,6 +236,14 @@ def window_search(
     the last, partial step is then interpolated from every start at once. The strict count
     (F(m) < w) is the same m unless F(m) == w exactly: it steps down from there while a tie
     holds (a loop that runs no step in a batch without a tie).
+
+    The bisection runs on every ``COARSE_STRIDE``-th node first (s = the stride): with G(q)
+    the fastest q coarse steps, F(s q) <= G(q) (a coarse span is a span) and
+    F(m) >= G(floor(m / s) - 1) (a span of m steps holds a coarse span of that many; t never
+    decreases, and an unreached node makes both sides +inf), so the coarse q* with
+    G(q*) <= w < G(q* + 1) brackets m in [s q*, s q* + 2s): log2(2s) probes of the whole
+    path instead of log2(nodes). Both bounds hold for the rounded differences too (rounding
+    is monotone), so m is the plain bisection's, bit for bit.
     """
     t = path.t
     if not windows_years:
@@ -238,12 +255,20 @@ def window_search(
     ends_within = jnp.concatenate([jnp.where(ok, t, jnp.inf), never])
     ends_all = jnp.concatenate([t, never])
 
+    stride = COARSE_STRIDE
+    coarse_starts = starts[::stride]
+    coarse = coarse_starts.shape[0]
+    coarse_ends = jnp.concatenate([ends_within[:n:stride], never[: coarse + 1]])
+
     def fastest(m: jax.Array) -> jax.Array:
         return fastest_span(ends_within, starts, m)
 
     def one(window: float) -> tuple[jax.Array, jax.Array]:
         w = jnp.asarray(window, t.dtype)
-        m = largest_true(n - 1, lambda probe: fastest(probe) <= w)
+        q = largest_true(
+            coarse - 1, lambda probe: fastest_span(coarse_ends, coarse_starts, probe) <= w
+        )
+        m = largest_true(2 * stride - 1, lambda probe: fastest(probe) <= w, start=q * stride)
         # End nodes of m steps and the node after (unmasked: a step may cross the horizon).
         pair = jax.lax.dynamic_slice(ends_all, (m,), (n + 1,))
         end, following = pair[:-1], pair[1:]
