@@ -156,11 +156,12 @@ def kernel_structure(plan: ForecastPlan) -> dict[str, Any]:
     }
 
 
-#: Kernel calls queued at most before the host waits for them: with several XLA:CPU devices,
-#: a long queue of sharded calls can leave one device's thread waiting in the counts'
-#: all-reduce for the other past XLA's 40 s rendezvous limit, which aborts the process (seen
-#: with Epoch's FTM: 256-draw blocks, 128 calls a chunk). A chunk of larger blocks is a few
-#: calls and never waits here.
+#: Kernel calls queued at most before the host waits for them. When the devices' counts were
+#: summed by an all-reduce, a long queue of sharded calls could leave one XLA:CPU device's
+#: thread waiting for the other past XLA's 40 s rendezvous limit, which aborted the process
+#: (seen with Epoch's FTM: 256-draw blocks, 128 calls a chunk); the calls hold no collective
+#: now, and the bound keeps the queue's memory small. A chunk of larger blocks is a few calls
+#: and never waits here.
 MAX_QUEUED_CALLS = 8
 
 
@@ -186,7 +187,10 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
     ``draw_paths(start_hi, start_lo, inputs)`` samples draws [start, start + block x devices)
     and integrates their paths; ``count(start_hi, start_lo, n_valid, drawn, inputs)`` computes
     their outcomes and counts the first ``n_valid`` (the rest is padding). Each device takes a
-    contiguous block; the paths stay on it in between; counts are summed over devices.
+    contiguous block; the paths stay on it in between. Each device returns its own counts
+    (a leading device axis), summed on the host once a chunk (:func:`_host_counts`): no
+    collective between devices, so each runs its calls without waiting for the others (an
+    all-reduce of the counts in every call made two XLA:CPU devices slower than one).
     ``inputs`` (:func:`kernel_inputs`) holds the seed and the priors' values: only the plan's
     structure (:func:`kernel_structure`) is compiled in.
     """
@@ -254,7 +258,7 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
             stats |= calendar_statistics(declared, start, out, counted, dated_stage)
             if dated_stage:
                 per_draw["start_year"] = start
-        return jax.lax.psum(stats, "draws"), per_draw
+        return jax.tree.map(lambda a: a[None], stats), per_draw
 
     def sharded(fn: Callable, n_in: int, out_specs: Any) -> Callable:
         # check_vma=False: the kernel's scans start from per-device constants. The inputs
@@ -271,7 +275,7 @@ def _programs(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[C
         start_hi: jax.Array, start_lo: jax.Array, n_valid: jax.Array, drawn: tuple, inputs: dict
     ):
         in_range = jnp.arange(size) < n_valid
-        on_device = sharded(counts_on_device, 8, (P(), P("draws")))
+        on_device = sharded(counts_on_device, 8, (P("draws"), P("draws")))
         return on_device(*indices(start_hi, start_lo), in_range, *drawn, inputs)
 
     return draw_paths, count
@@ -325,13 +329,26 @@ def _compile(plan: ForecastPlan, block: int, mesh: Mesh, dtype: Any) -> tuple[Ca
     drawn = jax.eval_shape(draw_paths, *args[:2], inputs)
     paths_program = draw_paths.lower(*args[:2], inputs).compile()
     count_program = count.lower(*args, drawn, inputs).compile()
-    shapes = jax.eval_shape(count, *args, drawn, inputs)
+    shapes = _summed_shapes(jax.eval_shape(count, *args, drawn, inputs))
 
     def call(start_hi, start_lo, n_valid, inputs):
         drawn = paths_program(start_hi, start_lo, inputs)
         return count_program(start_hi, start_lo, n_valid, drawn, inputs)
 
     return call, shapes
+
+
+def _summed_shapes(traced: Any) -> Any:
+    """The kernel's traced output with its counts summed over devices (the leading device
+    axis of each count dropped: see :func:`_programs`)."""
+    stats, per_draw = traced
+    return {k: jax.ShapeDtypeStruct(v.shape[1:], v.dtype) for k, v in stats.items()}, per_draw
+
+
+def _host_counts(counts: dict[str, jax.Array]) -> dict[str, np.ndarray]:
+    """Each device's counts [devices, ...] summed on the host, in int64: exact, so the totals
+    are the same whatever the number of devices."""
+    return {k: np.asarray(v, np.int64).sum(axis=0) for k, v in counts.items()}
 
 
 @jax.jit
@@ -361,7 +378,7 @@ def plan_shapes(plan: ForecastPlan) -> tuple[Shapes, SampleShapes]:
         args = (*_split_index(plan.draw_range[0]), np.int32(0))
         inputs = kernel_inputs(plan, dtype)
         drawn = jax.eval_shape(draw_paths, *args[:2], inputs)
-        return _as_shapes(jax.eval_shape(count, *args, drawn, inputs))
+        return _as_shapes(_summed_shapes(jax.eval_shape(count, *args, drawn, inputs)))
 
 
 def _split_index(start: int) -> tuple[np.uint32, np.uint32]:
@@ -479,7 +496,7 @@ def _run(
             if call_start - start < plan.sample_size:
                 _collect_sample(state["sample"], per_draw, n_valid, sample_caps(plan))
         if counts is not None:
-            add_stats(state["totals"], counts)
+            add_stats(state["totals"], _host_counts(counts))
         draws_this_session += chunk_stop - position
         bar.update(chunk_stop - position)
         position = chunk_stop
