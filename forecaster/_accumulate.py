@@ -215,7 +215,7 @@ def zeros_like_stats(stats: Mapping[str, jax.Array]) -> dict[str, np.ndarray]:
     return {k: np.zeros(np.shape(v), np.int64) for k, v in stats.items()}
 
 
-def add_stats(total: dict[str, np.ndarray], chunk: Mapping[str, jax.Array]) -> None:
+def add_stats(total: dict[str, np.ndarray], chunk: Mapping[str, jax.Array | np.ndarray]) -> None:
     """Fold a chunk's counts into the host totals, exactly."""
     for key, value in chunk.items():
         total[key] += np.asarray(value, dtype=np.int64)
