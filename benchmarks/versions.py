@@ -33,12 +33,14 @@ CASES = {
     "decaying + metr_trend": ["scenario=decaying", "timelines=metr_trend"],
 }
 # One forecast in a fresh process of the tree on PYTHONPATH: a warm-up run compiles, the
-# measured one runs on the compiled kernel; prints the engine's draws/s.
+# measured one runs on the compiled kernel; prints the engine's draws/s. XLA is set up as
+# `forecaster forecast` sets it (the scheduler, one device per core).
 _PROBE = """
 import json, sys, tempfile
 from pathlib import Path
-from forecaster import configure_cpu_scheduler
+from forecaster import configure_cpu_devices, configure_cpu_scheduler
 configure_cpu_scheduler()
+configure_cpu_devices()
 from forecaster._config import compose_forecast, plan_forecast
 from forecaster._engine import run_forecast
 overrides, n = json.loads(sys.argv[1]), int(sys.argv[2])

@@ -28,6 +28,7 @@ from ._settings import PRECISIONS, Precision, dtype_for
 from .models import Model, RunSettings, get_model, load_plugins, register_schemas, registered
 from .models._interface import CPU_BLOCK, refuse_unknown
 from .models._plugins import searchpath_override
+from .models._registry import store_once
 from .models.timelines import TimelinePlan, TimelinesConfig, plan_timelines
 
 SHARD_ALIGNMENT = CPU_BLOCK  # shards start on a kernel block, so they compute what one run does
@@ -101,7 +102,7 @@ def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (idempotent): the forecast's and each
     registered model's scenario config (plug-ins loaded first)."""
     load_plugins()
-    ConfigStore.instance().store(name="forecast_schema", node=ForecastConfig)
+    store_once(ConfigStore.instance(), "forecast_schema", ForecastConfig)
     register_schemas()
     if not OmegaConf.has_resolver(SEGMENT_RESOLVER):
         OmegaConf.register_new_resolver(SEGMENT_RESOLVER, check.path_segment)

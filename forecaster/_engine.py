@@ -508,7 +508,8 @@ def _run(
         interrupt.check()  # a Ctrl-C an ignored callback swallowed stops here, checkpointed
     run_seconds = time.perf_counter() - t_run
     bar.close()
-    save_checkpoint(checkpoint, state)  # also for a shard with no draws of its own
+    if draws_this_session == 0:  # a shard with no draws of its own, or a finished run
+        save_checkpoint(checkpoint, state)  # (else the last chunk's checkpoint is this state)
 
     timing = {
         "compile_seconds": compile_seconds,

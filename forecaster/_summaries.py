@@ -4,6 +4,7 @@ intervals, quantiles from histograms, first-order sensitivity indices, fan-chart
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,11 +22,18 @@ FAN_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 CONFIDENCE = 0.95
 
 
+@functools.lru_cache(maxsize=8)
+def _normal_quantile(level: float) -> float:
+    """The standard normal's quantile (SciPy's ppf, ~35 us a call: a summary asks for a few
+    levels hundreds of times)."""
+    return float(st.norm.ppf(level))
+
+
 def wilson_interval(k: np.ndarray | int, n: np.ndarray | int, confidence: float = CONFIDENCE):
     """Wilson score interval for a binomial proportion k/n."""
     k = np.asarray(k, float)
     n = np.asarray(n, float)
-    z = st.norm.ppf(0.5 + confidence / 2)
+    z = _normal_quantile(0.5 + confidence / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         denom = 1 + z**2 / n
@@ -211,23 +219,39 @@ def duration_summary(plan: ForecastPlan, quantiles: Sequence[Mapping[str, Any]])
 def histogram_cdf(counts: np.ndarray, spec: Histogram, value: float) -> float:
     """P(X <= value) from a histogram series (log-linear within the bin); ``counts`` may
     also be weights."""
-    counts = _as_counts(counts)
-    total = counts.sum()
-    if total == 0:
-        return float("nan")
-    below = counts[spec.bins]  # underflow
-    if spec.log and value <= 0:
-        return 0.0
-    position = float(spec.position(np.float64(value)))
-    if position < 0:
-        return below / total
-    whole = min(int(position), spec.bins)
-    below += counts[:whole].sum()
-    if whole < spec.bins:
-        below += counts[whole] * (position - whole)
-    else:
-        below += counts[spec.bins + 1]  # overflow: finite but beyond the range
-    return float(below / total)
+    return float(histogram_cdfs(np.asarray(counts)[None], spec, [value])[0, 0])
+
+
+def histogram_cdfs(series: np.ndarray, spec: Histogram, values: Sequence[float]) -> np.ndarray:
+    """:func:`histogram_cdf` of each series [S, cells] at each value: [S, values]. The
+    position of each value is computed once, and integer counts are summed once (a running
+    sum, exact: the same numbers as summing each prefix); weights sum each prefix as
+    :func:`histogram_cdf` always has."""
+    series = _as_counts(series)
+    totals = [counts.sum() for counts in series]
+    running = None
+    if series.dtype.kind == "i":
+        running = np.zeros((series.shape[0], spec.bins + 1), np.int64)
+        np.cumsum(series[:, : spec.bins], axis=1, out=running[:, 1:])
+    out = np.full((series.shape[0], len(values)), np.nan)
+    for j, value in enumerate(values):
+        if spec.log and value <= 0:
+            out[:, j] = np.where(np.asarray(totals) == 0, np.nan, 0.0)
+            continue
+        position = float(spec.position(np.float64(value)))
+        for i, (counts, total) in enumerate(zip(series, totals, strict=True)):
+            if total == 0:
+                continue
+            below = counts[spec.bins]  # underflow
+            if position >= 0:
+                whole = min(int(position), spec.bins)
+                below += running[i, whole] if running is not None else counts[:whole].sum()
+                if whole < spec.bins:
+                    below += counts[whole] * (position - whole)
+                else:
+                    below += counts[spec.bins + 1]  # overflow: finite but beyond the range
+            out[i, j] = below / total
+    return out
 
 
 FAN_EARLY_STEP_YEARS = 1 / 26  # two weeks: the fan is fine where the 4-month events happen
@@ -257,9 +281,11 @@ def fan_table(plan: ForecastPlan, totals: Mapping[str, np.ndarray], points: int 
     levels = np.asarray(declared.fan_levels_years)
     horizon = declared.horizon_years
     rows = []
-    for t in map(float, fan_times(horizon, points)):
+    times = [float(t) for t in fan_times(horizon, points)]
+    reached = histogram_cdfs(np.asarray(hist), spec, times)  # [levels, times]
+    for column, t in enumerate(times):
         # P(progress(t) < y) for each ladder level: increasing in y.
-        below = np.array([1.0 - histogram_cdf(c, spec, t) for c in hist])
+        below = 1.0 - reached[:, column]
         row: dict[str, Any] = {"t_years": t}
         for q in FAN_LEVELS:
             above = np.nonzero(below >= q)[0]

@@ -7,6 +7,8 @@ its module before composing a forecast). Hydra learns each model's config as the
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._errors import ConfigError
 from ._interface import Model
 
@@ -51,6 +53,20 @@ def register_schemas() -> None:
     (idempotent): a preset's defaults list names it, so its keys are typed and defaulted."""
     from hydra.core.config_store import ConfigStore
 
-    store = ConfigStore.instance()
     for name, cls in _MODELS.items():
-        store.store(group="scenario_schema", name=name, node=cls.config)
+        store_once(ConfigStore.instance(), name, cls.config, group="scenario_schema")
+
+
+#: What :func:`store_once` stored: (group, name) -> the node.
+_STORED: dict[tuple[str | None, str], Any] = {}
+
+
+def store_once(store: Any, name: str, node: Any, group: str | None = None) -> None:
+    """``store.store(name=..., node=..., group=...)`` unless this node is stored there already:
+    storing converts the dataclass to a config (about 8 ms each), which every composition
+    (each job of the explorer) would otherwise repeat."""
+    stored = store.repo.get(group, {}) if group else store.repo
+    if _STORED.get((group, name)) is node and f"{name}.yaml" in stored:
+        return
+    store.store(name=name, node=node, group=group)
+    _STORED[(group, name)] = node
