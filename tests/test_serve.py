@@ -300,3 +300,27 @@ def test_the_page_in_a_headless_browser(live, browser):
     )
     assert "scenario.params.f.high" in message and "is not allowed" in message
     assert live.get("/api/presets")[0] == 200
+
+
+def test_a_poll_waits_for_the_end_of_its_job(live):
+    """``?wait=<s>`` holds the answer until the job ends (the page learns of its results when
+    they are ready), answers at once for a job that has ended, and a bad wait is refused in
+    one message naming it."""
+    code, job = live.post("/api/run", {**SMALL, "seed": 21})
+    assert code == 200
+    path = f"/api/job/{job['id']}"
+    polls = 0
+    while True:
+        polls += 1
+        view = json.loads(live.get(f"{path}?wait=5")[1])
+        if view["status"] not in ("queued", "running"):
+            break
+        assert polls < 30, view
+    assert view["status"] == "done" and view["summary"]["seed"] == 21
+    t0 = time.perf_counter()
+    again = json.loads(live.get(f"{path}?wait=5")[1])
+    assert again["status"] == "done" and time.perf_counter() - t0 < 5.0  # no wait: it ended
+    for bad in ("-1", "6", "soon", "nan"):
+        code, body = live.get(f"{path}?wait={bad}")
+        message = json.loads(body)
+        assert code == 400 and message["field"] == "wait", (bad, message)

@@ -9,7 +9,10 @@ Routes (JSON unless said):
 - ``GET /api/scenario?state=<json>``: a state's parameters: each one's prior as the preset
   (with the page's edits) gives it, its unit, meaning and allowed range, and the CLI command.
 - ``POST /api/run`` (a state): starts a job; 400 with ``{field, message}`` for a bad value.
-- ``GET /api/job/<id>``: progress, then ``summary`` (summary.json's content) when done.
+- ``GET /api/job/<id>[?wait=<s>]``: progress, then ``summary`` (summary.json's content) when
+  done; with ``wait`` (at most :data:`MAX_WAIT_S`), the answer waits until the job ends or
+  that many seconds pass, so a page learns of the results as they are ready, not at its
+  next poll.
 - ``POST /api/job/<id>/cancel``; ``GET /api/job/<id>/download``: the run directory (zip:
   summary.json, the CSVs, draws.parquet, config.yaml, report.html and its figures).
 - ``GET /api/density?state=<json>&path=<prior path>``: the density of the prior at that path
@@ -60,6 +63,9 @@ from ._state import (
 )
 
 STATIC = Path(__file__).parent / "static"
+
+#: The longest a ``GET /api/job/<id>?wait=`` holds its answer [s].
+MAX_WAIT_S = 5.0
 
 
 def _plotly_js() -> Path:
@@ -268,6 +274,21 @@ def make_app(
         job = jobs.get(request.path_params["job_id"])
         if job is None:
             return JSONResponse({"message": "no such job (finished long ago?)"}, 404)
+        text = request.query_params.get("wait", "0")
+        try:
+            wait = float(text)
+        except ValueError:
+            wait = math.nan
+        if not 0 <= wait <= MAX_WAIT_S:
+            return JSONResponse(
+                {
+                    "field": "wait",
+                    "message": f"wait: {text!r} is not allowed; "
+                    f"allowed: seconds in [0, {MAX_WAIT_S:g}]",
+                },
+                400,
+            )
+        jobs.wait(job, wait)
         view = job.view()
         if job.status == "done":
             view["summary"] = _finite(job.summary)

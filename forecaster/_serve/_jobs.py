@@ -32,6 +32,9 @@ from ._state import State, overrides
 
 _COMPOSE = threading.Lock()
 
+#: How often a waiting request looks at its job [s].
+WAIT_STEP_S = 0.005
+
 
 class Cancelled(Exception):
     """A job stopped: cancelled by its page, or past the time limit."""
@@ -159,6 +162,16 @@ class Jobs:
             self._evict(client)
         self.pool.submit(self._run, job, cfg, plan)
         return job
+
+    def wait(self, job: Job, seconds: float) -> None:
+        """Return when ``job`` has ended (done, error, cancelled) or after ``seconds``."""
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            with self.lock:
+                self._expire_queued()
+                if job.status not in ("queued", "running"):
+                    return
+            time.sleep(min(WAIT_STEP_S, max(deadline - time.perf_counter(), 0.0)))
 
     def get(self, job_id: str) -> Job | None:
         with self.lock:

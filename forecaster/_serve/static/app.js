@@ -348,9 +348,16 @@ class Panel {
 
   async poll(id) {
     if (id !== this.job) return;
-    const response = await fetch(`/api/job/${id}`);
+    // The server holds the answer until the job ends (or 0.25 s: the progress bar's step).
+    const response = await fetch(`/api/job/${id}?wait=0.25`);
     const body = await response.json();
     if (id !== this.job) return;
+    if (!response.ok) {  // the job is gone (evicted): say so, and stop asking
+      this.showError(body);
+      this.stale(body.message);
+      this.q(".status").textContent = body.message;
+      return;
+    }
     const fraction = body.total ? body.done / body.total : 0;
     this.q(".progress .bar").style.width = (100 * fraction).toFixed(1) + "%";
     if (body.status === "done") {
@@ -366,7 +373,7 @@ class Panel {
       return;
     }
     this.q(".status").textContent = `${body.status}: ${body.done.toLocaleString()} of ${body.total.toLocaleString()} draws`;
-    setTimeout(() => this.poll(id), 200);
+    this.poll(id);
   }
 
   stale(why) {  // the headline shown is of earlier settings: greyed, and says so
