@@ -20,7 +20,13 @@ from scipy import stats as st
 
 from ._accumulate import CALENDAR, MILESTONES
 from ._config import ForecastPlan
-from ._summaries import CONFIDENCE, QUANTILE_LEVELS, histogram_cdf, histogram_quantiles
+from ._summaries import (
+    CONFIDENCE,
+    QUANTILE_LEVELS,
+    histogram_cdf,
+    histogram_cdfs,
+    histogram_quantiles,
+)
 from .models import Histogram
 
 #: The dates' cumulative probabilities are given every quarter over these years (bin edges of
@@ -100,7 +106,7 @@ def date_distribution(values: np.ndarray, n: float) -> dict[str, Any]:
         "p_by_year": {str(y): histogram_cdf(values, CALENDAR, y + 1.0) for y in BY_YEARS},
         "cdf": {
             "years": [float(y) for y in quarters],
-            "p": [histogram_cdf(values, CALENDAR, float(y)) for y in quarters],
+            "p": histogram_cdfs(np.asarray(values)[None], CALENDAR, quarters.tolist())[0].tolist(),
         },
     }
 

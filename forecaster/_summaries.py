@@ -402,8 +402,10 @@ def calendar_summary(plan: ForecastPlan, totals: Mapping[str, np.ndarray]) -> di
         "timelines": timelines.name,
         "monthly": {
             "years": months,
-            "p_automation": [histogram_cdf(totals["cal_start"][0], CALENDAR, y) for y in months],
-            "p_explosion": [histogram_cdf(totals["cal_explosion"][0], CALENDAR, y) for y in months],
+            "p_automation": histogram_cdfs(totals["cal_start"][:1], CALENDAR, months)[0].tolist(),
+            "p_explosion": histogram_cdfs(totals["cal_explosion"][:1], CALENDAR, months)[
+                0
+            ].tolist(),
         },
         "explosion_event": {
             "years": timelines.explosion_years,

@@ -45,6 +45,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from .. import _validate as check
 from .._errors import ConfigError
 from ..report._format import milestone_cap_notes
 from ._calibrations import DEFAULT_DIRECTORY, Catalogue
@@ -92,6 +93,14 @@ async def _body(request: Request, limit: int, field: str) -> bytes | JSONRespons
     except TooLarge:
         message = f"a request body of at most {limit:,} bytes (a {field} is far smaller)"
         return JSONResponse({"field": field, "message": message}, status_code=413)
+
+
+def _float_or_text(text: str) -> float | str:
+    """A query parameter as a number where it reads as one (else the text, to be refused)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _bad(err: ConfigError) -> JSONResponse:
@@ -276,18 +285,11 @@ def make_app(
             return JSONResponse({"message": "no such job (finished long ago?)"}, 404)
         text = request.query_params.get("wait", "0")
         try:
-            wait = float(text)
-        except ValueError:
-            wait = math.nan
-        if not 0 <= wait <= MAX_WAIT_S:
-            return JSONResponse(
-                {
-                    "field": "wait",
-                    "message": f"wait: {text!r} is not allowed; "
-                    f"allowed: seconds in [0, {MAX_WAIT_S:g}]",
-                },
-                400,
+            wait = check.number(
+                "wait", _float_or_text(text), 0.0, MAX_WAIT_S, low_open=False, high_open=False
             )
+        except ConfigError as err:
+            return _bad(err)
         jobs.wait(job, wait)
         view = job.view()
         if job.status == "done":
